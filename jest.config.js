@@ -1,0 +1,16 @@
+// One shared Temporal dev server for the whole run (globalSetup), suites run serially (--runInBand).
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.[tj]sx?$': ['ts-jest', { tsconfig: { allowJs: true, esModuleInterop: true }, diagnostics: { warnOnly: false } }],
+  },
+  // @kubernetes/client-node 1.x and some of its dependencies are ESM-only: let ts-jest transform them.
+  transformIgnorePatterns: ['/node_modules/(?!(@kubernetes/client-node|openid-client|oauth4webapi|jose)/)'],
+  globalSetup: '<rootDir>/test/setup/global-setup.ts',
+  globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+  testTimeout: 120_000,
+  maxWorkers: 1,
+};

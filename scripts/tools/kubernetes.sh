@@ -1,0 +1,126 @@
+# Kubernetes control plane for the sandbox and the tests, all built from source with the Go toolchain:
+#   kube-apiserver, kube-controller-manager, kube-scheduler, kubectl  (tools/kube/go.mod, k8s.io/kubernetes)
+#   etcd                                                              (tools/kube/etcd/go.mod)
+#   kwok (fake kubelets), helm                                        (`go install` at a pinned version)
+# `scripts/tools.sh kubernetes` installs all of them; etcd, kwok, helm and kube-binaries can be installed alone.
+# Debian's etcd (3.4) is too old for kube-apiserver 1.34 (watch-list needs RequestWatchProgress), hence the build.
+KUBERNETES_VERSION=1.34.4
+ETCD_VERSION=3.6.4
+KWOK_VERSION=0.7.0
+HELM_VERSION=3.19.5
+
+KUBE_WRAPPER_MODULE="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../tools/kube" && pwd)"
+
+install_kubernetes() {
+  install_etcd
+  install_kube_binaries
+  install_kwok
+  install_helm
+}
+
+install_kube_binaries() {
+  local dir bin minor
+  dir=$(tool_dir kubernetes "$KUBERNETES_VERSION")
+  if ! is_installed "$dir"; then
+    minor=${KUBERNETES_VERSION#*.}; minor=${minor%%.*}
+    # The same stamps as Kubernetes' own release build, so `kubectl version` and charts' kubeVersion see the release.
+    local stamp="" key val
+    for pair in "gitVersion=v$KUBERNETES_VERSION" "gitMajor=${KUBERNETES_VERSION%%.*}" "gitMinor=$minor" \
+      "gitTreeState=clean" "buildDate=$(date -u +%Y-%m-%dT%H:%M:%SZ)"; do
+      key=${pair%%=*}; val=${pair#*=}
+      stamp+=" -X k8s.io/client-go/pkg/version.$key=$val -X k8s.io/component-base/version.$key=$val"
+    done
+    reset_tmp_dir "$dir"
+    for bin in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+      go_build_step "$KUBE_WRAPPER_MODULE" "k8s.io/kubernetes/cmd/$bin" "$dir.tmp/bin/$bin" "-s -w$stamp" \
+        "build $bin v$KUBERNETES_VERSION"
+    done
+    finish_tmp_dir "$dir"
+  fi
+  for bin in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+    require_binary "$dir/bin/$bin"
+  done
+  emit KUBE_APISERVER "$dir/bin/kube-apiserver"
+  emit KUBE_CONTROLLER_MANAGER "$dir/bin/kube-controller-manager"
+  emit KUBE_SCHEDULER "$dir/bin/kube-scheduler"
+  emit KUBECTL "$dir/bin/kubectl"
+}
+
+install_etcd() {
+  local dir
+  dir=$(tool_dir etcd "$ETCD_VERSION")
+  if ! is_installed "$dir"; then
+    reset_tmp_dir "$dir"
+    go_build_step "$KUBE_WRAPPER_MODULE/etcd" go.etcd.io/etcd/server/v3 "$dir.tmp/bin/etcd" "-s -w" \
+      "build etcd v$ETCD_VERSION"
+    finish_tmp_dir "$dir"
+  fi
+  require_binary "$dir/bin/etcd"
+  emit ETCD "$dir/bin/etcd"
+}
+
+install_kwok() {
+  local dir
+  dir=$(tool_dir kwok "$KWOK_VERSION")
+  if ! is_installed "$dir"; then
+    reset_tmp_dir "$dir"
+    go_install_step "sigs.k8s.io/kwok/cmd/kwok@v$KWOK_VERSION" "$dir.tmp/bin" "-s -w" "install kwok v$KWOK_VERSION"
+    finish_tmp_dir "$dir"
+  fi
+  require_binary "$dir/bin/kwok"
+  emit KWOK "$dir/bin/kwok"
+}
+
+install_helm() {
+  local dir minor stamp
+  dir=$(tool_dir helm "$HELM_VERSION")
+  if ! is_installed "$dir"; then
+    minor=${KUBERNETES_VERSION#*.}; minor=${minor%%.*}
+    # Helm's release build stamps its own version and the Kubernetes version used when no cluster is asked.
+    stamp="-s -w -X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+    stamp+=" -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$minor"
+    stamp+=" -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$minor"
+    reset_tmp_dir "$dir"
+    go_install_step "helm.sh/helm/v3/cmd/helm@v$HELM_VERSION" "$dir.tmp/bin" "$stamp" "install helm v$HELM_VERSION"
+    finish_tmp_dir "$dir"
+  fi
+  require_binary "$dir/bin/helm"
+  emit HELM "$dir/bin/helm"
+}
+
+# --- Go build helpers -------------------------------------------------------------------------------------------
+
+# Module downloads and compiled packages live in the cache too, so a rebuild after a version bump reuses them.
+go_env() {
+  command -v go >/dev/null || die "the Go toolchain is needed to build the Kubernetes tools (install Debian's golang-go or a Go >= 1.24)"
+  export GOMODCACHE="$COZY_CACHE/go/mod" GOCACHE="$COZY_CACHE/go/build" GOPATH="$COZY_CACHE/go/path"
+  export GOFLAGS=-mod=mod CGO_ENABLED=0
+}
+
+# go_build_step MODULE_DIR PACKAGE OUTPUT LDFLAGS STEP_NAME
+go_build_step() {
+  local module=$1 pkg=$2 out=$3 ldflags=$4 step=$5 log
+  log="$(dirname "$(dirname "$out")").log"
+  progress "$step: go build $pkg (a first build takes minutes; log: $log)"
+  (go_env && cd "$module" && go build -trimpath -ldflags "$ldflags" -o "$out" "$pkg") >>"$log" 2>&1 \
+    || step_failed "$step" "$log"
+}
+
+# go_install_step PACKAGE@VERSION BIN_DIR LDFLAGS STEP_NAME
+go_install_step() {
+  local spec=$1 bindir=$2 ldflags=$3 step=$4 log
+  log="$(dirname "$bindir").log"
+  progress "$step: go install $spec (a first build takes minutes; log: $log)"
+  (go_env && cd "$COZY_CACHE" && GOBIN="$bindir" go install -trimpath -ldflags "$ldflags" "$spec") >>"$log" 2>&1 \
+    || step_failed "$step" "$log"
+}
+
+step_failed() {
+  die "step '$1' failed; the Go toolchain said:
+$(tail -n 25 "$2" | sed 's/^/    /')
+(full log: $2)"
+}
+
+reset_tmp_dir() { rm -rf "$1.tmp" "$1.tmp.log"; mkdir -p "$1.tmp/bin"; }
+finish_tmp_dir() { rm -rf "$1" && mv "$1.tmp" "$1" && mark_installed "$1"; rm -f "$1.tmp.log"; }
+require_binary() { [ -x "$1" ] || die "expected binary missing at $1"; }

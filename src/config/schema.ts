@@ -1,0 +1,150 @@
+// The integration config: one YAML file, validated in full before anything starts. The parsed value travels in the
+// workflow input, so it holds no secret values: only references (see secret-ref.ts).
+import { z } from 'zod';
+import { secretRefSchema } from './secret-ref';
+import { PHASE_IDS } from '../catalogue/phases';
+import { DURATION_PATTERN } from './duration';
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+// Names that reach a shell on the Proxmox host or a helm command line are kept to a plain character set, so no
+// metacharacter can ever be interpreted there.
+const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+export const durationSchema = z
+  .string()
+  .regex(DURATION_PATTERN, 'must be a duration such as 90s, 30m, 24h or 7d');
+
+const httpUrl = z
+  .string()
+  .url('must be a URL such as https://pve.example.com:8006')
+  .refine((u) => /^https?:\/\//.test(u), 'must use http:// or https://');
+
+const safeName = (what: string) =>
+  z.string().regex(SAFE_NAME, `${what} may hold only letters, digits, '.', '_' and '-' (at most 63, no leading symbol)`);
+
+export const gatePolicySchema = z.enum(['manual', 'auto', 'auto-if-green']);
+export type GatePolicy = z.infer<typeof gatePolicySchema>;
+
+const gateSchema = z.union([
+  gatePolicySchema.transform((policy) => ({ policy, timeout: undefined as string | undefined })),
+  z.strictObject({ policy: gatePolicySchema, timeout: durationSchema.optional() }),
+]);
+
+const gatesSchema = z
+  .strictObject(Object.fromEntries(PHASE_IDS.map((p) => [p, gateSchema.optional()])) as Record<
+    (typeof PHASE_IDS)[number],
+    z.ZodOptional<typeof gateSchema>
+  >)
+  .default({});
+
+export const proxmoxSchema = z.strictObject({
+  // Base URL of the API; a trailing /api2/json is accepted and reported, since a provider URL ending in it is a known
+  // cause of "no VM is ever provisioned".
+  url: httpUrl,
+  node: safeName('proxmox.node'),
+  username: z
+    .string()
+    .regex(/^[^\s@!:]+@[A-Za-z0-9._-]+$/, 'must be USER@REALM, e.g. root@pam')
+    .optional(),
+  password: secretRefSchema.optional(),
+  token: z
+    .strictObject({
+      id: z.string().regex(/^[^\s@!:]+@[A-Za-z0-9._-]+![A-Za-z][A-Za-z0-9._-]*$/, 'must be USER@REALM!TOKENID'),
+      secret: secretRefSchema,
+    })
+    .optional(),
+  tls: z
+    .strictObject({
+      verify: z.boolean().default(true),
+      caFile: z.string().min(1).optional(),
+      fingerprint: z
+        .string()
+        .regex(/^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$/, 'must be a SHA-256 fingerprint, 32 hex pairs joined by ":"')
+        .optional(),
+    })
+    .default({ verify: true }),
+  storage: safeName('proxmox.storage').default('local-lvm'),
+  bridge: z.string().regex(/^vmbr\d{1,4}$/, 'must be a Linux bridge name such as vmbr0').default('vmbr0'),
+  // Proxmox VMIDs are 100..999999999.
+  templateId: z.number().int('must be a whole number').min(100).max(999_999_999),
+  createBridge: z
+    .strictObject({
+      name: z.string().regex(/^vmbr\d{1,4}$/, 'must be a Linux bridge name such as vmbr1'),
+      cidr: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'must be an IPv4 CIDR such as 10.10.0.1/24').optional(),
+      ports: z.string().regex(/^[A-Za-z0-9.\s_-]*$/, 'must list interface names').optional(),
+    })
+    .optional(),
+  thresholds: z
+    .strictObject({
+      minVersion: z.string().regex(/^\d+\.\d+$/, 'must be MAJOR.MINOR').default('7.0'),
+      certificateExpiryDays: z.number().int().min(0).default(30),
+      apiLatencyMs: z.number().positive().default(500),
+      minFreeMemoryGiB: z.number().min(0).default(4),
+      minFreeStorageGiB: z.number().min(0).default(20),
+      minCpuCores: z.number().int().min(1).default(2),
+    })
+    .default({}),
+});
+
+export const kubernetesSchema = z.strictObject({
+  kubeconfig: z.string().min(1).optional(),
+  context: z.string().min(1).optional(),
+  testNamespace: z.string().regex(DNS_LABEL, 'must be a DNS label (lowercase letters, digits, -)').default('cozy-proxmox-test'),
+  csiStorageClass: z.string().regex(DNS_LABEL, 'must be a DNS label').default('proxmox-data'),
+  minVersion: z.string().regex(/^\d+\.\d+$/, 'must be MAJOR.MINOR').default('1.26'),
+});
+
+export const sshSchema = z.strictObject({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535).default(22),
+  user: safeName('ssh.user').default('root'),
+  privateKey: secretRefSchema,
+  // The host key is pinned: an unknown key stops the step and shows the fingerprint.
+  hostKeyFingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'must be an OpenSSH SHA256:... fingerprint'),
+});
+
+export const monitoringSchema = z.strictObject({
+  prometheus: httpUrl.optional(),
+  grafana: httpUrl.optional(),
+  grafanaToken: secretRefSchema.optional(),
+});
+
+export const integrationConfigSchema = z
+  .strictObject({
+    apiVersion: z.literal('cozy-proxmox/v1'),
+    kind: z.literal('Integration'),
+    cluster: z.strictObject({ name: z.string().regex(DNS_LABEL, 'must be a DNS label (lowercase letters, digits, -)') }),
+    proxmox: proxmoxSchema,
+    kubernetes: kubernetesSchema.default({}),
+    ssh: sshSchema.optional(),
+    monitoring: monitoringSchema.default({}),
+    gates: gatesSchema,
+    approvers: z.array(z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'must be a user name')).default([]),
+    keepTestResources: z.boolean().default(false),
+    // Set by `sandbox up`: steps that run against simulated parts say so in the report.
+    sandbox: z.boolean().default(false),
+  })
+  .superRefine((cfg, ctx) => {
+    if (!cfg.proxmox.token && !(cfg.proxmox.username && cfg.proxmox.password)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['proxmox'],
+        message: 'needs credentials: token (id + secret) and/or username + password',
+      });
+    }
+    if (cfg.proxmox.username && !cfg.proxmox.password) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['proxmox', 'password'], message: 'is required with proxmox.username' });
+    }
+    if (cfg.proxmox.tls.caFile && cfg.proxmox.tls.fingerprint) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['proxmox', 'tls'],
+        message: 'set caFile or fingerprint, not both',
+      });
+    }
+  });
+
+export type IntegrationConfigInput = z.input<typeof integrationConfigSchema>;
+export type IntegrationConfig = z.output<typeof integrationConfigSchema>;
+export type ProxmoxConfig = IntegrationConfig['proxmox'];
+export type KubernetesConfig = IntegrationConfig['kubernetes'];

@@ -1,0 +1,39 @@
+// The worker: runs integrateCluster workflows and their step activities on one task queue. Workers scale out by
+// running more of them on the same queue; Temporal spreads the work.
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { allActivities } from './activities';
+import { resolveTemporalOptions, type TemporalOptions } from './client';
+
+export interface WorkerSettings extends TemporalOptions {
+  /** Step activities by name; defaults to the whole catalogue's. */
+  activities?: WorkerOptions['activities'];
+  /** A prebuilt workflow bundle (tests build it once); otherwise the workflows are bundled at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  maxConcurrentActivityTaskExecutions?: number;
+}
+
+export async function createWorker(settings: WorkerSettings = {}): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const opts = resolveTemporalOptions(settings);
+  const connection = await NativeConnection.connect({ address: opts.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue,
+    activities: settings.activities ?? allActivities(),
+    ...(settings.workflowBundle
+      ? { workflowBundle: settings.workflowBundle }
+      : { workflowsPath: require.resolve('./workflows') }),
+    maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivityTaskExecutions ?? 20,
+  });
+  return { worker, connection };
+}
+
+/** Runs a worker until SIGINT/SIGTERM (the SDK installs those handlers and shuts down gracefully). */
+export async function runWorker(settings: WorkerSettings = {}): Promise<void> {
+  const { worker, connection } = await createWorker(settings);
+  try {
+    await worker.run();
+  } finally {
+    await connection.close();
+  }
+}

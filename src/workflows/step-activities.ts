@@ -1,0 +1,36 @@
+// Activity stubs built from a step's definition: its timeouts, retry policy and a summary that makes the Temporal
+// UI's timeline read as the plan ("proxmox.version: Proxmox VE version >= 7.0").
+import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { NON_RETRYABLE_TYPES } from '../catalogue/failure-types';
+import type { CompensationActivity, StepActivity, StepDefinition } from '../catalogue/types';
+
+function optionsFor(def: StepDefinition, summary: string): ActivityOptions {
+  return {
+    startToCloseTimeout: `${def.startToCloseSeconds}s`,
+    heartbeatTimeout: def.heartbeatSeconds ? `${def.heartbeatSeconds}s` : undefined,
+    retry: {
+      maximumAttempts: def.retry.maximumAttempts,
+      initialInterval: `${def.retry.initialIntervalSeconds}s`,
+      backoffCoefficient: def.retry.backoffCoefficient ?? 2,
+      maximumInterval: def.retry.maximumIntervalSeconds ? `${def.retry.maximumIntervalSeconds}s` : undefined,
+      nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES],
+    },
+    summary,
+  };
+}
+
+export function activityForStep(def: StepDefinition): StepActivity {
+  const acts = proxyActivities<Record<string, StepActivity>>(optionsFor(def, `${def.id}: ${def.title}`));
+  return acts[def.activity];
+}
+
+export function compensationForStep(def: StepDefinition): CompensationActivity {
+  const c = def.compensation;
+  if (!c) throw new Error(`step ${def.id} has no compensation`);
+  // Compensations retry longer than steps: leaving resources behind is worse than waiting.
+  const acts = proxyActivities<Record<string, CompensationActivity>>({
+    ...optionsFor(def, `undo ${def.id}`),
+    retry: { maximumAttempts: 10, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES] },
+  });
+  return acts[c.activity];
+}

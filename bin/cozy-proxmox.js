@@ -1,3 +1,6 @@
 #!/usr/bin/env node
-// Thin launcher: the CLI is compiled TypeScript under dist/ (npm run build).
-require('../dist/src/cli/main.js');
+// Launcher: the CLI is compiled TypeScript under dist/ (`npm run build`).
+const { main } = require('../dist/src/cli/main.js');
+main(process.argv).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,119 @@
+// `sandbox up|down|status`, `worker` and `demo`.
+import { Command } from 'commander';
+import { loadConfigFile } from '../../config/load';
+import { buildPlan } from '../../catalogue';
+import { connectClient, startIntegration } from '../../client';
+import { renderMarkdown } from '../../report/render-markdown';
+import { readSandboxState, sandboxComponents, sandboxDir, sandboxDown, sandboxUp, type SandboxState } from '../../sandbox/sandbox';
+import { createWorker, runWorker } from '../../worker';
+import { addTemporalOptions, temporalOptionsFrom } from '../connection';
+import { CliError } from '../errors';
+import { printJson } from '../output';
+import { watchProgress } from '../progress-view';
+import { withAutoApprove } from './run-commands';
+
+const progress = (m: string) => process.stderr.write(`==> ${m}\n`);
+
+function describe(state: SandboxState): string {
+  return [
+    `sandbox directory: ${state.dir}`,
+    `Temporal:          ${state.temporal.address}  (UI ${state.temporal.uiUrl})`,
+    `Proxmox (simulated): ${state.proxmox.url}  CA ${state.proxmox.caFile}`,
+    `credentials:       ${state.credentials.proxmoxPasswordFile}, ${state.credentials.proxmoxTokenSecretFile}`,
+    `config:            ${state.configFile}`,
+    '',
+    `export TEMPORAL_ADDRESS=${state.temporal.address}`,
+    `cozy-proxmox integrate-cluster -c ${state.configFile} --wait`,
+  ].join('\n');
+}
+
+export function sandboxCommand(): Command {
+  const sandbox = new Command('sandbox').description('the embedded sandbox: Temporal, a Proxmox simulator and a worker on loopback');
+  sandbox
+    .command('up')
+    .description('start the sandbox (again: keeps what runs) and write a ready config')
+    .option('--dir <dir>', 'sandbox directory (env COZY_PROXMOX_SANDBOX_DIR)')
+    .option('--no-worker', 'do not start a worker')
+    .option('--proxmox-seed <file>', 'seed file for the Proxmox simulator')
+    .option('--json', 'print endpoints as JSON')
+    .action(async (opts) => {
+      const state = await sandboxUp({ dir: opts.dir, worker: opts.worker, proxmoxSeed: opts.proxmoxSeed, onProgress: progress });
+      if (opts.json) printJson(state);
+      else process.stdout.write(describe(state) + '\n');
+    });
+  sandbox
+    .command('down')
+    .description('stop everything the sandbox started')
+    .option('--dir <dir>', 'sandbox directory')
+    .action(async (opts) => {
+      const stopped = await sandboxDown(opts.dir);
+      process.stdout.write(stopped.length > 0 ? `stopped: ${stopped.join(', ')}\n` : 'nothing was running\n');
+    });
+  sandbox
+    .command('status')
+    .description('show the sandbox\'s endpoints and credentials files')
+    .option('--dir <dir>', 'sandbox directory')
+    .option('--json', 'print as JSON')
+    .action((opts) => {
+      const state = readSandboxState(opts.dir);
+      if (!state) {
+        if (opts.json) printJson({ running: false, dir: sandboxDir(opts.dir) });
+        else process.stdout.write(`no sandbox in ${sandboxDir(opts.dir)}; start one with: cozy-proxmox sandbox up\n`);
+        throw new CliError('sandbox is not running');
+      }
+      const components = sandboxComponents(state);
+      const running = components.every((c) => c.running);
+      if (opts.json) printJson({ running, components, ...state });
+      else process.stdout.write(`${describe(state)}\n\n${components.map((c) => `${c.name}: ${c.running ? 'running' : 'stopped'} (pid ${c.pid})`).join('\n')}\n`);
+      if (!running) throw new CliError('some sandbox components are not running; restart with: cozy-proxmox sandbox down && cozy-proxmox sandbox up');
+    });
+  return sandbox;
+}
+
+export function workerCommand(): Command {
+  return addTemporalOptions(
+    new Command('worker')
+      .description('run a worker: executes integrateCluster workflows and their steps (Ctrl-C stops it gracefully)')
+      .option('--max-concurrent-activities <n>', 'activity slots', '20'),
+  ).action(async (opts) => {
+    progress(`worker polling task queue ${temporalOptionsFrom(opts).taskQueue ?? process.env.TEMPORAL_TASK_QUEUE ?? 'cozy-proxmox'}`);
+    await runWorker({ ...temporalOptionsFrom(opts), maxConcurrentActivityTaskExecutions: Number(opts.maxConcurrentActivities) });
+  });
+}
+
+export function demoCommand(): Command {
+  return new Command('demo')
+    .description('start the sandbox and a worker, run integrate-cluster with gates approved automatically, print the report')
+    .option('--keep', 'leave the sandbox running afterwards')
+    .option('--dir <dir>', 'sandbox directory')
+    .action(async (opts) => {
+      const state = await sandboxUp({ dir: opts.dir, worker: false, onProgress: progress });
+      let failed: string | undefined;
+      try {
+        const { worker, connection } = await createWorker({ address: state.temporal.address });
+        const running = worker.run();
+        const cozy = await connectClient({ address: state.temporal.address });
+        try {
+          const config = withAutoApprove(loadConfigFile(state.configFile, { env: {} }));
+          const id = await startIntegration(cozy, { config, plan: buildPlan(config), workflowId: `integrate-cluster-sandbox-${Date.now()}`, startedBy: 'demo' });
+          progress(`run ${id} started; Temporal UI: ${state.temporal.uiUrl}/namespaces/default/workflows/${id}`);
+          const final = await watchProgress(cozy, id);
+          process.stdout.write('\n' + renderMarkdown(final));
+          process.stdout.write(`\nTemporal UI: ${state.temporal.uiUrl}/namespaces/default/workflows/${id}\n`);
+          if (final.state !== 'completed') failed = `the run ended ${final.state}: ${final.outcomeMessage ?? ''}`;
+        } finally {
+          await cozy.close();
+          worker.shutdown();
+          await running;
+          await connection.close();
+        }
+      } finally {
+        if (opts.keep) progress(`sandbox kept running; stop it with: cozy-proxmox sandbox down${opts.dir ? ` --dir ${opts.dir}` : ''}`);
+        else {
+          progress('stopping the sandbox');
+          await sandboxDown(state.dir);
+        }
+      }
+      if (failed) throw new CliError(failed);
+    });
+}

@@ -1,0 +1,62 @@
+// The live progress view of `status --watch` and `integrate-cluster --wait`: redrawn in place on a terminal,
+// one line per change otherwise (logs, CI).
+import type { CozyClient } from '../client';
+import { getProgress } from '../client';
+import { PHASE_TITLES } from '../catalogue/phases';
+import { formatDuration, STATE_MARK } from '../report/format';
+import type { Progress } from '../report/progress';
+
+const TERMINAL: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
+
+export function isFinished(p: Progress): boolean {
+  return TERMINAL.has(p.state);
+}
+
+export function renderProgressText(p: Progress): string {
+  const out: string[] = [];
+  out.push(`${p.workflowId}  state: ${p.state}${p.outcome ? ` (${p.outcome})` : ''}  phase: ${p.currentPhase ?? '-'}  elapsed: ${formatDuration(p.metrics.executionMs)}`);
+  for (const phase of p.phases) {
+    const steps = p.steps.filter((s) => s.phase === phase.id);
+    if (steps.length === 0) continue;
+    const gate = p.gates.find((g) => g.phase === phase.id);
+    const gateText = gate ? `gate ${gate.state}${gate.by ? ` by ${gate.by}` : ''}` : '';
+    out.push(`  ${PHASE_TITLES[phase.id]}  [${phase.state}]  ${gateText}`);
+    for (const s of steps) {
+      const mark = (STATE_MARK[s.state] ?? s.state).padEnd(7);
+      const tries = s.attempts > 1 ? ` x${s.attempts}` : '';
+      out.push(`    ${mark} ${s.id.padEnd(28)} ${formatDuration(s.durationMs).padStart(9)}${tries}  ${s.message ?? ''}`.trimEnd());
+    }
+  }
+  const open = p.gates.find((g) => g.state === 'open');
+  if (open) out.push(`  waiting for approval: cozy-proxmox approve ${p.workflowId} --phase ${open.phase}`);
+  for (const s of p.steps.filter((x) => x.state === 'blocked')) {
+    out.push(`  blocked on ${s.id}: cozy-proxmox resolve ${p.workflowId} --step ${s.id} --action retry|skip|abort`);
+  }
+  const m = p.metrics;
+  out.push(`  tests ${m.testsCompleted}/${m.testsTotal}  success ${m.successRate}%  issues found ${m.issuesFound} fixed ${m.issuesFixed}`);
+  return out.join('\n');
+}
+
+function changeLine(p: Progress): string {
+  const running = p.currentSteps.length > 0 ? ` steps: ${p.currentSteps.join(', ')}` : '';
+  return `[${new Date().toISOString()}] ${p.state} ${p.currentPhase ?? '-'}${running} (${p.metrics.testsCompleted}/${p.metrics.testsTotal} done)`;
+}
+
+/** Polls until the run ends; returns its final progress. */
+export async function watchProgress(cozy: CozyClient, workflowId: string, intervalMs = 1000): Promise<Progress> {
+  const tty = process.stdout.isTTY === true;
+  let lastLine = '';
+  for (;;) {
+    const p = await getProgress(cozy, workflowId);
+    if (tty) {
+      process.stdout.write('\x1b[2J\x1b[H' + renderProgressText(p) + '\n');
+    } else {
+      const line = changeLine(p);
+      const key = line.replace(/^\[[^\]]+\] /, '');
+      if (key !== lastLine) process.stdout.write(line + '\n');
+      lastLine = key;
+    }
+    if (isFinished(p)) return p;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}

@@ -1,0 +1,38 @@
+// The config `cozy-proxmox config init` writes: every section, with what each field means.
+export const EXAMPLE_CONFIG = `# cozy-proxmox integration config. Validate with: cozy-proxmox config validate FILE
+apiVersion: cozy-proxmox/v1
+kind: Integration
+cluster:
+  name: my-cluster                # used in the workflow id: integrate-cluster-my-cluster
+proxmox:
+  url: https://pve.example.com:8006   # no /api2/json suffix (a known cause of "no VM is ever provisioned")
+  node: pve
+  username: root@pam                  # ticket auth (step1); the password is a reference, never the value
+  password: env:PROXMOX_PASSWORD      # env:NAME | file:PATH | k8s:NAMESPACE/NAME#KEY
+  token:
+    id: root@pam!cozy                 # API token used by the provider and CSI
+    secret: file:/etc/cozy-proxmox/proxmox-token
+  tls:
+    verify: true
+    # caFile: /etc/cozy-proxmox/pve-ca.pem
+    # fingerprint: AB:CD:...          # SHA-256 of the server certificate, instead of a CA
+  storage: local-lvm
+  bridge: vmbr0
+  templateId: 9000
+  # createBridge: { name: vmbr1, cidr: 10.10.0.1/24 }
+  thresholds:
+    minVersion: "7.0"
+    certificateExpiryDays: 30
+    apiLatencyMs: 500
+kubernetes:
+  # kubeconfig: ~/.kube/config      # default: KUBECONFIG or ~/.kube/config
+  testNamespace: cozy-proxmox-test
+  csiStorageClass: proxmox-data
+gates:                              # manual | auto | auto-if-green, optionally with a timeout
+  preparation: auto
+  basic-integration: manual
+  advanced-integration: { policy: manual, timeout: 24h }
+  monitoring-security: auto-if-green
+approvers: [alice, bob]             # who may approve, reject and resolve (empty: anyone)
+keepTestResources: false
+`;

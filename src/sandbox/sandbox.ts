@@ -1,0 +1,199 @@
+// The embedded sandbox: everything a rehearsal needs, on loopback only, in one directory of its own.
+//   - Temporal dev server (official CLI, SQLite file, Web UI) with the search attributes registered
+//   - the Proxmox VE API simulator (HTTPS with its own CA)
+//   - a worker on the sandbox's Temporal
+// `up` writes a ready config whose secrets are file references under the sandbox directory, and a state file that
+// `status` and `down` read. Starting twice is harmless: running components are kept.
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
+import { toolPath } from '../tools/tool-paths';
+import { DEFAULT_ROOT_PASSWORD, DEFAULT_TOKEN_ID, DEFAULT_TOKEN_SECRET } from './proxmox-sim';
+import { compiledModule, freePort, isAlive, preferredPort, repoRoot, spawnDaemon, stopProcess, waitForPort } from './processes';
+import { DEFAULT_TASK_QUEUE } from '../workflows/definitions';
+
+export interface SandboxState {
+  dir: string;
+  startedAt: string;
+  temporal: { address: string; uiUrl: string; pid: number; dbFile: string; namespace: string };
+  proxmox: { url: string; caFile: string; fingerprint: string; pid: number; node: string; simulated: true };
+  worker?: { pid: number; taskQueue: string };
+  credentials: {
+    proxmoxUser: string;
+    proxmoxPasswordFile: string;
+    proxmoxTokenId: string;
+    proxmoxTokenSecretFile: string;
+  };
+  configFile: string;
+  logs: Record<string, string>;
+}
+
+export interface SandboxOptions {
+  dir?: string;
+  /** Start a worker too (default true). */
+  worker?: boolean;
+  /** Seed file for the Proxmox simulator. */
+  proxmoxSeed?: string;
+  /** Multiplier on the simulator's task durations (1 = realistic). */
+  taskSpeed?: number;
+  onProgress?: (message: string) => void;
+}
+
+export function sandboxDir(dir?: string): string {
+  return dir ?? process.env.COZY_PROXMOX_SANDBOX_DIR ?? join(homedir(), '.cache', 'cozy-proxmox', 'sandbox');
+}
+
+const stateFile = (dir: string) => join(dir, 'state.json');
+
+export function readSandboxState(dir?: string): SandboxState | undefined {
+  const file = stateFile(sandboxDir(dir));
+  if (!existsSync(file)) return undefined;
+  return JSON.parse(readFileSync(file, 'utf8')) as SandboxState;
+}
+
+export interface ComponentStatus {
+  name: string;
+  pid?: number;
+  running: boolean;
+}
+
+export function sandboxComponents(state: SandboxState): ComponentStatus[] {
+  const list: ComponentStatus[] = [
+    { name: 'temporal', pid: state.temporal.pid, running: isAlive(state.temporal.pid) },
+    { name: 'proxmox-simulator', pid: state.proxmox.pid, running: isAlive(state.proxmox.pid) },
+  ];
+  if (state.worker) list.push({ name: 'worker', pid: state.worker.pid, running: isAlive(state.worker.pid) });
+  return list;
+}
+
+export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState> {
+  const dir = sandboxDir(opts.dir);
+  const say = opts.onProgress ?? (() => undefined);
+  const existing = readSandboxState(dir);
+  if (existing && sandboxComponents(existing).every((c) => c.running)) {
+    say(`sandbox already running in ${dir}`);
+    return existing;
+  }
+  if (existing) await sandboxDown(dir); // half-running: start clean
+  for (const sub of ['logs', 'secrets', 'proxmox']) mkdirSync(join(dir, sub), { recursive: true });
+  chmodSync(join(dir, 'secrets'), 0o700);
+  const logs = { temporal: join(dir, 'logs', 'temporal.log'), proxmox: join(dir, 'logs', 'proxmox-simulator.log'), worker: join(dir, 'logs', 'worker.log') };
+  const started: number[] = [];
+  try {
+    // Temporal dev server.
+    const temporalBin = toolPath('TEMPORAL_CLI', 'temporal');
+    const port = await preferredPort(7233);
+    const uiPort = await preferredPort(8233);
+    const dbFile = join(dir, 'temporal.db');
+    say(`starting Temporal dev server on 127.0.0.1:${port} (UI ${uiPort}, database ${dbFile})`);
+    const temporalPid = spawnDaemon(
+      temporalBin,
+      [
+        'server', 'start-dev',
+        '--ip', '127.0.0.1', '--port', String(port),
+        '--ui-ip', '127.0.0.1', '--ui-port', String(uiPort),
+        '--http-port', String(await freePort()), '--metrics-port', String(await freePort()),
+        '--db-filename', dbFile, '--log-level', 'warn', '--ui-disable-news-fetch',
+        ...SEARCH_ATTRIBUTE_KEYS.flatMap((k) => ['--search-attribute', `${k.name}=Keyword`]),
+      ],
+      logs.temporal,
+    );
+    started.push(temporalPid);
+    await waitForPort(port, `Temporal (see ${logs.temporal})`, 60_000, temporalPid);
+
+    // Proxmox VE API simulator.
+    say('starting the Proxmox VE API simulator (simulated Proxmox, HTTPS with its own CA)');
+    const proxmoxPort = await preferredPort(8006);
+    const simArgs = [compiledModule('sandbox/proxmox-sim/main.js'), '--port', String(proxmoxPort), '--data-dir', join(dir, 'proxmox')];
+    if (opts.proxmoxSeed) simArgs.push('--seed', opts.proxmoxSeed);
+    if (opts.taskSpeed !== undefined) simArgs.push('--task-speed', String(opts.taskSpeed));
+    const simPid = spawnDaemon(process.execPath, simArgs, logs.proxmox);
+    started.push(simPid);
+    await waitForPort(proxmoxPort, `the Proxmox simulator (see ${logs.proxmox})`, 30_000, simPid);
+    const sim = await readSimulatorLine(logs.proxmox);
+
+    // Credentials live in files only the owner can read; the config refers to them.
+    const passwordFile = join(dir, 'secrets', 'proxmox-password');
+    const tokenFile = join(dir, 'secrets', 'proxmox-token-secret');
+    writeFileSync(passwordFile, DEFAULT_ROOT_PASSWORD + '\n', { mode: 0o600 });
+    writeFileSync(tokenFile, DEFAULT_TOKEN_SECRET + '\n', { mode: 0o600 });
+
+    const state: SandboxState = {
+      dir,
+      startedAt: new Date().toISOString(),
+      temporal: { address: `127.0.0.1:${port}`, uiUrl: `http://127.0.0.1:${uiPort}`, pid: temporalPid, dbFile, namespace: 'default' },
+      proxmox: { url: sim.url, caFile: sim.caFile, fingerprint: sim.fingerprint, pid: simPid, node: 'pve1', simulated: true },
+      credentials: {
+        proxmoxUser: 'root@pam',
+        proxmoxPasswordFile: passwordFile,
+        proxmoxTokenId: DEFAULT_TOKEN_ID,
+        proxmoxTokenSecretFile: tokenFile,
+      },
+      configFile: join(dir, 'config.yaml'),
+      logs,
+    };
+
+    if (opts.worker !== false) {
+      say(`starting a worker on task queue ${DEFAULT_TASK_QUEUE}`);
+      const workerPid = spawnDaemon(
+        process.execPath,
+        [join(repoRoot(), 'bin', 'cozy-proxmox.js'), 'worker', '--address', state.temporal.address],
+        logs.worker,
+      );
+      started.push(workerPid);
+      state.worker = { pid: workerPid, taskQueue: DEFAULT_TASK_QUEUE };
+    }
+
+    writeFileSync(state.configFile, sandboxConfigYaml(state));
+    writeFileSync(stateFile(dir), JSON.stringify(state, null, 2) + '\n');
+    return state;
+  } catch (err) {
+    for (const pid of started.reverse()) await stopProcess(pid);
+    throw err;
+  }
+}
+
+async function readSimulatorLine(logFile: string): Promise<{ url: string; caFile: string; fingerprint: string }> {
+  for (let i = 0; i < 50; i++) {
+    const lines = readFileSync(logFile, 'utf8').split('\n').filter((l) => l.startsWith('{"url"'));
+    if (lines.length > 0) return JSON.parse(lines[lines.length - 1]);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the Proxmox simulator did not report its endpoint (see ${logFile})`);
+}
+
+export function sandboxConfigYaml(state: SandboxState): string {
+  const config = {
+    apiVersion: 'cozy-proxmox/v1',
+    kind: 'Integration',
+    cluster: { name: 'sandbox' },
+    proxmox: {
+      url: state.proxmox.url,
+      node: state.proxmox.node,
+      username: state.credentials.proxmoxUser,
+      password: `file:${state.credentials.proxmoxPasswordFile}`,
+      token: { id: state.credentials.proxmoxTokenId, secret: `file:${state.credentials.proxmoxTokenSecretFile}` },
+      tls: { verify: true, caFile: state.proxmox.caFile },
+      storage: 'local-lvm',
+      bridge: 'vmbr0',
+      templateId: 9000,
+    },
+    gates: { preparation: 'auto', 'basic-integration': 'manual', 'advanced-integration': 'manual', 'monitoring-security': 'manual' },
+    sandbox: true,
+  };
+  return `# Written by \`cozy-proxmox sandbox up\`: runs against the embedded sandbox (simulated Proxmox).\n${stringify(config)}`;
+}
+
+export async function sandboxDown(dir?: string): Promise<string[]> {
+  const d = sandboxDir(dir);
+  const state = readSandboxState(d);
+  if (!state) return [];
+  const stopped: string[] = [];
+  // Worker first (it would log errors once Temporal is gone), Temporal last.
+  const order = sandboxComponents(state).reverse();
+  for (const c of order) if (await stopProcess(c.pid)) stopped.push(c.name);
+  rmSync(stateFile(d), { force: true });
+  return stopped;
+}

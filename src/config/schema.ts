@@ -14,6 +14,8 @@ export const durationSchema = z
   .string()
   .regex(DURATION_PATTERN, 'must be a duration such as 90s, 30m, 24h or 7d');
 
+const VMID_RANGE = 'must be a VMID from 100 to 999999999';
+
 const httpUrl = z
   .string()
   .url('must be a URL such as https://pve.example.com:8006')
@@ -66,7 +68,7 @@ export const proxmoxSchema = z.strictObject({
   storage: safeName('proxmox.storage').default('local-lvm'),
   bridge: z.string().regex(/^vmbr\d{1,4}$/, 'must be a Linux bridge name such as vmbr0').default('vmbr0'),
   // Proxmox VMIDs are 100..999999999.
-  templateId: z.number().int('must be a whole number').min(100).max(999_999_999),
+  templateId: z.number().int('must be a whole number').min(100, VMID_RANGE).max(999_999_999, VMID_RANGE),
   createBridge: z
     .strictObject({
       name: z.string().regex(/^vmbr\d{1,4}$/, 'must be a Linux bridge name such as vmbr1'),

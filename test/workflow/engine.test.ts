@@ -19,6 +19,7 @@ import { connectTestEnv, cozyClientFor, startTestWorker, uniqueQueue, type Runni
 import { step, testConfig } from '../helpers/plan';
 import { historyText } from '../helpers/history';
 import { waitFor } from '../helpers/wait';
+import { recordHistory } from '../helpers/record-history';
 
 let env: TestWorkflowEnvironment;
 
@@ -168,6 +169,7 @@ test('runs four phases through manual gates and records who approved', async () 
   expect(p.criteria.allTestStepsPass).toBe(false);
   expect(p.criteria.testSteps['step1-api-connection']).toBe('passed');
   expect(p.criteria.testSteps['step3-vm-management']).toBe('not-planned');
+  recordHistory(id, 'four-phases-manual-gates');
 });
 
 test('approvals for the wrong phase or from an unknown approver are refused and never reach history', async () => {
@@ -229,6 +231,7 @@ test('a failing step blocks the run, resolveStep retry makes it pass and counts 
   expect(fixed?.resolutions).toEqual([expect.objectContaining({ action: 'retry', by: 'alice', comment: 'fixed the template' })]);
   expect(p.metrics).toMatchObject({ issuesFound: 1, issuesFixed: 1, successRate: 100 });
   expect(calls.filter((c) => c === 'flaky')).toHaveLength(2);
+  recordHistory(id, 'blocked-step-retried');
 });
 
 test('skip goes on without the step; dependants are not run', async () => {
@@ -250,6 +253,7 @@ test('skip goes on without the step; dependants are not run', async () => {
     ['prep.other', 'warning'],
   ]);
   expect(p.steps[1].message).toBe('not run: prep.flaky did not pass');
+  recordHistory(id, 'skipped-step');
   expect(calls).not.toContain('checkB');
   expect(p.metrics).toMatchObject({ issuesFound: 1, issuesFixed: 0, skipped: 2, warnings: 1 });
 });
@@ -276,6 +280,7 @@ test('abort ends the run as failed after compensating what was made', async () =
     ['prep.ns', 'done'],
   ]);
   expect(calls.slice(-2)).toEqual(['undoThing', 'removeTestNs']);
+  recordHistory(id, 'aborted-with-compensation');
 });
 
 test('rejection at a gate ends the run after compensation', async () => {
@@ -309,6 +314,7 @@ test('cancellation stops running steps and runs the compensations', async () => 
   expect(p).toMatchObject({ state: 'cancelled', outcome: 'cancelled' });
   expect(p.compensations.map((c) => c.stepId)).toEqual(['basic.make', 'prep.ns']);
   expect(calls).not.toContain('slowOne:end');
+  recordHistory(id, 'cancelled-with-compensation');
 });
 
 test('a worker restarted mid-phase finishes without repeating completed steps', async () => {

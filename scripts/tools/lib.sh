@@ -1,5 +1,6 @@
 # Shared helpers for the tool installers. Sourced, not run.
 # Every tool lives in its own versioned folder under the cache, so versions never collide and a second run is a no-op.
+export PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1
 COZY_CACHE="${COZY_PROXMOX_CACHE:-$HOME/.cache/cozy-proxmox}"
 mkdir -p "$COZY_CACHE"
 

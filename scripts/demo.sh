@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# `npm run demo`: from a fresh clone to a finished integrate-cluster run on the embedded sandbox.
+# Installs dependencies and tools when missing, builds, then runs `cozy-proxmox demo` (arguments pass through,
+# e.g. `npm run demo -- --keep`).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+step() { printf '==> %s\n' "$*" >&2; }
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  step "installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund
+fi
+step "installing tools"
+bash scripts/tools.sh >/dev/null
+step "building"
+npm run --silent build
+exec node bin/cozy-proxmox.js demo "$@"

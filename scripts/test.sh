@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The test command (`npm test`): installs what the tests need, builds, lints, and runs the whole suite serially
+# against one real Temporal dev server (and the other real servers the suites start).
+#   npm test                      everything
+#   npm test -- test/workflow     only some suites (arguments go to jest)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  step "installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund
+fi
+step "installing tools (cached under ${COZY_PROXMOX_CACHE:-$HOME/.cache/cozy-proxmox})"
+bash scripts/tools.sh
+step "type-checking"
+npx tsc --noEmit -p tsconfig.json
+step "linting"
+npx eslint .
+step "building"
+npm run --silent build
+step "running the tests"
+exec npx jest --runInBand "$@"

@@ -1,0 +1,13 @@
+export { ProxmoxClient, type BridgeParams, type CloneParams } from './client';
+export { ProxmoxHttp, apiPath, type ProxmoxHttpOptions, type Params, type HttpMethod } from './http';
+export { type ProxmoxCredentials, type Ticket, DEFAULT_TICKET_RENEW_AFTER_MS } from './auth';
+export * from './errors';
+export { parsePermissionMessage } from './error-mapping';
+export { cloneIfAbsent, deleteIfPresent, type CloneRequest, type CloneResult, type DeleteResult } from './idempotent';
+export { DEFAULT_READ_RETRY, type RetryPolicy } from './retry';
+export { waitForTask, readTaskLog, type TaskResult, type TaskProgress, type WaitOptions, type TaskStatus } from './tasks';
+export { type TlsMode, type TlsSettings, tlsModeFromSettings, normaliseFingerprint, FingerprintMismatchError } from './tls';
+export { proxmoxErrorToFailure } from './to-failure';
+export * from './types';
+export { parseUpid, isUpid, type Upid } from './upid';
+export { normaliseBaseUrl, ProxmoxUrlError, API_SUFFIX, type NormalisedUrl } from './url';

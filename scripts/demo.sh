@@ -10,7 +10,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 step "installing tools"
-bash scripts/tools.sh >/dev/null
+bash scripts/tools.sh temporal >/dev/null
 step "building"
 npm run --silent build
 exec node bin/cozy-proxmox.js demo "$@"

@@ -3,6 +3,7 @@
 import {
   Client,
   Connection,
+  QueryRejectedError,
   WorkflowFailedError,
   WorkflowUpdateFailedError,
   type WorkflowExecutionInfo,
@@ -88,7 +89,21 @@ export async function getProgress(cozy: CozyClient, workflowId: string): Promise
     const final = await finalProgress(cozy, workflowId);
     if (final) return final;
   }
-  return handle.query(progressQuery);
+  return queryProgress(handle, cozy.options.taskQueue);
+}
+
+/** A running workflow's progress can only be read through a worker; none answered. */
+export class QueryNotAnsweredError extends Error {}
+
+async function queryProgress(handle: ReturnType<Client['workflow']['getHandle']>, taskQueue: string): Promise<Progress> {
+  try {
+    return await handle.query(progressQuery);
+  } catch (err) {
+    if (err instanceof QueryRejectedError) throw err;
+    throw new QueryNotAnsweredError(
+      `no worker answered for ${handle.workflowId} (${(err as Error).message}); is a worker polling task queue ${taskQueue}? start one with: cozy-proxmox worker`,
+    );
+  }
 }
 
 /** The report of an ended run, read from history (no worker needed); undefined while it runs. */
@@ -104,7 +119,7 @@ export async function finalProgress(cozy: CozyClient, workflowId: string): Promi
         cause = (cause as { cause?: unknown }).cause;
       }
       // Cancelled runs carry no details: ask the workflow (needs a worker).
-      return handle.query(progressQuery);
+      return queryProgress(handle, cozy.options.taskQueue);
     }
     throw err;
   }

@@ -1,7 +1,7 @@
 // The live progress view of `status --watch` and `integrate-cluster --wait`: redrawn in place on a terminal,
 // one line per change otherwise (logs, CI).
 import type { CozyClient } from '../client';
-import { getProgress } from '../client';
+import { getProgress, QueryNotAnsweredError } from '../client';
 import { PHASE_TITLES } from '../catalogue/phases';
 import { formatDuration, STATE_MARK } from '../report/format';
 import type { Progress } from '../report/progress';
@@ -42,21 +42,39 @@ function changeLine(p: Progress): string {
   return `[${new Date().toISOString()}] ${p.state} ${p.currentPhase ?? '-'}${running} (${p.metrics.testsCompleted}/${p.metrics.testsTotal} done)`;
 }
 
-/** Polls until the run ends; returns its final progress. */
-export async function watchProgress(cozy: CozyClient, workflowId: string, intervalMs = 1000): Promise<Progress> {
-  const tty = process.stdout.isTTY === true;
+/**
+ * Polls until the run ends; returns its final progress. Progress goes to `out` (stderr when stdout carries JSON).
+ * While no worker answers, it says so and keeps waiting: the run is durable, a worker may come later.
+ */
+export async function watchProgress(
+  cozy: CozyClient,
+  workflowId: string,
+  out: NodeJS.WriteStream = process.stdout,
+  intervalMs = 1000,
+): Promise<Progress> {
+  const tty = out.isTTY === true;
   let lastLine = '';
   for (;;) {
-    const p = await getProgress(cozy, workflowId);
-    if (tty) {
-      process.stdout.write('\x1b[2J\x1b[H' + renderProgressText(p) + '\n');
-    } else {
-      const line = changeLine(p);
-      const key = line.replace(/^\[[^\]]+\] /, '');
-      if (key !== lastLine) process.stdout.write(line + '\n');
-      lastLine = key;
+    let p: Progress | undefined;
+    try {
+      p = await getProgress(cozy, workflowId);
+    } catch (err) {
+      if (!(err instanceof QueryNotAnsweredError)) throw err;
+      const line = `waiting for a worker on task queue ${cozy.options.taskQueue} (start one with: cozy-proxmox worker)`;
+      if (line !== lastLine) out.write(line + '\n');
+      lastLine = line;
     }
-    if (isFinished(p)) return p;
+    if (p) {
+      if (tty) {
+        out.write('\x1b[2J\x1b[H' + renderProgressText(p) + '\n');
+      } else {
+        const line = changeLine(p);
+        const key = line.replace(/^\[[^\]]+\] /, '');
+        if (key !== lastLine) out.write(line + '\n');
+        lastLine = key;
+      }
+      if (isFinished(p)) return p;
+    }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

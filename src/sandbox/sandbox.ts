@@ -74,6 +74,10 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
   const existing = readSandboxState(dir);
   if (existing && sandboxComponents(existing).every((c) => c.running)) {
     say(`sandbox already running in ${dir}`);
+    if (opts.worker !== false && !existing.worker) {
+      existing.worker = startWorkerProcess(existing, say);
+      writeFileSync(stateFile(dir), JSON.stringify(existing, null, 2) + '\n');
+    }
     return existing;
   }
   if (existing) await sandboxDown(dir); // half-running: start clean
@@ -136,14 +140,8 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
     };
 
     if (opts.worker !== false) {
-      say(`starting a worker on task queue ${DEFAULT_TASK_QUEUE}`);
-      const workerPid = spawnDaemon(
-        process.execPath,
-        [join(repoRoot(), 'bin', 'cozy-proxmox.js'), 'worker', '--address', state.temporal.address],
-        logs.worker,
-      );
-      started.push(workerPid);
-      state.worker = { pid: workerPid, taskQueue: DEFAULT_TASK_QUEUE };
+      state.worker = startWorkerProcess(state, say);
+      started.push(state.worker.pid);
     }
 
     writeFileSync(state.configFile, sandboxConfigYaml(state));
@@ -153,6 +151,16 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
     for (const pid of started.reverse()) await stopProcess(pid);
     throw err;
   }
+}
+
+function startWorkerProcess(state: SandboxState, say: (m: string) => void): { pid: number; taskQueue: string } {
+  say(`starting a worker on task queue ${DEFAULT_TASK_QUEUE}`);
+  const pid = spawnDaemon(
+    process.execPath,
+    [join(repoRoot(), 'bin', 'cozy-proxmox.js'), 'worker', '--address', state.temporal.address, '--task-queue', DEFAULT_TASK_QUEUE],
+    state.logs.worker,
+  );
+  return { pid, taskQueue: DEFAULT_TASK_QUEUE };
 }
 
 async function readSimulatorLine(logFile: string): Promise<{ url: string; caFile: string; fingerprint: string }> {

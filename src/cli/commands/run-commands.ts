@@ -80,7 +80,7 @@ export function runCommands(): Command[] {
         else process.stdout.write(`started ${id} (${plan.length} steps); follow it with: cozy-proxmox status ${id} --watch\n`);
         return;
       }
-      const final = await watchProgress(cozy, id);
+      const final = await watchProgress(cozy, id, opts.json ? process.stderr : process.stdout);
       printFinal(final, opts.json);
       if (final.state !== 'completed') throw new CliError(`run ${id} ended ${final.state}: ${final.outcomeMessage ?? ''}`);
     });

@@ -1,0 +1,154 @@
+// Command lines of the control-plane components. Everything listens on loopback only; the flags follow what
+// controller-runtime's envtest passes, plus what kube-controller-manager and kube-scheduler need to run for real.
+import { join } from 'node:path';
+import { LOOPBACK } from './ports';
+
+/** The Service network: virtual addresses inside the cluster, never routed anywhere. */
+export const SERVICE_CLUSTER_IP_RANGE = '10.0.0.0/24';
+/** The first address of that range, which the `kubernetes` Service gets and the serving certificate must name. */
+export const KUBERNETES_SERVICE_IP = '10.0.0.1';
+
+/** The identity the apiserver presents when it proxies a request to an aggregated API server. */
+export const FRONT_PROXY_CLIENT = 'front-proxy-client';
+
+export interface ControlPlaneFiles {
+  pki: string;
+  caCert: string;
+  caKey: string;
+  apiserverCert: string;
+  apiserverKey: string;
+  serviceAccountKey: string;
+  serviceAccountPub: string;
+  frontProxyCaCert: string;
+  frontProxyClientCert: string;
+  frontProxyClientKey: string;
+  adminKubeconfig: string;
+  controllerManagerKubeconfig: string;
+  schedulerKubeconfig: string;
+  kwokKubeconfig: string;
+  kwokConfig: string;
+}
+
+export function controlPlaneFiles(dir: string): ControlPlaneFiles {
+  const pki = join(dir, 'pki');
+  return {
+    pki,
+    caCert: join(pki, 'ca.crt'),
+    caKey: join(pki, 'ca.key'),
+    apiserverCert: join(pki, 'apiserver.crt'),
+    apiserverKey: join(pki, 'apiserver.key'),
+    serviceAccountKey: join(pki, 'sa.key'),
+    serviceAccountPub: join(pki, 'sa.pub'),
+    frontProxyCaCert: join(pki, 'front-proxy-ca.crt'),
+    frontProxyClientCert: join(pki, 'front-proxy-client.crt'),
+    frontProxyClientKey: join(pki, 'front-proxy-client.key'),
+    adminKubeconfig: join(dir, 'admin.kubeconfig'),
+    controllerManagerKubeconfig: join(dir, 'controller-manager.kubeconfig'),
+    schedulerKubeconfig: join(dir, 'scheduler.kubeconfig'),
+    kwokKubeconfig: join(dir, 'kwok.kubeconfig'),
+    kwokConfig: join(dir, 'kwok.yaml'),
+  };
+}
+
+export function etcdArgs(dir: string, clientPort: number, peerPort: number): string[] {
+  const client = `http://${LOOPBACK}:${clientPort}`;
+  const peer = `http://${LOOPBACK}:${peerPort}`;
+  return [
+    '--name=sandbox',
+    `--data-dir=${join(dir, 'etcd')}`,
+    `--listen-client-urls=${client}`,
+    `--advertise-client-urls=${client}`,
+    `--listen-peer-urls=${peer}`,
+    `--initial-advertise-peer-urls=${peer}`,
+    `--initial-cluster=sandbox=${peer}`,
+    '--initial-cluster-state=new',
+    // The data is thrown away with the sandbox: durability would only cost time.
+    '--unsafe-no-fsync',
+    '--log-level=warn',
+  ];
+}
+
+export function apiserverArgs(files: ControlPlaneFiles, securePort: number, etcdClientPort: number, controllers: boolean): string[] {
+  const args = [
+    `--etcd-servers=http://${LOOPBACK}:${etcdClientPort}`,
+    `--bind-address=${LOOPBACK}`,
+    `--advertise-address=${LOOPBACK}`,
+    `--secure-port=${securePort}`,
+    `--cert-dir=${files.pki}`,
+    `--tls-cert-file=${files.apiserverCert}`,
+    `--tls-private-key-file=${files.apiserverKey}`,
+    `--client-ca-file=${files.caCert}`,
+    '--authorization-mode=RBAC',
+    `--service-cluster-ip-range=${SERVICE_CLUSTER_IP_RANGE}`,
+    '--allow-privileged=true',
+    `--service-account-issuer=https://${LOOPBACK}:${securePort}/`,
+    `--service-account-key-file=${files.serviceAccountPub}`,
+    `--service-account-signing-key-file=${files.serviceAccountKey}`,
+    // The `kubernetes` Service would get 127.0.0.1 as its endpoint, which Endpoints validation refuses (loopback);
+    // nothing inside this cluster reaches the apiserver through that Service anyway.
+    '--endpoint-reconciler-type=none',
+    // Bootstrap tokens let a joining node authenticate the way `kubeadm join` does.
+    '--enable-bootstrap-token-auth=true',
+    // The front-proxy (request-header) trust that aggregated API servers rely on; the controller manager and the
+    // scheduler read it from kube-system/extension-apiserver-authentication and complain while it is missing.
+    `--requestheader-client-ca-file=${files.frontProxyCaCert}`,
+    `--requestheader-allowed-names=${FRONT_PROXY_CLIENT}`,
+    '--requestheader-username-headers=X-Remote-User',
+    '--requestheader-group-headers=X-Remote-Group',
+    '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+    `--proxy-client-cert-file=${files.frontProxyClientCert}`,
+    `--proxy-client-key-file=${files.frontProxyClientKey}`,
+  ];
+  // Without kube-controller-manager nobody creates the `default` ServiceAccount, and this admission plugin would
+  // refuse every pod; envtest switches it off for the same reason.
+  if (!controllers) args.push('--disable-admission-plugins=ServiceAccount');
+  return args;
+}
+
+/** Flags kube-controller-manager and kube-scheduler share: their kubeconfig and a loopback health endpoint. */
+function componentServingArgs(kubeconfig: string, port: number, certDir: string): string[] {
+  return [
+    `--kubeconfig=${kubeconfig}`,
+    `--authentication-kubeconfig=${kubeconfig}`,
+    `--authorization-kubeconfig=${kubeconfig}`,
+    `--bind-address=${LOOPBACK}`,
+    `--secure-port=${port}`,
+    `--cert-dir=${certDir}`,
+    // One instance only: leader election would just delay the start by a lease period.
+    '--leader-elect=false',
+  ];
+}
+
+export function controllerManagerArgs(dir: string, files: ControlPlaneFiles, port: number): string[] {
+  return [
+    ...componentServingArgs(files.controllerManagerKubeconfig, port, join(dir, 'controller-manager')),
+    // Each controller acts as its own ServiceAccount, so bootstrap RBAC grants it exactly what it needs.
+    '--use-service-account-credentials=true',
+    `--service-account-private-key-file=${files.serviceAccountKey}`,
+    `--root-ca-file=${files.caCert}`,
+    `--cluster-signing-cert-file=${files.caCert}`,
+    `--cluster-signing-key-file=${files.caKey}`,
+    `--service-cluster-ip-range=${SERVICE_CLUSTER_IP_RANGE}`,
+    '--controllers=*,bootstrapsigner,tokencleaner',
+  ];
+}
+
+export function schedulerArgs(dir: string, files: ControlPlaneFiles, port: number): string[] {
+  return componentServingArgs(files.schedulerKubeconfig, port, join(dir, 'scheduler'));
+}
+
+export function kwokArgs(files: ControlPlaneFiles, serverPort: number, annotationSelector: string): string[] {
+  return [
+    `--config=${files.kwokConfig}`,
+    `--kubeconfig=${files.kwokKubeconfig}`,
+    '--manage-all-nodes=false',
+    `--manage-nodes-with-annotation-selector=${annotationSelector}`,
+    `--server-address=${LOOPBACK}:${serverPort}`,
+  ];
+}
+
+/** kwok's own configuration file; with no Stage objects in it kwok plays its built-in node and pod lifecycles. */
+export const KWOK_CONFIG = `apiVersion: config.kwok.x-k8s.io/v1alpha1
+kind: KwokConfiguration
+options: {}
+`;

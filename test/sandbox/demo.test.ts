@@ -1,0 +1,49 @@
+// The README's first command, as a user runs it: the demo starts the sandbox, runs integrate-cluster with gates
+// approved automatically, prints the report, and the sandbox stops with nothing left running.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isAlive } from '../../src/sandbox/processes';
+import { runCli } from '../helpers/cli';
+
+const dir = mkdtempSync(join(tmpdir(), 'cozy-sandbox-'));
+
+afterAll(async () => {
+  await runCli(['sandbox', 'down', '--dir', dir]);
+});
+
+test('demo runs the plan against the sandbox and reports simulated parts as such', async () => {
+  const demo = await runCli(['demo', '--dir', dir, '--keep'], {}, 180_000);
+  expect(demo.stderr).not.toContain('error:');
+  expect(demo.code).toBe(0);
+  expect(demo.stdout).toContain('# Integration report: sandbox');
+  expect(demo.stdout).toContain('- Target: **embedded sandbox**');
+  expect(demo.stdout).toMatch(/\| `step1.ticket-auth` .* \| PASS \(simulated\) \| 1 \|/);
+  expect(demo.stdout).toMatch(/Temporal UI: http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows\/integrate-cluster-sandbox-\d+/);
+
+  const status = await runCli(['sandbox', 'status', '--dir', dir, '--json']);
+  expect(status.code).toBe(0);
+  const state = JSON.parse(status.stdout);
+  expect(state).toMatchObject({ running: true, proxmox: { simulated: true, node: 'pve1' } });
+  expect(state.temporal.address).toMatch(/^127\.0\.0\.1:\d+$/);
+  expect(state.proxmox.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+  expect(state.credentials.proxmoxTokenSecretFile).toBe(join(dir, 'secrets', 'proxmox-token-secret'));
+
+  // The written config validates and runs unchanged with the CLI against the kept sandbox.
+  const env = { TEMPORAL_ADDRESS: state.temporal.address };
+  expect((await runCli(['config', 'validate', state.configFile])).code).toBe(0);
+  const up = await runCli(['sandbox', 'up', '--dir', dir]);
+  expect(up.code).toBe(0);
+  expect(up.stderr).toContain(`sandbox already running in ${dir}`);
+  expect(up.stderr).toContain('starting a worker on task queue cozy-proxmox');
+  const run = await runCli(['integrate-cluster', '-c', state.configFile, '--wait', '--auto-approve', '--json'], env, 120_000);
+  expect(run.code).toBe(0);
+  expect(JSON.parse(run.stdout)).toMatchObject({ state: 'completed', workflowId: 'integrate-cluster-sandbox' });
+
+  const pids: number[] = state.components.map((c: { pid: number }) => c.pid);
+  const down = await runCli(['sandbox', 'down', '--dir', dir]);
+  expect(down.stdout).toBe('stopped: worker, proxmox-simulator, temporal\n');
+  expect(pids.filter(isAlive)).toEqual([]);
+  const after = await runCli(['sandbox', 'status', '--dir', dir]);
+  expect(after.code).toBe(1);
+}, 300_000);

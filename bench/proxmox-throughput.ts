@@ -6,9 +6,7 @@
 // shared machine the wall-clock rate depends on what else runs.
 //
 // Build and run (from the repository root):
-//   npx tsc --outDir dist --rootDir . --module commonjs --target ES2022 --esModuleInterop \
-//     --resolveJsonModule --skipLibCheck --strict --types node bench/proxmox-throughput.ts
-//   node dist/bench/proxmox-throughput.js [--seconds 5] [--concurrency 32] [--tasks 20]
+//   npm run bench:proxmox -- [--seconds 5] [--concurrency 32] [--tasks 20]
 import { ChildProcess, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';

@@ -5,10 +5,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 step() { printf '==> %s\n' "$*" >&2; }
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  step "installing npm dependencies (npm ci)"
-  npm ci --no-audit --no-fund
-fi
+. scripts/lib/npm-deps.sh
+ensure_npm_deps
 step "installing tools"
 bash scripts/tools.sh temporal >/dev/null
 step "building"

@@ -8,10 +8,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 step() { printf '\n==> %s\n' "$*" >&2; }
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  step "installing npm dependencies (npm ci)"
-  npm ci --no-audit --no-fund
-fi
+. scripts/lib/npm-deps.sh
+ensure_npm_deps
 step "installing tools (cached under ${COZY_PROXMOX_CACHE:-$HOME/.cache/cozy-proxmox})"
 bash scripts/tools.sh
 step "type-checking"

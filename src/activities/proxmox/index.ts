@@ -30,21 +30,3 @@ export const proxmoxActivities = {
 };
 
 export type ProxmoxActivities = typeof proxmoxActivities;
-
-export {
-  proxmoxVersion,
-  proxmoxResources,
-  proxmoxBridges,
-  proxmoxTlsCertificate,
-  proxmoxApiUrl,
-  proxmoxTemplate,
-  proxmoxStorage,
-  step1TicketAuth,
-  step1TokenAuth,
-  step1TokenPrivileges,
-  step1ApiLatency,
-  step2Bridges,
-  step2CreateBridge,
-  step2DeleteBridge,
-  step2StoragePools,
-};

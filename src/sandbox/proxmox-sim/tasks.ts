@@ -1,14 +1,8 @@
+import type { Upid } from '../../proxmox/upid';
+
 // Worker tasks as pvedaemon runs them: each gets a UPID, runs in the background for a realistic (scaled) time, writes
 // a log, and ends stopped with exitstatus "OK", "WARNINGS: n" or the error text ("TASK ERROR: ..." in the log).
-export interface TaskRecord {
-  upid: string;
-  node: string;
-  pid: number;
-  pstart: number;
-  starttime: number;
-  type: string;
-  id: string;
-  user: string;
+export interface TaskRecord extends Upid {
   status: 'running' | 'stopped';
   exitstatus?: string;
   endtime?: number;

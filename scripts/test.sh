@@ -19,4 +19,10 @@ npx eslint .
 step "building"
 npm run --silent build
 step "running the tests"
-exec npx jest --runInBand "$@"
+results="$(mktemp)"
+status=0
+npx jest --runInBand --json --outputFile="$results" "$@" || status=$?
+# One plain closing line with the counts, whatever the reporter printed above.
+node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed`)' "$results" || true
+rm -f "$results"
+exit "$status"

@@ -1,6 +1,6 @@
 // The worker: runs integrateCluster workflows and their step activities on one task queue. Workers scale out by
 // running more of them on the same queue; Temporal spreads the work.
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { allActivities } from './activities';
 import { resolveTemporalOptions, type TemporalOptions } from './client';
 
@@ -12,7 +12,21 @@ export interface WorkerSettings extends TemporalOptions {
   maxConcurrentActivityTaskExecutions?: number;
 }
 
+let runtimeInstalled = false;
+
+/** Sets the worker's log level once per process (COZY_PROXMOX_LOG_LEVEL, default INFO; the demo uses WARN). */
+export function installRuntime(level: LogLevel = (process.env.COZY_PROXMOX_LOG_LEVEL as LogLevel | undefined) ?? 'INFO'): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger(level) });
+  } catch {
+    // a runtime already exists in this process (tests install their own)
+  }
+}
+
 export async function createWorker(settings: WorkerSettings = {}): Promise<{ worker: Worker; connection: NativeConnection }> {
+  installRuntime();
   const opts = resolveTemporalOptions(settings);
   const connection = await NativeConnection.connect({ address: opts.address });
   const worker = await Worker.create({

@@ -126,6 +126,12 @@ export class RunTracker {
     this.outcome = outcome;
     this.outcomeMessage = message;
     this.finishedAt = Date.now();
+    // What was still in flight when the run ended early did not finish: say so instead of leaving it "running".
+    for (const s of this.steps.values()) {
+      if (s.state === 'running') this.stepSkipped(s.id, `stopped: the run ended (${outcome})`);
+      if (s.state === 'blocked') s.state = 'failed'; // it failed, and nobody will decide any more
+    }
+    for (const p of this.phases.values()) if (p.state === 'running') this.phaseFinished(p.id, 'failed');
   }
 
   snapshot(): Progress {

@@ -275,6 +275,7 @@ test('abort ends the run as failed after compensating what was made', async () =
   expect((err as WorkflowFailedError).cause).toMatchObject({ type: 'IntegrationAborted' });
   const p = (await finalProgress(cozy, id)) as Progress;
   expect(p).toMatchObject({ state: 'failed', outcome: 'aborted', outcomeMessage: 'aborted by alice at step basic.flaky' });
+  expect(p.steps.find((s) => s.id === 'basic.flaky')).toMatchObject({ state: 'failed', failureType: 'CheckFailed' });
   expect(p.compensations.map((c) => [c.stepId, c.state])).toEqual([
     ['basic.make', 'done'],
     ['prep.ns', 'done'],
@@ -314,6 +315,8 @@ test('cancellation stops running steps and runs the compensations', async () => 
   expect(p).toMatchObject({ state: 'cancelled', outcome: 'cancelled' });
   expect(p.compensations.map((c) => c.stepId)).toEqual(['basic.make', 'prep.ns']);
   expect(calls).not.toContain('slowOne:end');
+  expect(p.steps.find((s) => s.id === 'basic.slow')).toMatchObject({ state: 'skipped', message: 'stopped: the run ended (cancelled)' });
+  expect(p.phases.find((ph) => ph.id === 'basic-integration')?.state).toBe('failed');
   recordHistory(id, 'cancelled-with-compensation');
 });
 
@@ -334,6 +337,23 @@ test('a worker restarted mid-phase finishes without repeating completed steps', 
   expect(calls.filter((c) => c === 'checkA')).toHaveLength(1);
   expect(calls.filter((c) => c === 'checkB')).toHaveLength(1);
   expect(calls.filter((c) => c === 'slowOne:end')).toHaveLength(1);
+});
+
+test('auto-if-green passes a gate by itself after a clean phase and waits for a person after a warning', async () => {
+  const gates = { 'basic-integration': 'auto-if-green', 'advanced-integration': 'auto-if-green' } as const;
+  const config = testConfig({ cluster: { name: uniqueCluster('green') }, gates });
+  const plan = [
+    step('prep.a', 'preparation', 'checkA'),
+    step('basic.warn', 'basic-integration', 'warnOnly', { blocking: false }),
+    step('adv.one', 'advanced-integration', 'advanced'),
+  ];
+  const id = await startIntegration(cozy, { config, plan });
+  const p = await untilState(id, 'awaiting-approval');
+  expect(p.gates[1]).toMatchObject({ phase: 'basic-integration', state: 'approved', decision: 'auto', by: 'policy:auto-if-green' });
+  expect(p.gates[2]).toMatchObject({ phase: 'advanced-integration', state: 'open' });
+  expect(p.steps[1]).toMatchObject({ state: 'warning', message: 'latency p95 620 ms above 500 ms' });
+  await approvePhase(cozy, id, { phase: 'advanced-integration', by: 'alice' });
+  expect((await finalProgress(cozy, id))?.state).toBe('completed');
 });
 
 test('independent steps of a phase run in parallel', async () => {

@@ -5,7 +5,7 @@ import { buildPlan } from '../../catalogue';
 import { connectClient, startIntegration } from '../../client';
 import { renderMarkdown } from '../../report/render-markdown';
 import { readSandboxState, sandboxComponents, sandboxDir, sandboxDown, sandboxUp, type SandboxState } from '../../sandbox/sandbox';
-import { createWorker, runWorker } from '../../worker';
+import { createWorker, installRuntime, runWorker } from '../../worker';
 import { addTemporalOptions, temporalOptionsFrom } from '../connection';
 import { CliError } from '../errors';
 import { printJson } from '../output';
@@ -87,6 +87,7 @@ export function demoCommand(): Command {
     .option('--keep', 'leave the sandbox running afterwards')
     .option('--dir <dir>', 'sandbox directory')
     .action(async (opts) => {
+      installRuntime('WARN');
       const state = await sandboxUp({ dir: opts.dir, worker: false, onProgress: progress });
       let failed: string | undefined;
       try {

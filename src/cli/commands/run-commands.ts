@@ -48,7 +48,8 @@ export function withAutoApprove(config: IntegrationConfig): IntegrationConfig {
 
 function printFinal(p: Progress, json: boolean): void {
   if (json) printJson(p);
-  else process.stdout.write(renderProgressText(p) + '\n');
+  // On a terminal the live view already shows the final state.
+  else if (!process.stdout.isTTY) process.stdout.write(renderProgressText(p) + '\n');
 }
 
 export function runCommands(): Command[] {

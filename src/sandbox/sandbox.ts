@@ -1,6 +1,7 @@
 // The embedded sandbox: everything a rehearsal needs, on loopback only, in one directory of its own.
 //   - Temporal dev server (official CLI, SQLite file, Web UI) with the search attributes registered
 //   - the Proxmox VE API simulator (HTTPS with its own CA)
+//   - a real Kubernetes control plane (etcd, apiserver, controllers, scheduler, kwok) seeded like a CozyStack cluster
 //   - a worker on the sandbox's Temporal
 // `up` writes a ready config whose secrets are file references under the sandbox directory, and a state file that
 // `status` and `down` read. Starting twice is harmless: running components are kept.
@@ -13,6 +14,8 @@ import { toolPath } from '../tools/tool-paths';
 import { DEFAULT_ROOT_PASSWORD, DEFAULT_TOKEN_ID, DEFAULT_TOKEN_SECRET } from './proxmox-sim';
 import { compiledModule, freePort, isAlive, preferredPort, repoRoot, spawnDaemon, stopProcess, waitForPort } from './processes';
 import { DEFAULT_TASK_QUEUE } from '../workflows/definitions';
+import { startControlPlane } from './kubernetes/control-plane';
+import { seedCozyStack, type SeedOptions } from './kubernetes/seed';
 
 export interface SandboxState {
   dir: string;
@@ -20,6 +23,8 @@ export interface SandboxState {
   temporal: { address: string; uiUrl: string; pid: number; dbFile: string; namespace: string };
   proxmox: { url: string; caFile: string; fingerprint: string; pid: number; node: string; simulated: true };
   worker?: { pid: number; taskQueue: string };
+  /** The Kubernetes control plane; absent when the sandbox was started without it. */
+  kubernetes?: SandboxKubernetes;
   credentials: {
     proxmoxUser: string;
     proxmoxPasswordFile: string;
@@ -30,6 +35,21 @@ export interface SandboxState {
   logs: Record<string, string>;
 }
 
+export interface SandboxKubernetes {
+  /** Admin kubeconfig (certificates embedded). */
+  kubeconfig: string;
+  /** https://127.0.0.1:PORT */
+  server: string;
+  caFile: string;
+  /** Component pids in start order (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok). */
+  pids: number[];
+  components: { name: string; pid: number }[];
+  testNamespace: string;
+  simulated: true;
+}
+
+export const SANDBOX_TEST_NAMESPACE = 'cozy-proxmox-test';
+
 export interface SandboxOptions {
   dir?: string;
   /** Start a worker too (default true). */
@@ -38,6 +58,10 @@ export interface SandboxOptions {
   proxmoxSeed?: string;
   /** Multiplier on the simulator's task durations (1 = realistic). */
   taskSpeed?: number;
+  /** Start the Kubernetes control plane and seed it (default true). */
+  kubernetes?: boolean;
+  /** What the seed installs (default: everything a CozyStack cluster has). */
+  seed?: Omit<SeedOptions, 'onProgress'>;
   onProgress?: (message: string) => void;
 }
 
@@ -56,6 +80,8 @@ export function readSandboxState(dir?: string): SandboxState | undefined {
 export interface ComponentStatus {
   name: string;
   pid?: number;
+  /** For a component made of several processes (kubernetes): all of them, in start order. */
+  pids?: number[];
   running: boolean;
 }
 
@@ -64,6 +90,11 @@ export function sandboxComponents(state: SandboxState): ComponentStatus[] {
     { name: 'temporal', pid: state.temporal.pid, running: isAlive(state.temporal.pid) },
     { name: 'proxmox-simulator', pid: state.proxmox.pid, running: isAlive(state.proxmox.pid) },
   ];
+  if (state.kubernetes) {
+    const pids = state.kubernetes.pids;
+    const apiserver = state.kubernetes.components.find((c) => c.name === 'kube-apiserver')?.pid ?? pids[0];
+    list.push({ name: 'kubernetes', pid: apiserver, pids, running: pids.length > 0 && pids.every(isAlive) });
+  }
   if (state.worker) list.push({ name: 'worker', pid: state.worker.pid, running: isAlive(state.worker.pid) });
   return list;
 }
@@ -118,6 +149,8 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
     await waitForPort(proxmoxPort, `the Proxmox simulator (see ${logs.proxmox})`, 30_000, simPid);
     const sim = await readSimulatorLine(logs.proxmox);
 
+    const kubernetes = opts.kubernetes === false ? undefined : await startKubernetes(dir, say, started, opts.seed);
+
     // Credentials live in files only the owner can read; the config refers to them.
     const passwordFile = join(dir, 'secrets', 'proxmox-password');
     const tokenFile = join(dir, 'secrets', 'proxmox-token-secret');
@@ -129,6 +162,7 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
       startedAt: new Date().toISOString(),
       temporal: { address: `127.0.0.1:${port}`, uiUrl: `http://127.0.0.1:${uiPort}`, pid: temporalPid, dbFile, namespace: 'default' },
       proxmox: { url: sim.url, caFile: sim.caFile, fingerprint: sim.fingerprint, pid: simPid, node: 'pve1', simulated: true },
+      ...(kubernetes ? { kubernetes } : {}),
       credentials: {
         proxmoxUser: 'root@pam',
         proxmoxPasswordFile: passwordFile,
@@ -151,6 +185,28 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
     for (const pid of started.reverse()) await stopProcess(pid);
     throw err;
   }
+}
+
+/** Starts the control plane (its processes outlive this one) and seeds it like a CozyStack cluster. */
+async function startKubernetes(dir: string, say: (m: string) => void, started: number[], seed: SandboxOptions['seed'] = {}): Promise<SandboxKubernetes> {
+  const kubeDir = join(dir, 'kubernetes');
+  // A fresh PKI goes with fresh etcd data: what a previous sandbox left is not reused.
+  rmSync(kubeDir, { recursive: true, force: true });
+  say('starting the Kubernetes control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok)');
+  const plane = await startControlPlane({ dir: kubeDir, detached: true });
+  const components = plane.components();
+  started.push(...components.map((c) => c.pid));
+  say(`seeding it like a CozyStack cluster (simulated components); kubeconfig ${plane.kubeconfigPath}`);
+  await seedCozyStack(plane.kubeconfigPath, { ...seed, onProgress: say });
+  return {
+    kubeconfig: plane.kubeconfigPath,
+    server: plane.server,
+    caFile: plane.caFile,
+    pids: components.map((c) => c.pid),
+    components,
+    testNamespace: SANDBOX_TEST_NAMESPACE,
+    simulated: true,
+  };
 }
 
 function startWorkerProcess(state: SandboxState, say: (m: string) => void): { pid: number; taskQueue: string } {
@@ -188,6 +244,7 @@ export function sandboxConfigYaml(state: SandboxState): string {
       bridge: 'vmbr0',
       templateId: 9000,
     },
+    ...(state.kubernetes ? { kubernetes: { kubeconfig: state.kubernetes.kubeconfig, testNamespace: state.kubernetes.testNamespace } } : {}),
     gates: { preparation: 'auto', 'basic-integration': 'manual', 'advanced-integration': 'manual', 'monitoring-security': 'manual' },
     sandbox: true,
   };
@@ -201,7 +258,13 @@ export async function sandboxDown(dir?: string): Promise<string[]> {
   const stopped: string[] = [];
   // Worker first (it would log errors once Temporal is gone), Temporal last.
   const order = sandboxComponents(state).reverse();
-  for (const c of order) if (await stopProcess(c.pid)) stopped.push(c.name);
+  for (const c of order) {
+    // A multi-process component stops in reverse start order (kwok first, etcd last).
+    const pids = c.pids ? [...c.pids].reverse() : [c.pid];
+    let any = false;
+    for (const pid of pids) if (await stopProcess(pid)) any = true;
+    if (any) stopped.push(c.name);
+  }
   rmSync(stateFile(d), { force: true });
   return stopped;
 }

@@ -42,7 +42,7 @@ test('demo runs the plan against the sandbox and reports simulated parts as such
 
   const pids: number[] = state.components.map((c: { pid: number }) => c.pid);
   const down = await runCli(['sandbox', 'down', '--dir', dir]);
-  expect(down.stdout).toBe('stopped: worker, proxmox-simulator, temporal\n');
+  expect(down.stdout).toBe('stopped: worker, kubernetes, proxmox-simulator, temporal\n');
   expect(pids.filter(isAlive)).toEqual([]);
   const after = await runCli(['sandbox', 'status', '--dir', dir]);
   expect(after.code).toBe(1);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { allActivities } from '../../src/activities';
-import { buildPlan } from '../../src/catalogue';
+import { proxmoxSteps } from '../../src/catalogue/proxmox-steps';
 import { getProgress, startIntegration } from '../../src/client';
 import { waitFor } from '../helpers/wait';
 import { parseConfigText } from '../../src/config/load';
@@ -55,7 +55,7 @@ test('no secret value reaches the workflow history', async () => {
     { env: {} },
   );
   const cozy = cozyClientFor(env, queue);
-  const id = await startIntegration(cozy, { config, plan: buildPlan(config) });
+  const id = await startIntegration(cozy, { config, plan: proxmoxSteps(config) });
   const p = await waitFor(() => getProgress(cozy, id), (q) => ['completed', 'failed', 'blocked-on-step'].includes(q.state), 'the run to end', 90_000);
   expect(p.steps.filter((s) => s.state !== 'passed').map((s) => `${s.id}: ${s.message}`)).toEqual([]);
   expect(p.state).toBe('completed');

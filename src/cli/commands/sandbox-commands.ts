@@ -19,25 +19,28 @@ function describe(state: SandboxState): string {
     `sandbox directory: ${state.dir}`,
     `Temporal:          ${state.temporal.address}  (UI ${state.temporal.uiUrl})`,
     `Proxmox (simulated): ${state.proxmox.url}  CA ${state.proxmox.caFile}`,
+    ...(state.kubernetes ? [`Kubernetes:        ${state.kubernetes.server}  kubeconfig ${state.kubernetes.kubeconfig} (CozyStack components simulated)`] : []),
     `credentials:       ${state.credentials.proxmoxPasswordFile}, ${state.credentials.proxmoxTokenSecretFile}`,
     `config:            ${state.configFile}`,
     '',
     `export TEMPORAL_ADDRESS=${state.temporal.address}`,
+    ...(state.kubernetes ? [`export KUBECONFIG=${state.kubernetes.kubeconfig}`] : []),
     `cozy-proxmox integrate-cluster -c ${state.configFile} --wait`,
   ].join('\n');
 }
 
 export function sandboxCommand(): Command {
-  const sandbox = new Command('sandbox').description('the embedded sandbox: Temporal, a Proxmox simulator and a worker on loopback');
+  const sandbox = new Command('sandbox').description('the embedded sandbox: Temporal, a Proxmox simulator, a Kubernetes control plane and a worker on loopback');
   sandbox
     .command('up')
     .description('start the sandbox (again: keeps what runs) and write a ready config')
     .option('--dir <dir>', 'sandbox directory (env COZY_PROXMOX_SANDBOX_DIR)')
     .option('--no-worker', 'do not start a worker')
+    .option('--no-kubernetes', 'do not start the Kubernetes control plane')
     .option('--proxmox-seed <file>', 'seed file for the Proxmox simulator')
     .option('--json', 'print endpoints as JSON')
     .action(async (opts) => {
-      const state = await sandboxUp({ dir: opts.dir, worker: opts.worker, proxmoxSeed: opts.proxmoxSeed, onProgress: progress });
+      const state = await sandboxUp({ dir: opts.dir, worker: opts.worker, kubernetes: opts.kubernetes, proxmoxSeed: opts.proxmoxSeed, onProgress: progress });
       if (opts.json) printJson(state);
       else process.stdout.write(describe(state) + '\n');
     });

@@ -33,6 +33,11 @@ export interface ControlPlaneOptions {
   controllers?: boolean;
   /** How long each component may take to become healthy; default 120 s. */
   startTimeoutMs?: number;
+  /**
+   * Components outlive this process (each leads its own process group and does not hold the event loop): for the
+   * sandbox, whose `up` command returns while the control plane keeps running. Stop them by pid then.
+   */
+  detached?: boolean;
 }
 
 export interface FakeNodeResources {
@@ -56,6 +61,8 @@ export interface RunningControlPlane {
   stop(): Promise<void>;
   /** Process ids of the components still running. */
   pids(): number[];
+  /** Process ids by component name, in start order (etcd first). */
+  components(): { name: string; pid: number }[];
 }
 
 /** The Kubernetes release the tools script builds; fake nodes report it as their kubelet version. */
@@ -136,9 +143,14 @@ class ControlPlane implements RunningControlPlane {
     private readonly adminTls: TlsClient,
     private readonly kwokEnabled: boolean,
     private readonly startTimeoutMs: number,
+    private readonly detached: boolean,
   ) {
     this.kubeconfigPath = files.adminKubeconfig;
     this.caFile = files.caCert;
+  }
+
+  components(): { name: string; pid: number }[] {
+    return this.processes.filter((p) => p.running && p.pid !== undefined).map((p) => ({ name: p.name, pid: p.pid as number }));
   }
 
   pids(): number[] {
@@ -147,7 +159,7 @@ class ControlPlane implements RunningControlPlane {
 
   /** Starts one component and waits until `probe` says it is healthy; a component that dies fails at once. */
   async startComponent(name: string, command: string, args: string[], probe: () => Promise<boolean | string>): Promise<void> {
-    const proc = new ManagedProcess({ name, command, args, logFile: join(this.dir, `${name}.log`), cwd: this.dir });
+    const proc = new ManagedProcess({ name, command, args, logFile: join(this.dir, `${name}.log`), cwd: this.dir, detached: this.detached });
     this.processes.push(proc);
     try {
       await waitFor(`${name} (pid ${proc.pid ?? '?'})`, probe, {
@@ -195,7 +207,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   const { adminTls } = writeCredentials(files, server);
   writeFileSync(files.kwokConfig, KWOK_CONFIG);
 
-  const plane = new ControlPlane(dir, server, files, adminTls, withKwok, opts.startTimeoutMs ?? 120_000);
+  const plane = new ControlPlane(dir, server, files, adminTls, withKwok, opts.startTimeoutMs ?? 120_000, opts.detached ?? false);
   try {
     await plane.startComponent('etcd', bin.etcd, etcdArgs(dir, etcdClient, etcdPeer), healthProbe(`http://${LOOPBACK}:${etcdClient}/readyz`));
     await plane.startComponent('kube-apiserver', bin.apiserver, apiserverArgs(files, apiserverPort, etcdClient, withControllers), healthProbe(`${server}/readyz`, adminTls));

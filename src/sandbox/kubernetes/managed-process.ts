@@ -10,6 +10,11 @@ export interface ManagedProcessOptions {
   logFile: string;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /**
+   * Run in a process group of its own and do not keep this process alive: the component outlives the process that
+   * started it (`sandbox up` returns while the control plane keeps running) and a Ctrl-C there does not reach it.
+   */
+  detached?: boolean;
 }
 
 export class ManagedProcess {
@@ -28,7 +33,9 @@ export class ManagedProcess {
         cwd: options.cwd,
         env: options.env ?? process.env,
         stdio: ['ignore', log, log],
+        detached: options.detached ?? false,
       });
+      if (options.detached) this.child.unref();
     } finally {
       // The child holds its own copy of the descriptor.
       closeSync(log);

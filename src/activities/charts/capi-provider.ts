@@ -1,0 +1,40 @@
+// capi.provider-chart: installs cozy-capi-providers-proxmox (CAPMOX InfrastructureProvider, in-cluster IPAMProvider
+// and the credentials Secret). The token secret is resolved here and travels only in helm's values file.
+import type { StepInput, StepOutcome } from '../../catalogue/types';
+import { fail, FailureType } from '../common/failures';
+import { resolveSecret } from '../common/secrets';
+import { CHART_RELEASES, helmFor, installChart, installedOutcome, uninstallIfOurs } from './chart-step';
+
+const API_SUFFIX = /\/api2\/json\/?$/;
+
+export async function chartsInstallCapiProvider(input: StepInput): Promise<StepOutcome> {
+  const { proxmox, kubernetes } = input.config;
+  if (!proxmox.token) {
+    throw fail(FailureType.Validation, 'proxmox.token is required: the Cluster API provider authenticates with an API token');
+  }
+  const secret = await resolveSecret(proxmox.token.secret, { kubeconfig: kubernetes.kubeconfig, context: kubernetes.context });
+  const notes: string[] = [];
+  let url = proxmox.url.replace(/\/+$/, '');
+  if (API_SUFFIX.test(url)) {
+    url = url.replace(API_SUFFIX, '');
+    notes.push(`proxmox.url ends in /api2/json; the provider was given the API root ${url} (with the suffix it never provisions a VM)`);
+  }
+  const helm = helmFor(input, [secret]);
+  const { info, created } = await installChart(input, helm, {
+    target: CHART_RELEASES.capiProvider,
+    values: { proxmox: { url, tokenId: proxmox.token.id, tokenSecret: secret } },
+    // The chart holds a Secret and two operator resources: nothing helm can wait for. The operator's work (provider
+    // Ready, CRDs established) is checked by the provider readiness step.
+    wait: false,
+    timeoutSeconds: 120,
+    notes,
+  });
+  return installedOutcome(input, info, created, `cozy-capi-providers-proxmox installed (revision ${info.revision})`, [
+    ...notes,
+    'not waited for here: the InfrastructureProvider and IPAMProvider becoming Ready (cluster-api-operator reconciles them)',
+  ], notes.length > 0 ? 'warning' : 'passed');
+}
+
+export function chartsUninstallCapiProvider(input: StepInput): Promise<void> {
+  return uninstallIfOurs(input, CHART_RELEASES.capiProvider);
+}

@@ -1,0 +1,31 @@
+// csi.chart: installs cozy-proxmox-csi-operator (controller, node plugin, CSIDriver, cloud config, StorageClass and,
+// where the snapshot API is served, a VolumeSnapshotClass) and waits for the controller and node plugin.
+import type { StepInput, StepOutcome } from '../../catalogue/types';
+import { fail, FailureType } from '../common/failures';
+import { resolveSecret } from '../common/secrets';
+import { CHART_RELEASES, helmFor, installChart, installedOutcome, uninstallIfOurs } from './chart-step';
+
+export async function chartsInstallCsi(input: StepInput): Promise<StepOutcome> {
+  const { proxmox, kubernetes } = input.config;
+  if (!proxmox.token) throw fail(FailureType.Validation, 'proxmox.token is required: the CSI driver authenticates with an API token');
+  const secret = await resolveSecret(proxmox.token.secret, { kubeconfig: kubernetes.kubeconfig, context: kubernetes.context });
+  const { info, created } = await installChart(input, helmFor(input, [secret]), {
+    target: CHART_RELEASES.csi,
+    values: {
+      proxmox: { url: proxmox.url, insecure: !proxmox.tls.verify, tokenId: proxmox.token.id, tokenSecret: secret },
+      storageClass: { name: kubernetes.csiStorageClass, storage: proxmox.storage },
+    },
+    // The Deployment and DaemonSet become ready under the cluster's controllers (kwok's in the sandbox).
+    wait: true,
+    timeoutSeconds: 300,
+    notes: [],
+  });
+  return installedOutcome(input, info, created, `cozy-proxmox-csi-operator installed (revision ${info.revision}); StorageClass ${kubernetes.csiStorageClass} on ${proxmox.storage}`, [
+    'waited for: the controller Deployment and the node DaemonSet to be ready',
+    'not waited for here: a volume being provisioned (the CSI steps check that)',
+  ]);
+}
+
+export function chartsUninstallCsi(input: StepInput): Promise<void> {
+  return uninstallIfOurs(input, CHART_RELEASES.csi);
+}

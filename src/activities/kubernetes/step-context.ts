@@ -1,0 +1,48 @@
+// What every Kubernetes step shares: a client from config.kubernetes (kubeconfig path or the default loading rules,
+// context), heartbeats when running as an activity, errors mapped to the failure classification, and the outcome
+// marked as simulated in the sandbox.
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { StepInput, StepOutcome } from '../../catalogue/types';
+import { KubeClient, kubernetesErrorToFailure, WaitTimeoutError } from '../../kubernetes';
+import { checkFailed } from '../common/failures';
+
+function activityContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Records progress when running as an activity (a no-op elsewhere). */
+export function heartbeat(details?: unknown): void {
+  activityContext()?.heartbeat(details);
+}
+
+export function cancellationSignal(): AbortSignal | undefined {
+  return activityContext()?.cancellationSignal;
+}
+
+export function connect(input: StepInput): Promise<KubeClient> {
+  const k = input.config.kubernetes;
+  return KubeClient.connect({ kubeconfig: k.kubeconfig, context: k.context });
+}
+
+/**
+ * Runs a step body with a client. `action` names what the step does, for the message of an unclassified error
+ * ("cannot <action>: ..."). A wait that timed out is a failed check: the message says what was last seen.
+ */
+export async function runKubernetesStep(input: StepInput, action: string, body: (client: KubeClient) => Promise<StepOutcome>): Promise<StepOutcome> {
+  try {
+    const client = await connect(input);
+    const outcome = await body(client);
+    return { ...outcome, simulated: input.config.sandbox };
+  } catch (err) {
+    const signal = cancellationSignal();
+    if (signal?.aborted) throw signal.reason ?? err;
+    if (err instanceof ApplicationFailure) throw err;
+    if (err instanceof WaitTimeoutError) throw checkFailed(err.message);
+    throw kubernetesErrorToFailure(err, { action });
+  }
+}

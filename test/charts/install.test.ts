@@ -1,0 +1,199 @@
+// The three chart steps against a real control plane (kube-apiserver, controllers, kwok) with the upstream CRDs of
+// cluster-api-operator and external-snapshotter, through the real helm binary: installs, upgrades, the atomic
+// rollback of an install whose wait cannot succeed, compensation, an absent release, an unreachable cluster, and the
+// Flux HelmRelease mode.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chartActivities, CREATED_BY_LABEL } from '../../src/activities/charts';
+import type { StepInput } from '../../src/catalogue/types';
+import { integrationConfigSchema } from '../../src/config/schema';
+import { applyHelmRelease, chartPath, HelmClient, HelmTransientError, helmReleaseManifest, releaseLabels } from '../../src/helm';
+import { KubeClient, type KubeObject } from '../../src/kubernetes';
+import { startControlPlane, type RunningControlPlane } from '../../src/sandbox/kubernetes/control-plane';
+import { applyCrds, upstreamCrds } from '../../src/sandbox/kubernetes/crds';
+import { HELM_RELEASE_CRD } from '../../src/sandbox/kubernetes/crds-local';
+import { CSI_VALUES, PROXMOX_URL, TOKEN_ID, TOKEN_SECRET } from './values';
+
+const TOKEN_ENV = 'COZY_CHARTS_TEST_TOKEN';
+const NEEDED_CRDS = ['infrastructureproviders.operator.cluster.x-k8s.io', 'ipamproviders.operator.cluster.x-k8s.io', 'volumesnapshotclasses.snapshot.storage.k8s.io'];
+
+let plane: RunningControlPlane;
+let kube: KubeClient;
+let helm: HelmClient;
+
+function stepInput(workflowId: string, overrides: Record<string, unknown> = {}): StepInput {
+  const config = integrationConfigSchema.parse({
+    apiVersion: 'cozy-proxmox/v1',
+    kind: 'Integration',
+    cluster: { name: 'charts' },
+    proxmox: { url: PROXMOX_URL, node: 'pve1', templateId: 9000, storage: 'data', token: { id: TOKEN_ID, secret: `env:${TOKEN_ENV}` }, ...overrides },
+    kubernetes: { kubeconfig: plane.kubeconfigPath, csiStorageClass: 'proxmox-rehearsal' },
+    sandbox: true,
+  });
+  return { stepId: 'charts', workflowId, config, outputs: {} };
+}
+
+function get(apiVersion: string, kind: string, name: string, namespace?: string): Promise<KubeObject | undefined> {
+  return kube.find({ apiVersion, kind, name, namespace });
+}
+
+beforeAll(async () => {
+  process.env[TOKEN_ENV] = TOKEN_SECRET;
+  plane = await startControlPlane({ dir: join(mkdtempSync(join(tmpdir(), 'cozy-charts-')), 'control-plane') });
+  await plane.addFakeNode('pve-vm-1', { 'topology.kubernetes.io/region': 'cluster-1', 'topology.kubernetes.io/zone': 'pve1' });
+  kube = await KubeClient.connect({ kubeconfig: plane.kubeconfigPath });
+  const upstream = [...upstreamCrds('capiOperator'), ...upstreamCrds('volumeSnapshot')];
+  await applyCrds(kube, upstream.filter((crd) => NEEDED_CRDS.includes(crd.metadata.name)));
+  helm = new HelmClient({ kubeconfig: plane.kubeconfigPath });
+}, 300_000);
+
+afterAll(async () => {
+  delete process.env[TOKEN_ENV];
+  await plane?.stop();
+}, 60_000);
+
+describe('a failed install', () => {
+  it('is rolled back by --atomic: no release and none of its objects remain', async () => {
+    const values = { ...CSI_VALUES, storageClass: { ...CSI_VALUES.storageClass, name: 'doomed' }, controller: { nodeSelector: { 'no-such-node': 'true' } } };
+    const error = await helm
+      .upgradeInstall({ release: 'doomed-csi', chart: chartPath('cozy-proxmox-csi-operator'), namespace: 'doomed', values, wait: true, atomic: true, timeoutSeconds: 6 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HelmTransientError);
+    expect((error as Error).message).toMatch(/uninstalled due to atomic being set/);
+    expect((error as Error).message).not.toContain(TOKEN_SECRET);
+    expect(await helm.status('doomed-csi', 'doomed')).toBeUndefined();
+    expect(await get('storage.k8s.io/v1', 'CSIDriver', 'csi.proxmox.sinextra.dev')).toBeUndefined();
+    expect(await get('storage.k8s.io/v1', 'StorageClass', 'doomed')).toBeUndefined();
+    expect(await kube.list('apps/v1', 'Deployment', 'doomed')).toEqual([]);
+  });
+
+  it('an object the apiserver refuses fails as a ValidationError and the release is uninstalled', async () => {
+    const values = { commonLabels: { team: 'not a label value!' } };
+    const error = await helm
+      .upgradeInstall({ release: 'refused-worker', chart: chartPath('proxmox-worker'), namespace: 'refused', values, atomic: true, timeoutSeconds: 30 })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'ValidationError', message: expect.stringMatching(/Invalid value: "not a label value!"/) });
+    expect(await helm.status('refused-worker', 'refused')).toBeUndefined();
+    expect(await kube.list('v1', 'ConfigMap', 'refused', 'app.kubernetes.io/instance=refused-worker')).toEqual([]);
+  });
+});
+
+describe('the chart steps', () => {
+  it('capi.provider-chart installs the InfrastructureProvider, IPAMProvider and credentials, secret kept out of the outcome', async () => {
+    const outcome = await chartActivities.chartsInstallCapiProvider(stepInput('wf-charts'));
+    expect(outcome).toMatchObject({
+      status: 'passed',
+      simulated: true,
+      outputs: { release: 'cozy-capi-providers-proxmox', namespace: 'cozy-cluster-api', revision: 1, chartVersion: '0.1.0', appVersion: 'v0.7.0', created: true },
+    });
+    expect(JSON.stringify(outcome)).not.toContain(TOKEN_SECRET);
+    const provider = await get('operator.cluster.x-k8s.io/v1alpha2', 'InfrastructureProvider', 'proxmox', 'cozy-cluster-api');
+    expect(provider?.spec).toMatchObject({ version: 'v0.7.0', configSecret: { name: 'cozy-capi-providers-proxmox-credentials' } });
+    expect(await get('operator.cluster.x-k8s.io/v1alpha2', 'IPAMProvider', 'in-cluster', 'cozy-cluster-api')).toBeDefined();
+    const secret = await get('v1', 'Secret', 'cozy-capi-providers-proxmox-credentials', 'cozy-cluster-api');
+    const data = (secret as KubeObject & { data: Record<string, string> }).data;
+    expect(Buffer.from(data.PROXMOX_URL, 'base64').toString()).toBe(PROXMOX_URL);
+    expect(Buffer.from(data.PROXMOX_SECRET, 'base64').toString()).toBe(TOKEN_SECRET);
+  });
+
+  it('capi.provider-chart run again upgrades in place, and hands the provider the API root of a /api2/json URL', async () => {
+    const outcome = await chartActivities.chartsInstallCapiProvider(stepInput('wf-charts', { url: `${PROXMOX_URL}/api2/json` }));
+    expect(outcome.status).toBe('warning');
+    expect(outcome.outputs).toMatchObject({ revision: 2, created: true });
+    expect(outcome.details?.join('\n')).toMatch(/ends in \/api2\/json/);
+    const secret = await get('v1', 'Secret', 'cozy-capi-providers-proxmox-credentials', 'cozy-cluster-api');
+    expect(Buffer.from((secret as KubeObject & { data: Record<string, string> }).data.PROXMOX_URL, 'base64').toString()).toBe(PROXMOX_URL);
+  });
+
+  it('worker.chart installs the join settings and bootstrap RBAC', async () => {
+    const outcome = await chartActivities.chartsInstallWorker(stepInput('wf-charts'));
+    expect(outcome).toMatchObject({ status: 'passed', outputs: { release: 'proxmox-worker', revision: 1, created: true } });
+    const join = await get('v1', 'ConfigMap', 'proxmox-worker-join', 'cozy-proxmox');
+    expect((join as KubeObject & { data: Record<string, string> }).data.kubeletNodeLabels).toBe('node.kubernetes.io/instance-type=proxmox');
+    expect(await get('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', 'proxmox-worker-kubelet-bootstrap')).toBeDefined();
+  });
+
+  it('csi.chart installs the driver and waits until its controller and node plugin are ready', async () => {
+    const outcome = await chartActivities.chartsInstallCsi(stepInput('wf-charts'));
+    expect(outcome).toMatchObject({ status: 'passed', outputs: { release: 'cozy-proxmox-csi-operator', revision: 1, appVersion: 'v0.13.0' } });
+    expect(JSON.stringify(outcome)).not.toContain(TOKEN_SECRET);
+    const sc = await get('storage.k8s.io/v1', 'StorageClass', 'proxmox-rehearsal');
+    expect(sc).toMatchObject({ provisioner: 'csi.proxmox.sinextra.dev', parameters: { storage: 'data' }, volumeBindingMode: 'WaitForFirstConsumer' });
+    expect(await get('snapshot.storage.k8s.io/v1', 'VolumeSnapshotClass', 'proxmox-snapshot')).toMatchObject({ driver: 'csi.proxmox.sinextra.dev' });
+    const deployment = await get('apps/v1', 'Deployment', 'cozy-proxmox-csi-operator-controller', 'cozy-proxmox-csi');
+    expect((deployment?.status as { readyReplicas?: number }).readyReplicas).toBe(1);
+    const daemonSet = await get('apps/v1', 'DaemonSet', 'cozy-proxmox-csi-operator-node', 'cozy-proxmox-csi');
+    expect((daemonSet?.status as { numberReady?: number }).numberReady).toBe(1);
+  });
+
+  it('compensation removes only a release this workflow created', async () => {
+    await chartActivities.chartsUninstallWorker(stepInput('wf-someone-else'));
+    expect((await releaseLabels({ kubeconfig: plane.kubeconfigPath }, 'proxmox-worker', 'cozy-proxmox'))?.[CREATED_BY_LABEL]).toBe('wf-charts');
+    expect(await helm.status('proxmox-worker', 'cozy-proxmox')).toBeDefined();
+    await chartActivities.chartsUninstallWorker(stepInput('wf-charts'));
+    expect(await helm.status('proxmox-worker', 'cozy-proxmox')).toBeUndefined();
+    expect(await get('v1', 'ConfigMap', 'proxmox-worker-join', 'cozy-proxmox')).toBeUndefined();
+    // Absent now: compensation run twice is still a success.
+    await chartActivities.chartsUninstallWorker(stepInput('wf-charts'));
+  });
+});
+
+describe('the helm layer', () => {
+  it('uninstall of a release that does not exist succeeds', async () => {
+    expect(await helm.uninstall('never-installed', 'default')).toBe('absent');
+  });
+
+  it('refuses a release name or namespace that is not a DNS label before running helm', async () => {
+    const bad = helm.upgradeInstall({ release: '--post-renderer=/bin/sh', chart: chartPath('proxmox-worker'), namespace: 'default' });
+    await expect(bad).rejects.toMatchObject({ name: 'ValidationError', message: expect.stringMatching(/must be a DNS label/) });
+    await expect(helm.status('ok', 'kube;rm')).rejects.toMatchObject({ name: 'ValidationError' });
+  });
+
+  it('reports an unreachable cluster as retryable', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cozy-charts-unreachable-'));
+    const kubeconfig = join(dir, 'kubeconfig');
+    // Port 1 on loopback: nothing listens there.
+    writeFileSync(kubeconfig, readFileSync(plane.kubeconfigPath, 'utf8').replace(plane.server, 'https://127.0.0.1:1'), { mode: 0o600 });
+    const unreachable = new HelmClient({ kubeconfig });
+    await expect(unreachable.status('anything', 'default')).rejects.toMatchObject({ name: 'TransientError', message: expect.stringMatching(/unreachable|connection refused/) });
+  });
+});
+
+describe('Flux mode', () => {
+  beforeAll(async () => {
+    await applyCrds(kube, [HELM_RELEASE_CRD]);
+  });
+
+  const release = { name: 'proxmox-csi', namespace: 'default', chart: 'cozy-proxmox-csi-operator', version: '0.1.0', source: { kind: 'HelmRepository' as const, name: 'cozystack-system', namespace: 'cozy-public' } };
+
+  it('applies a HelmRelease and resolves once Ready is reported for its generation', async () => {
+    const applied = applyHelmRelease(kube, release, { timeoutMs: 20_000, pollMs: 200 });
+    // helm-controller's part: report the reconciled generation Ready.
+    const current = await waitUntilPresent(release.name, release.namespace);
+    await kube.applyStatus({
+      ...helmReleaseManifest(release),
+      status: { observedGeneration: current.metadata.generation, conditions: [{ type: 'Ready', status: 'True', reason: 'InstallSucceeded', message: 'Helm install succeeded', lastTransitionTime: new Date().toISOString(), observedGeneration: current.metadata.generation }] },
+    });
+    const ready = await applied;
+    expect(ready.spec).toMatchObject({ chart: { spec: { chart: 'cozy-proxmox-csi-operator', sourceRef: { kind: 'HelmRepository', name: 'cozystack-system' } } } });
+  });
+
+  it('times out with what was last seen when a changed spec is not reconciled', async () => {
+    const beats: string[] = [];
+    const error = await applyHelmRelease(kube, { ...release, version: '0.2.0' }, { timeoutMs: 1_500, pollMs: 300, onHeartbeat: (seen) => beats.push(seen) }).catch((e: unknown) => e);
+    expect(beats.length).toBeGreaterThanOrEqual(3);
+    expect(beats[0]).toMatch(/Ready/);
+    expect(error).toBeInstanceOf(HelmTransientError);
+    expect((error as Error).message).toMatch(/HelmRelease default\/proxmox-csi did not become ready within 2 s; last seen: .*Ready.*\(generation 2\)/);
+  });
+});
+
+async function waitUntilPresent(name: string, namespace: string): Promise<KubeObject> {
+  for (let i = 0; i < 100; i += 1) {
+    const obj = await get('helm.toolkit.fluxcd.io/v2', 'HelmRelease', name, namespace);
+    if (obj) return obj;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`HelmRelease ${namespace}/${name} was never created`);
+}

@@ -1,0 +1,263 @@
+// The sandbox's Kubernetes, end to end: `sandboxUp` starts the control plane and seeds it like a CozyStack cluster
+// (first without cluster-api-operator and IPAM, then completely), the client layer applies, reads and waits on it,
+// the phase-1 Kubernetes steps run against it as activities, and `sandboxDown` leaves no process behind.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { parse } from 'yaml';
+import { kubernetesActivities as act } from '../../src/activities/kubernetes';
+import { IPAM_KNOWN_CAUSE } from '../../src/activities/kubernetes/ipam';
+import { ALL_KUBERNETES_STEPS } from '../../src/catalogue/kubernetes-steps';
+import type { StepInput, StepOutcome } from '../../src/catalogue/types';
+import { integrationConfigSchema, type IntegrationConfig } from '../../src/config/schema';
+import {
+  describeConditions,
+  KubeClient,
+  kubernetesErrorToFailure,
+  waitForCondition,
+  WaitTimeoutError,
+  type KubeObject,
+  type WaitEvent,
+} from '../../src/kubernetes';
+import { seedCozyStack } from '../../src/sandbox/kubernetes/seed';
+import { helmReleaseStatus } from '../../src/sandbox/kubernetes/seed-objects';
+import { isAlive } from '../../src/sandbox/processes';
+import { sandboxDown, sandboxUp, type SandboxState } from '../../src/sandbox/sandbox';
+import { toolPath } from '../../src/tools/tool-paths';
+
+const run = promisify(execFile);
+const KUBECTL = toolPath('KUBECTL', 'kubernetes');
+
+let dir: string;
+let state: SandboxState;
+let config: IntegrationConfig;
+let client: KubeClient;
+
+function input(stepId: string, workflowId = 'integrate-cluster-k8s-test', outputs: StepInput['outputs'] = {}): StepInput {
+  return { stepId, workflowId, config, outputs };
+}
+
+async function runActivity<T>(fn: (i: StepInput) => Promise<T>, i: StepInput): Promise<{ result: T; heartbeats: unknown[] }> {
+  const env = new MockActivityEnvironment();
+  const heartbeats: unknown[] = [];
+  env.on('heartbeat', (d: unknown) => heartbeats.push(d));
+  return { result: (await env.run(fn, i)) as T, heartbeats };
+}
+
+async function failure(fn: (i: StepInput) => Promise<unknown>, i: StepInput): Promise<ApplicationFailure> {
+  try {
+    await runActivity(fn, i);
+  } catch (err) {
+    return err as ApplicationFailure;
+  }
+  throw new Error(`${i.stepId} was expected to fail`);
+}
+
+async function kubectl(...args: string[]): Promise<string> {
+  const { stdout } = await run(KUBECTL, ['--kubeconfig', state.kubernetes!.kubeconfig, ...args], { timeout: 60_000 });
+  return stdout;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'cozy-sandbox-k8s-'));
+  state = await sandboxUp({ dir, worker: false, seed: { ipam: false, capiOperator: false } });
+  config = integrationConfigSchema.parse(parse(readFileSync(state.configFile, 'utf8')));
+  client = await KubeClient.connect({ kubeconfig: state.kubernetes!.kubeconfig });
+}, 300_000);
+
+afterAll(async () => {
+  if (dir) {
+    await sandboxDown(dir);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+describe('sandbox up', () => {
+  test('writes a kubeconfig that kubectl uses, and a config that points the steps at it', async () => {
+    expect(state.kubernetes).toMatchObject({ server: expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+$/), simulated: true, testNamespace: 'cozy-proxmox-test' });
+    expect(state.kubernetes!.pids).toHaveLength(5);
+    expect(config.kubernetes.kubeconfig).toBe(state.kubernetes!.kubeconfig);
+    expect(config.kubernetes.testNamespace).toBe('cozy-proxmox-test');
+
+    const names = (await kubectl('get', 'nodes,ns', '-o', 'name')).trim().split('\n');
+    expect(names).toEqual(expect.arrayContaining(['node/cozy-sandbox-node-1', 'namespace/cozy-system', 'namespace/cozy-cilium', 'namespace/cozy-kubeovn']));
+    const labelled = await kubectl('get', 'ns', '-l', 'cozy-proxmox.io/sandbox=true', '-o', 'name');
+    expect(labelled).toContain('namespace/cozy-system');
+  });
+
+  test('the CNI workloads run on the kwok node', async () => {
+    const pods = JSON.parse(await kubectl('get', 'pods', '-n', 'cozy-cilium', '-o', 'json')).items as { metadata: { name: string }; status: { phase: string }; spec: { nodeName: string } }[];
+    expect(pods.length).toBeGreaterThanOrEqual(2);
+    for (const pod of pods) {
+      expect(pod.status.phase).toBe('Running');
+      expect(pod.spec.nodeName).toBe('cozy-sandbox-node-1');
+    }
+    const ovn = await kubectl('get', 'daemonset', 'kube-ovn-cni', '-n', 'cozy-kubeovn', '-o', 'jsonpath={.status.numberReady}');
+    expect(ovn).toBe('1');
+  });
+});
+
+describe('phase-1 steps on a cluster seeded without cluster-api-operator and IPAM', () => {
+  test('kubernetes.capi-operator fails and says how to install it', async () => {
+    const f = await failure(act.kubernetesCapiOperator, input('kubernetes.capi-operator'));
+    expect(f.type).toBe('CheckFailed');
+    expect(f.nonRetryable).toBe(true);
+    expect(f.message).toContain('cluster-api-operator is not installed: CRD coreproviders.operator.cluster.x-k8s.io and infrastructureproviders.operator.cluster.x-k8s.io missing');
+    expect(f.message).toContain('create a CoreProvider');
+  });
+
+  test('kubernetes.ipam fails with the known cause', async () => {
+    const f = await failure(act.kubernetesIpam, input('kubernetes.ipam'));
+    expect(f.type).toBe('CheckFailed');
+    expect(f.message).toContain('no IPAM provider is installed');
+    expect(f.message).toContain(IPAM_KNOWN_CAUSE);
+    expect(f.message).toContain('InClusterIPPool');
+  });
+
+  test('the CozyStack releases are already there: kubernetes.cozystack passes', async () => {
+    const { result } = await runActivity(act.kubernetesCozystack, input('kubernetes.cozystack'));
+    expect(result.status).toBe('passed');
+  });
+});
+
+describe('phase-1 steps on the fully seeded cluster', () => {
+  beforeAll(async () => {
+    // Seeding again is additive and idempotent: it adds the operator and IPAM to what is there.
+    const seeded = await seedCozyStack(state.kubernetes!.kubeconfig);
+    expect(seeded.helmReleases).toContain('cozy-cluster-api/cluster-api-operator');
+  }, 180_000);
+
+  it.each([
+    ['kubernetes.version', act.kubernetesVersion, /^Kubernetes v1\.34\.4 at https:\/\/127\.0\.0\.1:\d+ meets the minimum 1\.26$/],
+    ['kubernetes.cozystack', act.kubernetesCozystack, /CozyStack present: cozy-system exists, 4 HelmReleases Ready \(cozystack-api, cilium, kubeovn among them\)/],
+    ['kubernetes.capi-operator', act.kubernetesCapiOperator, /CoreProvider capi-system\/cluster-api Ready \(Cluster API v1\.10\.4\)/],
+    ['kubernetes.ipam', act.kubernetesIpam, /IPAMProvider capi-ipam-in-cluster-system\/in-cluster Ready; 1 InClusterIPPool/],
+    ['kubernetes.api-latency', act.kubernetesApiLatency, /p50 [\d.]+ ms, p95 [\d.]+ ms over 20 GETs/],
+  ] as [string, (i: StepInput) => Promise<StepOutcome>, RegExp][])('%s passes', async (stepId, fn, message) => {
+    const { result } = await runActivity(fn, input(stepId));
+    expect(result.status).toBe('passed');
+    expect(result.message).toMatch(message);
+    expect(result.simulated).toBe(true);
+  });
+
+  test('every catalogue step names an activity that exists, in phase preparation', () => {
+    for (const step of ALL_KUBERNETES_STEPS) {
+      expect(step.phase).toBe('preparation');
+      expect(Object.keys(act)).toContain(step.activity);
+      if (step.compensation) expect(Object.keys(act)).toContain(step.compensation.activity);
+    }
+  });
+
+  test('kubernetes.api-latency heartbeats per sample', async () => {
+    const { result, heartbeats } = await runActivity(act.kubernetesApiLatency, input('kubernetes.api-latency'));
+    expect(result.metrics?.samples).toBe(20);
+    expect(result.metrics?.p95Ms).toBeGreaterThanOrEqual(result.metrics?.p50Ms as number);
+    expect(heartbeats).toHaveLength(20);
+  });
+
+  test('kubernetes.cozystack names a release that is not Ready', async () => {
+    const kubeovn = { namespace: 'cozy-kubeovn', name: 'kubeovn', role: 'Kube-OVN CNI' };
+    const broken = helmReleaseStatus(kubeovn);
+    (broken.status as { conditions: unknown[] }).conditions = [
+      { type: 'Ready', status: 'False', reason: 'UpgradeFailed', message: 'Helm upgrade failed: timed out', lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') },
+    ];
+    await client.applyStatus(broken);
+    try {
+      const f = await failure(act.kubernetesCozystack, input('kubernetes.cozystack'));
+      expect(f.type).toBe('CheckFailed');
+      expect(f.message).toContain('not Ready: cozy-kubeovn/kubeovn (Kube-OVN CNI (tenant networks)): Ready=False (UpgradeFailed: Helm upgrade failed: timed out)');
+    } finally {
+      await client.applyStatus(helmReleaseStatus(kubeovn));
+    }
+  });
+
+  test('kubernetes.test-namespace is idempotent and its compensation removes only what this run made', async () => {
+    const ns = config.kubernetes.testNamespace;
+    const first = await runActivity(act.kubernetesTestNamespace, input('kubernetes.test-namespace'));
+    expect(first.result).toMatchObject({ status: 'passed', message: `namespace ${ns} created for the integration tests`, outputs: { namespace: ns, created: true } });
+    const again = await runActivity(act.kubernetesTestNamespace, input('kubernetes.test-namespace'));
+    expect(again.result).toMatchObject({ status: 'passed', outputs: { created: true } });
+    expect(again.result.message).toContain('already exists (created by this run)');
+    expect(await kubectl('get', 'ns', ns, '-o', 'jsonpath={.metadata.labels.cozy-proxmox\\.io/test-namespace}')).toBe('true');
+
+    // Another run finds it present: not its own, so its compensation keeps it.
+    const other = await runActivity(act.kubernetesTestNamespace, input('kubernetes.test-namespace', 'integrate-cluster-other'));
+    expect(other.result.outputs).toEqual({ namespace: ns, created: false });
+    await runActivity(act.kubernetesDeleteTestNamespace, input('kubernetes.test-namespace', 'integrate-cluster-other', { 'kubernetes.test-namespace': other.result.outputs! }));
+    expect(await client.find({ apiVersion: 'v1', kind: 'Namespace', name: ns })).toBeDefined();
+
+    // This run's compensation deletes it and waits until it is gone; a second call has nothing left to do.
+    const outputs = { 'kubernetes.test-namespace': first.result.outputs! };
+    await runActivity(act.kubernetesDeleteTestNamespace, input('kubernetes.test-namespace', undefined, outputs));
+    expect(await client.find({ apiVersion: 'v1', kind: 'Namespace', name: ns })).toBeUndefined();
+    await runActivity(act.kubernetesDeleteTestNamespace, input('kubernetes.test-namespace', undefined, outputs));
+  }, 150_000);
+});
+
+describe('client layer against the control plane', () => {
+  const cm = (value: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'client-probe', namespace: 'default' }, data: { value } });
+
+  test('server-side apply creates and updates a typed object with field manager cozy-proxmox', async () => {
+    await client.apply(cm('one'));
+    const updated = await client.apply(cm('two'));
+    expect(updated.data).toEqual({ value: 'two' });
+    const managers = JSON.parse(await kubectl('get', 'configmap', 'client-probe', '-o', 'json', '--show-managed-fields')).metadata.managedFields.map((f: { manager: string; operation: string }) => `${f.manager}/${f.operation}`);
+    expect(managers).toEqual(['cozy-proxmox/Apply']);
+    expect(await client.delete({ apiVersion: 'v1', kind: 'ConfigMap', name: 'client-probe', namespace: 'default' })).toBe(true);
+    expect(await client.delete({ apiVersion: 'v1', kind: 'ConfigMap', name: 'client-probe', namespace: 'default' })).toBe(false);
+  });
+
+  test('a resource type without its CRD is classified as a missing CRD', async () => {
+    let caught: unknown;
+    try {
+      await client.list('widgets.example.com/v1', 'Widget');
+    } catch (err) {
+      caught = err;
+    }
+    const f = kubernetesErrorToFailure(caught, { action: 'list Widgets', crd: 'widgets.widgets.example.com' });
+    expect(f.type).toBe('NotFoundError');
+    expect(f.message).toContain('the CRD widgets.widgets.example.com is not installed');
+  });
+
+  test('waitForCondition follows a watch to Ready, calling back on events and ticks', async () => {
+    const release = { namespace: 'cozy-system', name: 'wait-probe', role: 'probe' };
+    const pending = helmReleaseStatus(release);
+    (pending.status as { conditions: unknown[] }).conditions = [
+      { type: 'Ready', status: 'Unknown', reason: 'Progressing', message: 'Reconciliation in progress', lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') },
+    ];
+    const { status: _unused, ...spec } = pending;
+    void _unused;
+    await client.apply(spec as KubeObject);
+    await client.applyStatus(pending);
+    const ref = { apiVersion: pending.apiVersion, kind: 'HelmRelease', namespace: 'cozy-system', name: 'wait-probe' };
+
+    const timedOut = await waitForCondition(client, ref, 'Ready', { timeoutMs: 1_500 }).catch((e: unknown) => e);
+    expect(timedOut).toBeInstanceOf(WaitTimeoutError);
+    expect((timedOut as Error).message).toBe('HelmRelease cozy-system/wait-probe did not become ready within 2 s; last seen: Ready=Unknown (Progressing: Reconciliation in progress)');
+
+    const events: WaitEvent[] = [];
+    const waiting = waitForCondition(client, ref, 'Ready', { timeoutMs: 30_000, tickMs: 200, onEvent: (e) => events.push(e) });
+    await new Promise((r) => setTimeout(r, 1_000));
+    await client.applyStatus(helmReleaseStatus(release));
+    const ready = await waiting;
+    expect(describeConditions(ready)).toMatch(/^Ready=True \(InstallSucceeded/);
+    expect(events.filter((e) => e.type === 'tick').length).toBeGreaterThanOrEqual(2);
+    expect(events.some((e) => e.type === 'ADDED')).toBe(true);
+    expect(events[events.length - 1].type).toBe('MODIFIED');
+    await client.delete(ref);
+  });
+});
+
+describe('sandbox down', () => {
+  test('stops every process, the control plane included', async () => {
+    const pids = [state.temporal.pid, state.proxmox.pid, ...state.kubernetes!.pids];
+    expect(pids.filter(isAlive)).toHaveLength(pids.length);
+    const stopped = await sandboxDown(dir);
+    expect(stopped).toEqual(['kubernetes', 'proxmox-simulator', 'temporal']);
+    expect(pids.filter(isAlive)).toEqual([]);
+  });
+});

@@ -1,18 +1,17 @@
-// The sandbox control plane is a real Kubernetes: the real kubectl and helm talk to it, the real controllers and
+// The test run's control plane is a real Kubernetes: the real kubectl and helm talk to it, the real controllers and
 // scheduler run a Deployment, and kwok plays the kubelet of a fake node.
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startControlPlane, type RunningControlPlane } from '../../src/sandbox/kubernetes/control-plane';
+import { sharedControlPlane } from '../helpers/control-plane';
 import { toolPath } from '../../src/tools/tool-paths';
 
 const run = promisify(execFile);
 const KUBECTL = toolPath('KUBECTL', 'kubernetes');
 const HELM = toolPath('HELM', 'kubernetes');
 
-let plane: RunningControlPlane;
 let scratch: string;
 
 async function kubectl(...args: string[]): Promise<string> {
@@ -74,13 +73,15 @@ function writeProbeChart(): string {
   return chart;
 }
 
-beforeAll(async () => {
-  scratch = mkdtempSync(join(tmpdir(), 'cozy-kube-test-'));
-  plane = await startControlPlane({ dir: join(scratch, 'control-plane') });
-}, 300_000);
+// The run's shared control plane: started once by the global setup, which also stops it and fails the run if any
+// of its processes is left.
+const plane = sharedControlPlane();
 
-afterAll(async () => {
-  await plane?.stop();
+beforeAll(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'cozy-kube-test-'));
+});
+
+afterAll(() => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -115,7 +116,9 @@ test('a Deployment gets a Running pod on the fake node', async () => {
   const pods = JSON.parse(await kubectl('get', 'pods', '-l', 'app=hello', '-o', 'json')).items;
   expect(pods).toHaveLength(1);
   expect(pods[0].status.phase).toBe('Running');
-  expect(pods[0].spec.nodeName).toBe('sandbox-worker-1');
+  // Other suites add fake nodes to the shared cluster too: the pod runs on one of kwok's nodes.
+  const node = JSON.parse(await kubectl('get', 'node', pods[0].spec.nodeName, '-o', 'json'));
+  expect(node.metadata.annotations['kwok.x-k8s.io/node']).toBe('fake');
 });
 
 test('helm installs a chart (kubeVersion-gated, --wait) against the control plane', async () => {
@@ -128,22 +131,3 @@ test('helm installs a chart (kubeVersion-gated, --wait) against the control plan
   expect(data).toEqual({ greeting: 'hello from helm', kubeVersion: 'v1.34.4' });
   expect(await kubectl('get', 'deployment', 'probe-app', '-n', 'helm-probe', '-o', 'jsonpath={.status.readyReplicas}')).toBe('1');
 });
-
-test('stop ends every component process', async () => {
-  const pids = plane.pids();
-  expect(pids).toHaveLength(5);
-  await plane.stop();
-  expect(plane.pids()).toEqual([]);
-  expect(pids.filter(processExists)).toEqual([]);
-});
-
-/** Signal 0 checks existence only; ESRCH means the kernel has no such process (not even a zombie). */
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw error;
-  }
-}

@@ -3,10 +3,14 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { isAlive } from '../../src/sandbox/processes';
+import { toolPath } from '../../src/tools/tool-paths';
 import { runCli } from '../helpers/cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'cozy-sandbox-'));
+const execFileP = promisify(execFile);
 
 afterAll(async () => {
   await runCli(['sandbox', 'down', '--dir', dir]);
@@ -40,7 +44,13 @@ test('demo runs the plan against the sandbox and reports simulated parts as such
   expect(run.code).toBe(0);
   expect(JSON.parse(run.stdout)).toMatchObject({ state: 'completed', workflowId: 'integrate-cluster-sandbox' });
 
-  const pids: number[] = state.components.map((c: { pid: number }) => c.pid);
+  // The printed kubeconfig is a working one: kubectl lists the seeded node and CozyStack's namespaces.
+  const kubectl = await execFileP(toolPath('KUBECTL', 'kubernetes'), ['--kubeconfig', state.kubernetes.kubeconfig, 'get', 'nodes,ns', '-o', 'name']);
+  expect(kubectl.stdout.split('\n')).toEqual(expect.arrayContaining(['namespace/cozy-system', 'namespace/cozy-cilium']));
+  expect(kubectl.stdout).toMatch(/^node\//m);
+
+  const pids: number[] = state.components.flatMap((c: { pid: number; pids?: number[] }) => [c.pid, ...(c.pids ?? [])]);
+  expect(pids.length).toBeGreaterThanOrEqual(8); // worker, simulator, Temporal and the five control-plane processes
   const down = await runCli(['sandbox', 'down', '--dir', dir]);
   expect(down.stdout).toBe('stopped: worker, kubernetes, proxmox-simulator, temporal\n');
   expect(pids.filter(isAlive)).toEqual([]);

@@ -1,14 +1,11 @@
-// The sandbox's Kubernetes, end to end: `sandboxUp` starts the control plane and seeds it like a CozyStack cluster
-// (first without cluster-api-operator and IPAM, then completely), the client layer applies, reads and waits on it,
-// the phase-1 Kubernetes steps run against it as activities, and `sandboxDown` leaves no process behind.
+// The phase-1 Kubernetes steps on the run's shared control plane, seeded like a CozyStack cluster: first without
+// cluster-api-operator and IPAM, then completely; and the client layer applying, reading and waiting on it.
+// (`sandbox up`/`down` themselves are tested in test/sandbox with the sandbox's own control plane.)
+// This suite runs before test/charts (test/setup/sequencer.js): the charts install the operator's objects.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { parse } from 'yaml';
 import { kubernetesActivities as act } from '../../src/activities/kubernetes';
 import { IPAM_KNOWN_CAUSE } from '../../src/activities/kubernetes/ipam';
 import { ALL_KUBERNETES_STEPS } from '../../src/catalogue/kubernetes-steps';
@@ -25,15 +22,13 @@ import {
 } from '../../src/kubernetes';
 import { seedCozyStack } from '../../src/sandbox/kubernetes/seed';
 import { helmReleaseStatus } from '../../src/sandbox/kubernetes/seed-objects';
-import { isAlive } from '../../src/sandbox/processes';
-import { sandboxDown, sandboxUp, type SandboxState } from '../../src/sandbox/sandbox';
 import { toolPath } from '../../src/tools/tool-paths';
+import { sharedControlPlane } from '../helpers/control-plane';
 
 const run = promisify(execFile);
 const KUBECTL = toolPath('KUBECTL', 'kubernetes');
 
-let dir: string;
-let state: SandboxState;
+const shared = sharedControlPlane();
 let config: IntegrationConfig;
 let client: KubeClient;
 
@@ -58,37 +53,24 @@ async function failure(fn: (i: StepInput) => Promise<unknown>, i: StepInput): Pr
 }
 
 async function kubectl(...args: string[]): Promise<string> {
-  const { stdout } = await run(KUBECTL, ['--kubeconfig', state.kubernetes!.kubeconfig, ...args], { timeout: 60_000 });
+  const { stdout } = await run(KUBECTL, ['--kubeconfig', shared.kubeconfigPath, ...args], { timeout: 60_000 });
   return stdout;
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'cozy-sandbox-k8s-'));
-  state = await sandboxUp({ dir, worker: false, seed: { ipam: false, capiOperator: false } });
-  config = integrationConfigSchema.parse(parse(readFileSync(state.configFile, 'utf8')));
-  client = await KubeClient.connect({ kubeconfig: state.kubernetes!.kubeconfig });
+  await seedCozyStack(shared.kubeconfigPath, { ipam: false, capiOperator: false });
+  config = integrationConfigSchema.parse({
+    apiVersion: 'cozy-proxmox/v1',
+    kind: 'Integration',
+    cluster: { name: 'k8s-steps' },
+    proxmox: { url: 'https://127.0.0.1:8006', node: 'pve1', token: { id: 'root@pam!cozy', secret: 'env:UNUSED_HERE' }, templateId: 9000 },
+    kubernetes: { kubeconfig: shared.kubeconfigPath, testNamespace: 'cozy-proxmox-test' },
+    sandbox: true,
+  });
+  client = await KubeClient.connect({ kubeconfig: shared.kubeconfigPath });
 }, 300_000);
 
-afterAll(async () => {
-  if (dir) {
-    await sandboxDown(dir);
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-describe('sandbox up', () => {
-  test('writes a kubeconfig that kubectl uses, and a config that points the steps at it', async () => {
-    expect(state.kubernetes).toMatchObject({ server: expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+$/), simulated: true, testNamespace: 'cozy-proxmox-test' });
-    expect(state.kubernetes!.pids).toHaveLength(5);
-    expect(config.kubernetes.kubeconfig).toBe(state.kubernetes!.kubeconfig);
-    expect(config.kubernetes.testNamespace).toBe('cozy-proxmox-test');
-
-    const names = (await kubectl('get', 'nodes,ns', '-o', 'name')).trim().split('\n');
-    expect(names).toEqual(expect.arrayContaining(['node/cozy-sandbox-node-1', 'namespace/cozy-system', 'namespace/cozy-cilium', 'namespace/cozy-kubeovn']));
-    const labelled = await kubectl('get', 'ns', '-l', 'cozy-proxmox.io/sandbox=true', '-o', 'name');
-    expect(labelled).toContain('namespace/cozy-system');
-  });
-
+describe('the seeded cluster', () => {
   test('the CNI workloads run on the kwok node', async () => {
     const pods = JSON.parse(await kubectl('get', 'pods', '-n', 'cozy-cilium', '-o', 'json')).items as { metadata: { name: string }; status: { phase: string }; spec: { nodeName: string } }[];
     expect(pods.length).toBeGreaterThanOrEqual(2);
@@ -127,7 +109,7 @@ describe('phase-1 steps on a cluster seeded without cluster-api-operator and IPA
 describe('phase-1 steps on the fully seeded cluster', () => {
   beforeAll(async () => {
     // Seeding again is additive and idempotent: it adds the operator and IPAM to what is there.
-    const seeded = await seedCozyStack(state.kubernetes!.kubeconfig);
+    const seeded = await seedCozyStack(shared.kubeconfigPath);
     expect(seeded.helmReleases).toContain('cozy-cluster-api/cluster-api-operator');
   }, 180_000);
 
@@ -249,15 +231,5 @@ describe('client layer against the control plane', () => {
     expect(events.some((e) => e.type === 'ADDED')).toBe(true);
     expect(events[events.length - 1].type).toBe('MODIFIED');
     await client.delete(ref);
-  });
-});
-
-describe('sandbox down', () => {
-  test('stops every process, the control plane included', async () => {
-    const pids = [state.temporal.pid, state.proxmox.pid, ...state.kubernetes!.pids];
-    expect(pids.filter(isAlive)).toHaveLength(pids.length);
-    const stopped = await sandboxDown(dir);
-    expect(stopped).toEqual(['kubernetes', 'proxmox-simulator', 'temporal']);
-    expect(pids.filter(isAlive)).toEqual([]);
   });
 });

@@ -30,7 +30,7 @@ export const CHART_STEPS: StepDefinition[] = [
   step({
     id: 'worker.chart',
     phase: 'advanced-integration',
-    group: 'step4-worker',
+    // Not counted as the plan's step4-worker by itself: a chart proves nothing about a joined host.
     title: 'Install the proxmox-worker chart (join settings, node bootstrap RBAC)',
     activity: 'chartsInstallWorker',
     undo: 'chartsUninstallWorker',
@@ -40,7 +40,7 @@ export const CHART_STEPS: StepDefinition[] = [
   step({
     id: 'csi.chart',
     phase: 'advanced-integration',
-    group: 'step5-csi',
+    // Not counted as the plan's step5-csi by itself: a chart proves nothing about a bound volume.
     title: 'Install the cozy-proxmox-csi-operator chart (CSI driver, StorageClass)',
     activity: 'chartsInstallCsi',
     undo: 'chartsUninstallCsi',

@@ -27,10 +27,11 @@ const safeName = (what: string) =>
 export const gatePolicySchema = z.enum(['manual', 'auto', 'auto-if-green']);
 export type GatePolicy = z.infer<typeof gatePolicySchema>;
 
-const gateSchema = z.union([
-  gatePolicySchema.transform((policy) => ({ policy, timeout: undefined as string | undefined })),
+// A gate is a policy name, or { policy, timeout }; the short form is read as the long one so errors name the policy.
+const gateSchema = z.preprocess(
+  (v) => (typeof v === 'string' ? { policy: v } : v),
   z.strictObject({ policy: gatePolicySchema, timeout: durationSchema.optional() }),
-]);
+);
 
 const gatesSchema = z
   .strictObject(Object.fromEntries(PHASE_IDS.map((p) => [p, gateSchema.optional()])) as Record<

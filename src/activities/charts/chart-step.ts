@@ -1,7 +1,7 @@
 // What the chart steps share: a helm client for the configured cluster with heartbeats while helm runs, the release
 // marker that lets a compensation remove only a release this run created, and the outcome that reports what was
 // installed.
-import { Context } from '@temporalio/activity';
+import { heartbeat } from '../common/activity-context';
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { chartPath, HelmClient, releaseLabels, toLabelValue, type ChartName, type ReleaseInfo } from '../../helm';
 
@@ -16,14 +16,6 @@ export type ChartRelease = (typeof CHART_RELEASES)[keyof typeof CHART_RELEASES];
 
 /** Release label naming the workflow that first installed the release. */
 export const CREATED_BY_LABEL = 'cozy-proxmox.created-by';
-
-function heartbeat(details: unknown): void {
-  try {
-    Context.current().heartbeat(details);
-  } catch {
-    // not running as an activity (a script or a test): nothing to record
-  }
-}
 
 export function helmFor(input: StepInput, redact: string[] = []): HelmClient {
   return new HelmClient({

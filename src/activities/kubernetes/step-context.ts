@@ -1,28 +1,14 @@
 // What every Kubernetes step shares: a client from config.kubernetes (kubeconfig path or the default loading rules,
 // context), heartbeats when running as an activity, errors mapped to the failure classification, and the outcome
 // marked as simulated in the sandbox.
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { KubeClient, kubernetesErrorToFailure, WaitTimeoutError } from '../../kubernetes';
 import { checkFailed } from '../common/failures';
 
-function activityContext(): Context | undefined {
-  try {
-    return Context.current();
-  } catch {
-    return undefined;
-  }
-}
+import { cancellationSignal, heartbeat } from '../common/activity-context';
 
-/** Records progress when running as an activity (a no-op elsewhere). */
-export function heartbeat(details?: unknown): void {
-  activityContext()?.heartbeat(details);
-}
-
-export function cancellationSignal(): AbortSignal | undefined {
-  return activityContext()?.cancellationSignal;
-}
+export { cancellationSignal, heartbeat };
 
 export function connect(input: StepInput): Promise<KubeClient> {
   const k = input.config.kubernetes;

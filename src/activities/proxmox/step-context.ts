@@ -1,7 +1,6 @@
 // What every Proxmox step shares: a client built from the config (secrets resolved here, inside the activity),
 // heartbeats and cancellation when running as an activity, errors mapped to the failure classification, and the
 // outcome marked as simulated or as obtained over an unverified connection.
-import { Context } from '@temporalio/activity';
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import type { ProxmoxConfig } from '../../config/schema';
 import { ProxmoxClient } from '../../proxmox/client';
@@ -13,22 +12,9 @@ import { resolveSecret } from '../common/secrets';
 
 export type AuthChoice = 'ticket' | 'token' | 'preferred';
 
-function activityContext(): Context | undefined {
-  try {
-    return Context.current();
-  } catch {
-    return undefined;
-  }
-}
+import { cancellationSignal, heartbeat } from '../common/activity-context';
 
-/** Records progress when running as an activity (a no-op elsewhere, e.g. in a script). */
-export function heartbeat(details?: unknown): void {
-  activityContext()?.heartbeat(details);
-}
-
-export function cancellationSignal(): AbortSignal | undefined {
-  return activityContext()?.cancellationSignal;
-}
+export { cancellationSignal, heartbeat };
 
 export function hasTicketCredentials(cfg: ProxmoxConfig): boolean {
   return Boolean(cfg.username && cfg.password);

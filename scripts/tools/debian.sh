@@ -1,6 +1,7 @@
 # Debian packages the project runs (installed with apt-get, only those dpkg does not already report installed):
 #   python3-proxmoxer  the Proxmox API client the simulator's compatibility test drives
-DEBIAN_PACKAGES=(python3 python3-requests python3-proxmoxer)
+#   openssh-client     ssh-keygen, whose fingerprints the SSH layer's host-key pinning must match
+DEBIAN_PACKAGES=(python3 python3-requests python3-proxmoxer openssh-client)
 
 debian_missing() {
   local p

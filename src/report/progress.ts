@@ -32,6 +32,8 @@ export interface StepProgress {
   failureType?: string;
   metrics?: Record<string, number>;
   simulated?: boolean;
+  /** While running: what its activity last reported (heartbeat), added by the client from the server's view. */
+  live?: string;
   /** The step failed at least once during this run (an issue found); if it then passed, the issue was fixed. */
   failedOnce: boolean;
   resolutions: { action: ResolveAction; by: string; at: number; comment?: string }[];

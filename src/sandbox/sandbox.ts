@@ -23,6 +23,8 @@ export interface SandboxState {
   temporal: { address: string; uiUrl: string; pid: number; dbFile: string; namespace: string };
   proxmox: { url: string; caFile: string; fingerprint: string; pid: number; node: string; simulated: true };
   worker?: { pid: number; taskQueue: string };
+  /** The sandbox operator: plays cluster-api-operator, Cluster API, CAPMOX and the CSI controller (simulated). */
+  operator?: { pid: number; simulated: true };
   /** The Kubernetes control plane; absent when the sandbox was started without it. */
   kubernetes?: SandboxKubernetes;
   credentials: {
@@ -95,6 +97,7 @@ export function sandboxComponents(state: SandboxState): ComponentStatus[] {
     const apiserver = state.kubernetes.components.find((c) => c.name === 'kube-apiserver')?.pid ?? pids[0];
     list.push({ name: 'kubernetes', pid: apiserver, pids, running: pids.length > 0 && pids.every(isAlive) });
   }
+  if (state.operator) list.push({ name: 'sandbox-operator', pid: state.operator.pid, running: isAlive(state.operator.pid) });
   if (state.worker) list.push({ name: 'worker', pid: state.worker.pid, running: isAlive(state.worker.pid) });
   return list;
 }
@@ -123,18 +126,7 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
     const uiPort = await preferredPort(8233);
     const dbFile = join(dir, 'temporal.db');
     say(`starting Temporal dev server on 127.0.0.1:${port} (UI ${uiPort}, database ${dbFile})`);
-    const temporalPid = spawnDaemon(
-      temporalBin,
-      [
-        'server', 'start-dev',
-        '--ip', '127.0.0.1', '--port', String(port),
-        '--ui-ip', '127.0.0.1', '--ui-port', String(uiPort),
-        '--http-port', String(await freePort()), '--metrics-port', String(await freePort()),
-        '--db-filename', dbFile, '--log-level', 'warn', '--ui-disable-news-fetch',
-        ...SEARCH_ATTRIBUTE_KEYS.flatMap((k) => ['--search-attribute', `${k.name}=Keyword`]),
-      ],
-      logs.temporal,
-    );
+    const temporalPid = spawnDaemon(temporalBin, await temporalDevServerArgs({ port, uiPort, dbFile }), logs.temporal);
     started.push(temporalPid);
     await waitForPort(port, `Temporal (see ${logs.temporal})`, 60_000, temporalPid);
 
@@ -173,6 +165,11 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
       logs,
     };
 
+    if (kubernetes) {
+      state.operator = await startOperatorProcess(state, kubernetes, say);
+      started.push(state.operator.pid);
+    }
+
     if (opts.worker !== false) {
       state.worker = startWorkerProcess(state, say);
       started.push(state.worker.pid);
@@ -185,6 +182,18 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
     for (const pid of started.reverse()) await stopProcess(pid);
     throw err;
   }
+}
+
+/** The dev server's command line; a restart with the same port and database file continues where it stopped. */
+export async function temporalDevServerArgs(opts: { port: number; uiPort: number; dbFile: string }): Promise<string[]> {
+  return [
+    'server', 'start-dev',
+    '--ip', '127.0.0.1', '--port', String(opts.port),
+    '--ui-ip', '127.0.0.1', '--ui-port', String(opts.uiPort),
+    '--http-port', String(await freePort()), '--metrics-port', String(await freePort()),
+    '--db-filename', opts.dbFile, '--log-level', 'warn', '--ui-disable-news-fetch',
+    ...SEARCH_ATTRIBUTE_KEYS.flatMap((k) => ['--search-attribute', `${k.name}=Keyword`]),
+  ];
 }
 
 /** Starts the control plane (its processes outlive this one) and seeds it like a CozyStack cluster. */
@@ -209,6 +218,16 @@ async function startKubernetes(dir: string, say: (m: string) => void, started: n
   };
 }
 
+async function startOperatorProcess(state: SandboxState, kubernetes: SandboxKubernetes, say: (m: string) => void): Promise<{ pid: number; simulated: true }> {
+  say('starting the sandbox operator (simulated cluster-api-operator, Cluster API, CAPMOX and Proxmox CSI controllers)');
+  const log = join(state.dir, 'logs', 'sandbox-operator.log');
+  state.logs.operator = log;
+  const args = [compiledModule('sandbox/operator/main.js'), '--kubeconfig', kubernetes.kubeconfig, '--proxmox-url', state.proxmox.url, '--proxmox-ca', state.proxmox.caFile];
+  const pid = spawnDaemon(process.execPath, args, log);
+  await waitForLine(log, (l) => l.startsWith('{"operator":"ready"'), `the sandbox operator (see ${log})`, pid);
+  return { pid, simulated: true };
+}
+
 function startWorkerProcess(state: SandboxState, say: (m: string) => void): { pid: number; taskQueue: string } {
   say(`starting a worker on task queue ${DEFAULT_TASK_QUEUE}`);
   const pid = spawnDaemon(
@@ -217,6 +236,17 @@ function startWorkerProcess(state: SandboxState, say: (m: string) => void): { pi
     state.logs.worker,
   );
   return { pid, taskQueue: DEFAULT_TASK_QUEUE };
+}
+
+async function waitForLine(logFile: string, match: (line: string) => boolean, what: string, pid: number, timeoutMs = 30_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const line = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').find(match) : undefined;
+    if (line) return line;
+    if (!isAlive(pid)) throw new Error(`${what} exited before it was ready`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} was not ready within ${timeoutMs / 1000} s`);
 }
 
 async function readSimulatorLine(logFile: string): Promise<{ url: string; caFile: string; fingerprint: string }> {

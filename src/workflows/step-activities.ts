@@ -4,10 +4,14 @@ import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import { NON_RETRYABLE_TYPES } from '../catalogue/failure-types';
 import type { CompensationActivity, StepActivity, StepDefinition } from '../catalogue/types';
 
+// Every step heartbeats (the activity wrapper's liveness ticker): a worker that dies mid-step is noticed after this
+// long, and the step retried elsewhere, instead of after its whole start-to-close limit.
+const DEFAULT_HEARTBEAT_SECONDS = 15;
+
 function optionsFor(def: StepDefinition, summary: string): ActivityOptions {
   return {
     startToCloseTimeout: `${def.startToCloseSeconds}s`,
-    heartbeatTimeout: def.heartbeatSeconds ? `${def.heartbeatSeconds}s` : undefined,
+    heartbeatTimeout: `${def.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS}s`,
     retry: {
       maximumAttempts: def.retry.maximumAttempts,
       initialInterval: `${def.retry.initialIntervalSeconds}s`,

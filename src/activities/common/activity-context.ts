@@ -10,9 +10,28 @@ function activityContext(): Context | undefined {
   }
 }
 
+// The last details each running activity reported, so the liveness ticker (keepAlive) repeats them instead of
+// wiping what progress shows (a heartbeat replaces the previous details).
+const lastDetails = new WeakMap<Context, unknown>();
+
 /** Records progress when running as an activity. */
 export function heartbeat(details?: unknown): void {
-  activityContext()?.heartbeat(details);
+  const ctx = activityContext();
+  if (!ctx) return;
+  if (details !== undefined) lastDetails.set(ctx, details);
+  ctx.heartbeat(details ?? lastDetails.get(ctx));
+}
+
+/**
+ * Heartbeats every `intervalMs` until the returned function is called. Every step runs under it, so a step whose
+ * worker died is retried on another worker after the heartbeat timeout, not after its whole start-to-close limit.
+ */
+export function keepAlive(intervalMs: number): () => void {
+  const ctx = activityContext();
+  if (!ctx) return () => undefined;
+  const timer = setInterval(() => ctx.heartbeat(lastDetails.get(ctx)), intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 export function cancellationSignal(): AbortSignal | undefined {

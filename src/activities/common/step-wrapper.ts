@@ -6,6 +6,10 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { FailedAttemptDetails } from '../../catalogue/attempts';
 import { NON_RETRYABLE_TYPES } from '../../catalogue/failure-types';
 import type { StepActivity, StepInput, StepOutcome } from '../../catalogue/types';
+import { keepAlive } from './activity-context';
+
+// Well under the shortest heartbeat timeout a step gets (src/workflows/step-activities.ts).
+const LIVENESS_INTERVAL_MS = 3_000;
 
 function currentAttempt(): number {
   try {
@@ -18,11 +22,14 @@ function currentAttempt(): number {
 export function wrapStepActivity(fn: StepActivity): (input: StepInput) => Promise<StepOutcome & { attempt: number }> {
   const wrapped = async (input: StepInput) => {
     const attempt = currentAttempt();
+    const stop = keepAlive(LIVENESS_INTERVAL_MS);
     try {
       return { ...(await fn(input)), attempt };
     } catch (err) {
       if (err instanceof CancelledFailure) throw err; // cancellation is not a step failure
       throw envelope(err, attempt);
+    } finally {
+      stop();
     }
   };
   Object.defineProperty(wrapped, 'name', { value: fn.name });

@@ -10,6 +10,7 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure, TypedSearchAttributes } from '@temporalio/common';
 import type { StepDefinition } from './catalogue/types';
+import { codecSetup, findCodecError, type CodecOptions } from './codec';
 import type { IntegrationConfig } from './config/schema';
 import {
   approveUpdate,
@@ -48,10 +49,12 @@ export interface CozyClient {
   close(): Promise<void>;
 }
 
-export async function connectClient(opts: TemporalOptions = {}): Promise<CozyClient> {
+export async function connectClient(opts: TemporalOptions & CodecOptions = {}): Promise<CozyClient> {
   const options = resolveTemporalOptions(opts);
+  // The same codec as the workers: without the key, encrypted runs cannot be read (and say so).
+  const { dataConverter } = codecSetup(opts);
   const connection = await Connection.connect({ address: options.address, connectTimeout: '5s' });
-  const client = new Client({ connection, namespace: options.namespace });
+  const client = new Client({ connection, namespace: options.namespace, dataConverter });
   return { client, options, close: () => connection.close() };
 }
 
@@ -100,6 +103,9 @@ async function queryProgress(handle: ReturnType<Client['workflow']['getHandle']>
     return await handle.query(progressQuery);
   } catch (err) {
     if (err instanceof QueryRejectedError) throw err;
+    // The worker answered, but its answer cannot be decoded here (no key, or the wrong one).
+    const codecError = findCodecError(err);
+    if (codecError) throw codecError;
     throw new QueryNotAnsweredError(
       `no worker answered for ${handle.workflowId} (${(err as Error).message}); is a worker polling task queue ${taskQueue}? start one with: cozy-proxmox worker`,
     );

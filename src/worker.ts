@@ -3,8 +3,9 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { allActivities } from './activities';
 import { resolveTemporalOptions, type TemporalOptions } from './client';
+import { codecSetup, type CodecOptions } from './codec';
 
-export interface WorkerSettings extends TemporalOptions {
+export interface WorkerSettings extends TemporalOptions, CodecOptions {
   /** Step activities by name; defaults to the whole catalogue's. */
   activities?: WorkerOptions['activities'];
   /** A prebuilt workflow bundle (tests build it once); otherwise the workflows are bundled at start. */
@@ -28,9 +29,13 @@ export function installRuntime(level: LogLevel = (process.env.COZY_PROXMOX_LOG_L
 export async function createWorker(settings: WorkerSettings = {}): Promise<{ worker: Worker; connection: NativeConnection }> {
   installRuntime();
   const opts = resolveTemporalOptions(settings);
+  // Read the key before connecting: a bad key file is a configuration error, not a connection problem.
+  const { dataConverter } = codecSetup(settings);
   const connection = await NativeConnection.connect({ address: opts.address });
   const worker = await Worker.create({
     connection,
+    // Payload encryption when a codec key is configured (off by default); see src/codec.
+    dataConverter,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     activities: settings.activities ?? allActivities(),

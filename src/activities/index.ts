@@ -4,9 +4,23 @@ import { wrapStepActivities } from './common/step-wrapper';
 import { chartActivities } from './charts';
 import { kubernetesActivities } from './kubernetes';
 import { proxmoxActivities } from './proxmox';
+import { capiActivities } from './capi';
+import { workerHostActivities } from './worker-host';
+import { csiActivities } from './csi';
+import { networkActivities } from './network';
+import { monitoringActivities } from './monitoring';
+import { e2eActivities } from './e2e';
 
 const asSteps = (acts: object) => acts as Record<string, StepActivity>;
 
 export function allActivities(): Record<string, StepActivity> {
-  return wrapStepActivities({ ...asSteps(proxmoxActivities), ...asSteps(kubernetesActivities), ...asSteps(chartActivities) });
+  return wrapStepActivities({
+    ...asSteps(proxmoxActivities), ...asSteps(kubernetesActivities), ...asSteps(chartActivities),
+    ...asSteps(capiActivities),
+    ...asSteps(workerHostActivities),
+    ...asSteps(csiActivities),
+    ...asSteps(networkActivities),
+    ...asSteps(monitoringActivities),
+    ...asSteps(e2eActivities),
+  });
 }

@@ -1,21 +1,35 @@
-// Temporal connection settings shared by every command that talks to the server.
+// Temporal connection settings shared by every command that talks to the server, and the payload codec key that
+// reads (and writes) encrypted runs.
 import type { Command } from 'commander';
 import { connectClient, type CozyClient, type TemporalOptions } from '../client';
-import { CliError } from './errors';
+import { CodecKeyError, findCodecError, KEY_FILE_ENV, KEY_REF_ENV, type CodecOptions } from '../codec';
+import { BadInputError, CliError } from './errors';
 
 export function addTemporalOptions(cmd: Command): Command {
   return cmd
     .option('--address <host:port>', 'Temporal frontend address (env TEMPORAL_ADDRESS, default 127.0.0.1:7233)')
     .option('--namespace <name>', 'Temporal namespace (env TEMPORAL_NAMESPACE, default "default")')
-    .option('--task-queue <name>', 'task queue of the workers (env TEMPORAL_TASK_QUEUE, default "cozy-proxmox")');
+    .option('--task-queue <name>', 'task queue of the workers (env TEMPORAL_TASK_QUEUE, default "cozy-proxmox")')
+    .option('--codec-key-file <file>', `payload codec key file: encrypt/decrypt run data (env ${KEY_FILE_ENV}; default off)`)
+    .option('--codec-key <ref>', `payload codec keys by reference, env:NAME or file:PATH (env ${KEY_REF_ENV})`);
 }
 
-export function temporalOptionsFrom(opts: Record<string, unknown>): TemporalOptions {
+export function temporalOptionsFrom(opts: Record<string, unknown>): TemporalOptions & CodecOptions {
   return {
     address: opts.address as string | undefined,
     namespace: opts.namespace as string | undefined,
     taskQueue: opts.taskQueue as string | undefined,
+    codecKeyFile: opts.codecKeyFile as string | undefined,
+    codecKey: opts.codecKey as string | undefined,
   };
+}
+
+/** A codec key that cannot be used is bad input (exit 2); data that does not decrypt is a failure (exit 1). */
+export function codecErrorToCli(err: unknown): unknown {
+  const codecError = findCodecError(err);
+  if (codecError instanceof CodecKeyError) return new BadInputError(codecError.message);
+  if (codecError) return new CliError(codecError.message);
+  return err;
 }
 
 /** Connects, runs fn, always closes; an unreachable server becomes a clear failure. */
@@ -25,6 +39,7 @@ export async function withClient<T>(opts: Record<string, unknown>, fn: (c: CozyC
   try {
     cozy = await connectClient(options);
   } catch (err) {
+    if (findCodecError(err)) throw codecErrorToCli(err);
     throw new CliError(
       `cannot reach Temporal at ${options.address ?? process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233'}: ${(err as Error).message}` +
         '\n  start one with `cozy-proxmox sandbox up`, or pass --address / set TEMPORAL_ADDRESS',
@@ -32,6 +47,8 @@ export async function withClient<T>(opts: Record<string, unknown>, fn: (c: CozyC
   }
   try {
     return await fn(cozy);
+  } catch (err) {
+    throw codecErrorToCli(err);
   } finally {
     await cozy.close();
   }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { repoRoot } from '../sandbox/processes';
+import { codecCommands } from './commands/codec-commands';
 import { configCommand } from './commands/config-commands';
 import { runCommands } from './commands/run-commands';
 import { demoCommand, sandboxCommand, workerCommand } from './commands/sandbox-commands';
@@ -17,7 +18,7 @@ export function buildProgram(): Command {
     .description('Integrate a Proxmox VE installation with a CozyStack (Kubernetes) cluster, step by checked step, on Temporal.')
     .version(packageVersion())
     .showHelpAfterError('(add --help for usage)');
-  for (const cmd of [...runCommands(), workerCommand(), sandboxCommand(), demoCommand(), configCommand()]) program.addCommand(cmd);
+  for (const cmd of [...runCommands(), workerCommand(), sandboxCommand(), demoCommand(), configCommand(), ...codecCommands()]) program.addCommand(cmd);
   // Usage errors (unknown option, missing argument, bad choice) are bad input: exit 2, in every subcommand.
   const exitOverride = (cmd: Command) => {
     cmd.exitOverride();

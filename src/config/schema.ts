@@ -104,6 +104,33 @@ export const sshSchema = z.strictObject({
   privateKey: secretRefSchema,
   // The host key is pinned: an unknown key stops the step and shows the fingerprint.
   hostKeyFingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'must be an OpenSSH SHA256:... fingerprint'),
+  // Kubernetes node name the host joins as; default the Proxmox node name in lower case.
+  nodeName: z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'must be a DNS subdomain (lowercase letters, digits, - and .)').optional(),
+  // The host's container runtime socket (kubeadm nodeRegistration.criSocket).
+  criSocket: z.string().regex(/^unix:\/\/\/[A-Za-z0-9._/-]+$/, 'must be unix:///path/to/socket').optional(),
+  // HOST:PORT the host reaches the API server at, when it differs from cluster-info / the kubeconfig.
+  apiServerEndpoint: z.string().regex(/^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):\d{1,5}$/, 'must be HOST:PORT').optional(),
+});
+
+const ipv4Address = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, 'must be an IPv4 address');
+// The VMs step 3 provisions through Cluster API (ProxmoxMachineTemplate and ProxmoxCluster settings).
+export const vmsSchema = z.strictObject({
+  cores: z.number().int().min(1).max(128).default(4),
+  sockets: z.number().int().min(1).max(4).default(1),
+  memoryMiB: z.number().int().min(512).multipleOf(8, 'must be a multiple of 8').default(4096),
+  // Must be at least the template's boot disk (the sandbox template has 32 GiB): Proxmox cannot shrink a disk.
+  diskGiB: z.number().int().min(5).default(40),
+  bootDisk: z.string().regex(/^(scsi|virtio|sata|ide)\d{1,2}$/, 'must be a disk slot such as scsi0').default('scsi0'),
+  ipv4: z
+    .strictObject({
+      addresses: z.array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}(-\d{1,3}(\.\d{1,3}){3}|\/\d{1,2})?$/, 'must be an address, a range a-b or a CIDR')).min(1),
+      prefix: z.number().int().min(1).max(32),
+      gateway: ipv4Address,
+    })
+    .default({ addresses: ['10.10.0.10-10.10.0.100'], prefix: 24, gateway: '10.10.0.1' }),
+  dnsServers: z.array(ipv4Address).min(1).default(['10.10.0.1']),
+  controlPlaneEndpoint: z.strictObject({ host: z.string().min(1), port: z.number().int().min(1).max(65535).default(6443) }).default({ host: '10.10.0.2', port: 6443 }),
+  provisionTimeoutSeconds: z.number().int().min(30).max(3600).default(600),
 });
 
 export const monitoringSchema = z.strictObject({
@@ -120,6 +147,7 @@ export const integrationConfigSchema = z
     proxmox: proxmoxSchema,
     kubernetes: kubernetesSchema.default({}),
     ssh: sshSchema.optional(),
+    vms: vmsSchema.default({}),
     monitoring: monitoringSchema.default({}),
     gates: gatesSchema,
     approvers: z.array(z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'must be a user name')).default([]),

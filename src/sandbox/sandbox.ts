@@ -16,6 +16,10 @@ import { compiledModule, freePort, isAlive, preferredPort, repoRoot, spawnDaemon
 import { DEFAULT_TASK_QUEUE } from '../workflows/definitions';
 import { startControlPlane } from './kubernetes/control-plane';
 import { seedCozyStack, type SeedOptions } from './kubernetes/seed';
+import { startSandboxHost } from './ssh-host';
+import { sandboxMonitoringRunning, startSandboxMonitoring } from './monitoring';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 
 export interface SandboxState {
   dir: string;
@@ -25,6 +29,10 @@ export interface SandboxState {
   worker?: { pid: number; taskQueue: string };
   /** The sandbox operator: plays cluster-api-operator, Cluster API, CAPMOX and the CSI controller (simulated). */
   operator?: { pid: number; simulated: true };
+  /** sshd on loopback standing in for the Proxmox host, with a kubeadm stand-in (simulated host). */
+  sshHost?: { host: string; port: number; user: string; privateKeyFile: string; hostKeyFingerprint: string; criSocket: string; stateFile: string; pid: number; simulated: true };
+  /** Prometheus and the real prometheus-pve-exporter scraping the simulator. */
+  monitoring?: { prometheusUrl: string; exporterUrl: string; pids: { exporter: number; prometheus: number } };
   /** The Kubernetes control plane; absent when the sandbox was started without it. */
   kubernetes?: SandboxKubernetes;
   credentials: {
@@ -97,6 +105,11 @@ export function sandboxComponents(state: SandboxState): ComponentStatus[] {
     const apiserver = state.kubernetes.components.find((c) => c.name === 'kube-apiserver')?.pid ?? pids[0];
     list.push({ name: 'kubernetes', pid: apiserver, pids, running: pids.length > 0 && pids.every(isAlive) });
   }
+  if (state.sshHost) list.push({ name: 'ssh-host', pid: state.sshHost.pid, running: isAlive(state.sshHost.pid) });
+  if (state.monitoring) {
+    const m = state.monitoring.pids;
+    list.push({ name: 'monitoring', pid: m.prometheus, pids: [m.exporter, m.prometheus], running: sandboxMonitoringRunning(m) });
+  }
   if (state.operator) list.push({ name: 'sandbox-operator', pid: state.operator.pid, running: isAlive(state.operator.pid) });
   if (state.worker) list.push({ name: 'worker', pid: state.worker.pid, running: isAlive(state.worker.pid) });
   return list;
@@ -168,7 +181,19 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
     if (kubernetes) {
       state.operator = await startOperatorProcess(state, kubernetes, say);
       started.push(state.operator.pid);
+      say('starting sshd on loopback as the Proxmox host (simulated host with a kubeadm stand-in)');
+      const host = await startSandboxHost(join(dir, 'ssh-host'), { detached: true });
+      started.push(host.pid);
+      state.sshHost = {
+        host: host.host, port: host.port, user: host.user, privateKeyFile: host.privateKeyFile,
+        hostKeyFingerprint: host.hostKeyFingerprint, criSocket: host.criSocket, stateFile: host.stateFile, pid: host.pid, simulated: true,
+      };
+      await installDashboard(kubernetes.kubeconfig, say);
     }
+    say('starting Prometheus and prometheus-pve-exporter scraping the simulator');
+    const monitoring = await startSandboxMonitoring(dir, { proxmoxUrl: sim.url, caFile: sim.caFile, tokenId: DEFAULT_TOKEN_ID, tokenSecretFile: tokenFile, onProgress: say });
+    started.push(monitoring.pids.exporter, monitoring.pids.prometheus);
+    state.monitoring = { prometheusUrl: monitoring.prometheusUrl, exporterUrl: monitoring.exporterUrl, pids: monitoring.pids };
 
     if (opts.worker !== false) {
       state.worker = startWorkerProcess(state, say);
@@ -216,6 +241,16 @@ async function startKubernetes(dir: string, say: (m: string) => void, started: n
     testNamespace: SANDBOX_TEST_NAMESPACE,
     simulated: true,
   };
+}
+
+/** The integration's Grafana dashboard, provisioned as a sidecar ConfigMap (the sandbox runs no grafana-operator). */
+async function installDashboard(kubeconfig: string, say: (m: string) => void): Promise<void> {
+  say('installing the cozy-proxmox-monitoring chart (dashboard ConfigMap for the Grafana sidecar)');
+  await promisify(execFile)(toolPath('HELM', 'helm'), [
+    'upgrade', '--install', 'cozy-proxmox-monitoring', join(repoRoot(), 'charts', 'cozy-proxmox-monitoring'),
+    '--namespace', 'tenant-root', '--create-namespace', '--kubeconfig', kubeconfig,
+    '--set', 'grafanaOperator.enabled=false', '--set', 'sidecar.enabled=true',
+  ]);
 }
 
 async function startOperatorProcess(state: SandboxState, kubernetes: SandboxKubernetes, say: (m: string) => void): Promise<{ pid: number; simulated: true }> {
@@ -275,6 +310,19 @@ export function sandboxConfigYaml(state: SandboxState): string {
       templateId: 9000,
     },
     ...(state.kubernetes ? { kubernetes: { kubeconfig: state.kubernetes.kubeconfig, testNamespace: state.kubernetes.testNamespace } } : {}),
+    ...(state.sshHost
+      ? {
+          ssh: {
+            host: state.sshHost.host,
+            port: state.sshHost.port,
+            user: state.sshHost.user,
+            privateKey: `file:${state.sshHost.privateKeyFile}`,
+            hostKeyFingerprint: state.sshHost.hostKeyFingerprint,
+            criSocket: `unix://${state.sshHost.criSocket}`,
+          },
+        }
+      : {}),
+    ...(state.monitoring ? { monitoring: { prometheus: state.monitoring.prometheusUrl } } : {}),
     gates: { preparation: 'auto', 'basic-integration': 'manual', 'advanced-integration': 'manual', 'monitoring-security': 'manual' },
     sandbox: true,
   };

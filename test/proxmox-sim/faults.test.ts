@@ -115,7 +115,7 @@ describe('faults set at run time', () => {
     const bad = await admin(sim, agent, 'PUT', '/_sim/faults', { errorRate: 2 });
     expect(bad).toEqual({ status: 400, body: { error: 'errorRate must be a number between 0 and 1' } });
     const state = await admin(sim, agent, 'GET', '/_sim/state');
-    expect((state.body.vms as Array<{ vmid: number }>).map((v) => v.vmid).sort()).toEqual([102, 9000]);
+    expect((state.body.vms as Array<{ vmid: number }>).map((v) => v.vmid).sort()).toEqual([102, 811, 9000]);
     const requests = await admin(sim, agent, 'GET', '/_sim/requests?limit=5');
     expect(requests.body.count).toBe(sim.requestCount());
     expect((requests.body.recent as unknown[]).length).toBe(5);

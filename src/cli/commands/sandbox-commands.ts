@@ -6,7 +6,7 @@ import { connectClient, startIntegration } from '../../client';
 import { renderMarkdown } from '../../report/render-markdown';
 import { readSandboxState, sandboxComponents, sandboxDir, sandboxDown, sandboxUp, type SandboxState } from '../../sandbox/sandbox';
 import { createWorker, installRuntime, runWorker } from '../../worker';
-import { addTemporalOptions, temporalOptionsFrom } from '../connection';
+import { addTemporalOptions, codecErrorToCli, temporalOptionsFrom } from '../connection';
 import { CliError } from '../errors';
 import { printJson } from '../output';
 import { watchProgress } from '../progress-view';
@@ -79,8 +79,13 @@ export function workerCommand(): Command {
       .description('run a worker: executes integrateCluster workflows and their steps (Ctrl-C stops it gracefully)')
       .option('--max-concurrent-activities <n>', 'activity slots', '20'),
   ).action(async (opts) => {
-    progress(`worker polling task queue ${temporalOptionsFrom(opts).taskQueue ?? process.env.TEMPORAL_TASK_QUEUE ?? 'cozy-proxmox'}`);
-    await runWorker({ ...temporalOptionsFrom(opts), maxConcurrentActivityTaskExecutions: Number(opts.maxConcurrentActivities) });
+    const options = temporalOptionsFrom(opts);
+    progress(`worker polling task queue ${options.taskQueue ?? process.env.TEMPORAL_TASK_QUEUE ?? 'cozy-proxmox'}`);
+    try {
+      await runWorker({ ...options, maxConcurrentActivityTaskExecutions: Number(opts.maxConcurrentActivities) });
+    } catch (err) {
+      throw codecErrorToCli(err);
+    }
   });
 }
 

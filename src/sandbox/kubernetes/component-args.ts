@@ -78,7 +78,10 @@ export function apiserverArgs(files: ControlPlaneFiles, securePort: number, etcd
     `--tls-cert-file=${files.apiserverCert}`,
     `--tls-private-key-file=${files.apiserverKey}`,
     `--client-ca-file=${files.caCert}`,
-    '--authorization-mode=RBAC',
+    // As kubeadm runs it: the Node authorizer lets a joined kubelet (system:node:<name>) touch only its own Node and
+    // what its pods need, and NodeRestriction keeps it from setting labels reserved for the cluster.
+    '--authorization-mode=Node,RBAC',
+    '--enable-admission-plugins=NodeRestriction',
     `--service-cluster-ip-range=${SERVICE_CLUSTER_IP_RANGE}`,
     '--allow-privileged=true',
     `--service-account-issuer=https://${LOOPBACK}:${securePort}/`,

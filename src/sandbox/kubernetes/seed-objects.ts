@@ -12,6 +12,8 @@ import {
   type KubeObject,
 } from '../../kubernetes';
 
+import { SANDBOX_NODE_VM, SANDBOX_REGION } from '../proxmox-sim/default-seed';
+
 export const SANDBOX_LABEL = 'cozy-proxmox.io/sandbox';
 export const SANDBOX_LABELS: Record<string, string> = { [SANDBOX_LABEL]: 'true' };
 
@@ -117,4 +119,26 @@ export function workload(w: Workload): KubeObject {
   };
   const spec = w.kind === 'Deployment' ? { replicas: 1, selector: { matchLabels: { 'app.kubernetes.io/name': w.name } }, template } : { selector: { matchLabels: { 'app.kubernetes.io/name': w.name } }, template };
   return { apiVersion: 'apps/v1', kind: w.kind, metadata: meta(w.name, w.namespace, { 'app.kubernetes.io/name': w.name }), spec };
+}
+
+export const TOPOLOGY_REGION_LABEL = 'topology.kubernetes.io/region';
+export const TOPOLOGY_ZONE_LABEL = 'topology.kubernetes.io/zone';
+/** A kubelet sets it at registration; kwok does not, and without it the attach/detach controller ignores the node. */
+export const CONTROLLER_MANAGED_ATTACH = 'volumes.kubernetes.io/controller-managed-attach-detach';
+
+/**
+ * What the Proxmox CCM and the kubelet put on the node that the seeded VM backs: region and zone labels, the
+ * providerID proxmox://<region>/<vmid>, and attach/detach by the controller (CSI disks are hot-plugged into the VM).
+ */
+export function vmBackedNode(node: KubeObject, vm: { vmid: number; node: string } = SANDBOX_NODE_VM, region = SANDBOX_REGION): KubeObject {
+  const metadata = node.metadata;
+  return {
+    ...node,
+    metadata: {
+      ...metadata,
+      labels: { ...metadata.labels, [TOPOLOGY_REGION_LABEL]: region, [TOPOLOGY_ZONE_LABEL]: vm.node },
+      annotations: { ...metadata.annotations, [CONTROLLER_MANAGED_ATTACH]: 'true' },
+    },
+    spec: { ...((node.spec as Record<string, unknown> | undefined) ?? {}), providerID: `proxmox://${region}/${vm.vmid}` },
+  };
 }

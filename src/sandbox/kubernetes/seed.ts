@@ -17,6 +17,7 @@ import {
   machineIpPool,
   namespace,
   SANDBOX_LABELS,
+  vmBackedNode,
   workload,
 } from './seed-objects';
 import {
@@ -91,7 +92,9 @@ export async function seedCozyStack(kubeconfigPath: string, opts: SeedOptions = 
 
   const node = opts.nodeName ?? SEED_NODE;
   say(`starting the CNI workloads (Cilium, Kube-OVN) on the kwok node ${node}`);
-  await client.apply(fakeNodeManifest(node, { 'node-role.kubernetes.io/control-plane': '', ...SANDBOX_LABELS }, { kubeletVersion: KUBERNETES_VERSION, cpu: '8', memory: '32Gi' }) as KubeObject);
+  const manifest = fakeNodeManifest(node, { 'node-role.kubernetes.io/control-plane': '', ...SANDBOX_LABELS }, { kubeletVersion: KUBERNETES_VERSION, cpu: '8', memory: '32Gi' }) as KubeObject;
+  // The seeded node is the one the simulator's VM cozy-sandbox-node-1 backs (CSI volumes attach to it).
+  await client.apply(node === SEED_NODE ? vmBackedNode(manifest) : manifest);
   await waitForObject(client, { apiVersion: 'v1', kind: 'Node', name: node }, (n) => n !== undefined && nodeIsReady(n as never), { timeoutMs: 60_000 });
   for (const w of CNI_WORKLOADS) await client.apply(workload(w));
   for (const w of CNI_WORKLOADS) {

@@ -1,12 +1,21 @@
 // The installation a rehearsal starts from: one node `pve1` on PVE 8.2, bridge vmbr0, storages `local` and
-// `local-lvm`, a cloud-init template 9000, root@pam with a password and the token root@pam!cozy (privilege separation)
-// with the ACLs that the Cluster API provider (CAPMOX) and proxmox-csi-plugin need.
+// `local-lvm`, a cloud-init template 9000, the running VM 811 behind the sandbox's Kubernetes node, root@pam with a
+// password and the token root@pam!cozy (privilege separation) with the ACLs that the Cluster API provider (CAPMOX)
+// and proxmox-csi-plugin need.
 import { parseSeed, type SimulatorSeed, type SimulatorSeedInput } from './seed';
 import { CAPMOX_PRIVILEGES, CSI_PRIVILEGES } from '../../proxmox/required-privileges';
 
 export const DEFAULT_ROOT_PASSWORD = 'cozy-sandbox-root';
 export const DEFAULT_TOKEN_ID = 'root@pam!cozy';
 export const DEFAULT_TOKEN_SECRET = '5f1c0a7e-3b1d-4e8a-9c2f-7d6b4a1e0c93';
+
+/**
+ * The running VM behind the sandbox's Kubernetes node cozy-sandbox-node-1: CSI disks are hot-plugged into it. The
+ * node carries providerID proxmox://<region>/<vmid> and the topology labels region/zone, as the Proxmox CCM sets them.
+ */
+export const SANDBOX_NODE_VM = { vmid: 811, name: 'cozy-sandbox-node-1', node: 'pve1' } as const;
+/** The region (Proxmox cluster name in the CCM's and CSI driver's config) the sandbox's nodes are labelled with. */
+export const SANDBOX_REGION = 'pve';
 
 // The token holds exactly what the integration requires of it (the lists step1.token-privileges checks), so a
 // healthy sandbox passes that step and a seed that drops one privilege fails it.
@@ -42,6 +51,12 @@ export function defaultSeedInput(): SimulatorSeedInput {
             disks: [{ slot: 'scsi0', storage: 'local-lvm', size: '32G' }],
             nets: [{ slot: 'net0', model: 'virtio', bridge: 'vmbr0', macaddr: 'BC:24:11:5E:7A:01' }],
             tags: ['template'],
+          },
+          {
+            vmid: SANDBOX_NODE_VM.vmid, name: SANDBOX_NODE_VM.name, agent: true, cores: 4, memory: 8192, status: 'running',
+            disks: [{ slot: 'scsi0', storage: 'local-lvm', size: '32G' }],
+            nets: [{ slot: 'net0', model: 'virtio', bridge: 'vmbr0', macaddr: 'BC:24:11:5E:7A:64' }],
+            tags: ['kubernetes', 'cozy-sandbox'],
           },
         ],
       },

@@ -86,6 +86,12 @@ export function cloudinitVolume(storage: StorageState, vmid: number): string {
   return `${storage.id}:${name}`;
 }
 
+/** The VMID a volume belongs to by its name (vm-<vmid>-..., base-<vmid>-..., <vmid>/vm-<vmid>-... on dir storages). */
+export function volumeOwner(volid: string): number | undefined {
+  const m = /(?:^|[:/])(?:vm|base)-(\d+)-[^/]*$/.exec(volid);
+  return m ? Number(m[1]) : undefined;
+}
+
 export function freeVolume(node: NodeState, volid: string): void {
   const { storage, name } = splitVolid(volid);
   node.storages.get(storage)?.volumes.delete(name);
@@ -153,7 +159,9 @@ export function applyConfigChange(sim: Simulation, vm: VmState, params: Record<s
     if (DRIVE_KEY.test(key)) {
       const d = parseDrive(String(current));
       if (isCloudinit(d)) freeVolume(node, d.file);
-      else if (!isCdrom(d)) {
+      // As qemu-server does: only a volume the VM owns (vm-<vmid>-...) is kept as unusedN; a detached volume of
+      // another owner (a CSI disk, vm-9999-pvc-...) just leaves the config.
+      else if (!isCdrom(d) && volumeOwner(d.file) === vm.vmid) {
         let n = 0;
         while (vm.config[`unused${n}`] !== undefined) n++;
         vm.config[`unused${n}`] = d.file;

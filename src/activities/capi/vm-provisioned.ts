@@ -1,0 +1,50 @@
+// step3.vm-provisioned: a ProxmoxMachineTemplate (template, node, full clone, cores, memory, boot volume, bridge) and
+// a MachineDeployment of one replica; waits for the Machine Running and its ProxmoxMachine ready, heartbeating the
+// provider's VMProvisioned reason (Cloning, WaitingForStaticIPAllocation, PoweringOn, ...). Then checks in Proxmox
+// that the VM exists, was cloned from the template, runs and has the asked cores, memory, disk size and bridge.
+import type { StepInput, StepOutcome } from '../../catalogue/types';
+import { checkFailed } from '../common/failures';
+import { runKubernetesStep } from '../kubernetes/step-context';
+import { describeMachines, isRunning, machinesOf, ProviderFailureWatch, type MachineView } from './machines';
+import { step3Names, vmSettings } from './names';
+import { bootstrapSecret, machineDeployment, machineTemplate } from './objects';
+import { pollUntil } from './poll';
+import { vmFacts, vmMismatches, withProxmox } from './proxmox-side';
+
+export function capiVmProvisioned(input: StepInput): Promise<StepOutcome> {
+  const n = step3Names(input.config);
+  const settings = vmSettings(input.config);
+  return runKubernetesStep(input, `create the MachineDeployment ${n.namespace}/${n.machineDeployment}`, async (client) => {
+    await client.apply(bootstrapSecret(n));
+    await client.apply(machineTemplate(input.config, n));
+    await client.apply(machineDeployment(n, 1));
+    const watch = new ProviderFailureWatch(input);
+    const { value, elapsedMs } = await pollUntil<MachineView>(
+      `Machine of ${n.machineDeployment} Running with its VM ready`,
+      async () => {
+        const views = await machinesOf(client, n);
+        watch.check(views);
+        const running = views.filter(isRunning);
+        const active = views.filter((v) => !v.deleting);
+        return { done: running.length === 1 && active.length === 1, value: running[0], seen: describeMachines(views) };
+      },
+      { timeoutMs: settings.provisionTimeoutSeconds * 1000, hint: `\`kubectl describe proxmoxmachine -n ${n.namespace}\` shows the provider's conditions` },
+    );
+    const machine = value!;
+    if (machine.vmid === undefined || !machine.node) throw checkFailed(`ProxmoxMachine ${machine.name} is ready but reports no VMID or node`);
+    const facts = await withProxmox(input, (proxmox) => vmFacts(input, proxmox, machine.node!, machine.vmid!));
+    const problems = vmMismatches(input, facts, machine.name);
+    if (problems.length > 0) {
+      throw checkFailed(`VM ${facts.vmid} of Machine ${machine.name} on ${facts.node} is not what was asked: ${problems.join('; ')}`, problems);
+    }
+    return {
+      status: 'passed',
+      message:
+        `Machine ${machine.name} Running: VM ${facts.vmid} on ${facts.node} cloned from template ${input.config.proxmox.templateId}` +
+        ` (${facts.cores} cores, ${facts.memoryMiB} MiB, ${settings.bootDisk} ${facts.diskGiB} GiB, ${facts.bridge}) in ${(elapsedMs / 1000).toFixed(1)} s`,
+      details: [`clone task ${facts.cloneTask}`, `Node ${machine.nodeRef}`],
+      outputs: { vmid: facts.vmid, node: facts.node, machine: machine.name, kubernetesNode: machine.nodeRef ?? '' },
+      metrics: { vmCloneSeconds: facts.cloneSeconds ?? 0, vmProvisionSeconds: Math.round(elapsedMs / 100) / 10 },
+    };
+  });
+}

@@ -1,0 +1,59 @@
+// step3.vm-scale: the MachineDeployment scaled to 2 makes a second VM in Proxmox; back to 1 removes one Machine and
+// its VM is gone from Proxmox.
+import type { StepInput, StepOutcome } from '../../catalogue/types';
+import type { KubeClient } from '../../kubernetes';
+import { checkFailed } from '../common/failures';
+import { runKubernetesStep } from '../kubernetes/step-context';
+import { describeMachines, isRunning, machinesOf, ProviderFailureWatch, vmsNamed, type MachineView } from './machines';
+import { step3Names, vmSettings, type Step3Names } from './names';
+import { machineDeployment } from './objects';
+import { pollUntil } from './poll';
+import { withProxmox } from './proxmox-side';
+
+async function scaleTo(input: StepInput, client: KubeClient, n: Step3Names, replicas: number): Promise<MachineView[]> {
+  await client.apply(machineDeployment(n, replicas));
+  const watch = new ProviderFailureWatch(input);
+  const { value } = await pollUntil<MachineView[]>(
+    `${replicas} Machine(s) of ${n.machineDeployment} Running and no other left`,
+    async () => {
+      const views = await machinesOf(client, n);
+      watch.check(views);
+      const running = views.filter(isRunning);
+      return { done: running.length === replicas && views.length === replicas, value: running, seen: describeMachines(views) };
+    },
+    { timeoutMs: vmSettings(input.config).provisionTimeoutSeconds * 1000 },
+  );
+  return value!;
+}
+
+export function capiVmScale(input: StepInput): Promise<StepOutcome> {
+  const n = step3Names(input.config);
+  const node = input.config.proxmox.node;
+  return runKubernetesStep(input, `scale the MachineDeployment ${n.namespace}/${n.machineDeployment}`, async (client) => {
+    const started = Date.now();
+    const two = await scaleTo(input, client, n, 2);
+    const vmsAtTwo = await withProxmox(input, (p) => vmsNamed(p, node, n.machineDeployment));
+    const expected = two.map((m) => m.vmid);
+    const runningVms = vmsAtTwo.filter((vm) => expected.includes(vm.vmid) && vm.status === 'running');
+    if (runningVms.length !== 2) {
+      throw checkFailed(`scaled to 2 but Proxmox runs ${runningVms.length} of the Machines' VMs (${expected.join(', ')}); VMs seen: ${vmsAtTwo.map((v) => `${v.vmid} ${v.name} ${v.status}`).join(', ') || 'none'}`);
+    }
+    const one = await scaleTo(input, client, n, 1);
+    const removed = expected.filter((vmid) => vmid !== one[0].vmid);
+    const { value: left } = await pollUntil(
+      `VM ${removed.join(', ')} gone from Proxmox after scaling down`,
+      async () => {
+        const vms = await withProxmox(input, (p) => vmsNamed(p, node, n.machineDeployment));
+        return { done: !vms.some((vm) => removed.includes(vm.vmid)), value: vms, seen: `VMs: ${vms.map((v) => `${v.vmid} ${v.name}`).join(', ') || 'none'}` };
+      },
+      { timeoutMs: 120_000 },
+    );
+    if ((left ?? []).length !== 1) throw checkFailed(`after scaling to 1, Proxmox holds ${left?.length ?? 0} VMs of ${n.machineDeployment}: ${(left ?? []).map((v) => v.vmid).join(', ')}`);
+    return {
+      status: 'passed',
+      message: `scaled ${n.machineDeployment} to 2 (VMs ${expected.join(', ')} running) and back to 1 (VM ${removed.join(', ')} destroyed) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      outputs: { vmid: one[0].vmid ?? 0, removedVmid: removed[0] ?? 0 },
+      metrics: { scaleSeconds: Math.round((Date.now() - started) / 100) / 10 },
+    };
+  });
+}

@@ -1,0 +1,80 @@
+// What proxmox-csi-plugin (provisioner csi.proxmox.sinextra.dev) does that the CSI steps and the sandbox's stand-in
+// for its controller both rely on: how a volume is named on the Proxmox storage (vm-9999-pvc-<uid>, owned by the
+// placeholder VMID 9999), the volume handle region/zone/storage/disk, the topology labels, the providerID
+// proxmox://<region>/<vmid> that ties a node to its VM, and the size rounding. Pure.
+
+export const CSI_DRIVER = 'csi.proxmox.sinextra.dev';
+/** The VMID the driver creates every volume under, so that the disk belongs to no real VM until it is attached. */
+export const CSI_VOLUME_VMID = 9999;
+export const REGION_LABEL = 'topology.kubernetes.io/region';
+export const ZONE_LABEL = 'topology.kubernetes.io/zone';
+export const SELECTED_NODE_ANNOTATION = 'volume.kubernetes.io/selected-node';
+export const PROVIDER_ID_PREFIX = 'proxmox://';
+export const GiB = 1024 ** 3;
+export const MiB = 1024 ** 2;
+
+export interface CsiVolumeId {
+  region: string;
+  /** The Proxmox node the volume lives on (empty for a shared storage). */
+  zone: string;
+  storage: string;
+  /** The disk as Proxmox names it inside the storage, e.g. vm-9999-pvc-<uid> or 9999/vm-9999-pvc-<uid>.raw. */
+  disk: string;
+}
+
+/** The disk name for a PV on a storage type: directory storages keep files under <vmid>/ with a format suffix. */
+export function diskNameFor(pvName: string, storageType: string): string {
+  const base = `vm-${CSI_VOLUME_VMID}-${pvName}`;
+  return storageType === 'dir' ? `${CSI_VOLUME_VMID}/${base}.raw` : base;
+}
+
+/** The file name part that POST .../storage/{storage}/content takes (no <vmid>/ directory). */
+export function allocationFilename(disk: string): string {
+  return disk.slice(disk.lastIndexOf('/') + 1);
+}
+
+export function formatVolumeId(v: CsiVolumeId): string {
+  return `${v.region}/${v.zone}/${v.storage}/${v.disk}`;
+}
+
+export function parseVolumeId(handle: string): CsiVolumeId | undefined {
+  const parts = handle.split('/');
+  if (parts.length < 4) return undefined;
+  const [region, zone, storage, ...disk] = parts;
+  return { region, zone, storage, disk: disk.join('/') };
+}
+
+/** storage:disk, the volid Proxmox APIs take. */
+export function volid(v: Pick<CsiVolumeId, 'storage' | 'disk'>): string {
+  return `${v.storage}:${v.disk}`;
+}
+
+/** proxmox://<region>/<vmid> as the Proxmox CCM writes it; undefined for any other provider. */
+export function parseProviderId(providerId: string | undefined): { region: string; vmid: number } | undefined {
+  const m = /^proxmox:\/\/([^/]*)\/(\d+)$/.exec(providerId ?? '');
+  return m ? { region: m[1], vmid: Number(m[2]) } : undefined;
+}
+
+/** Volumes are whole GiB: the requested bytes are rounded up. */
+export function roundUpGiB(bytes: number): number {
+  return Math.max(1, Math.ceil(bytes / GiB)) * GiB;
+}
+
+const QUANTITY_UNITS: Record<string, number> = {
+  '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, Pi: 1024 ** 5,
+};
+
+/** Bytes of a Kubernetes quantity such as "1Gi", "500M" or "1073741824"; NaN when it is not one. */
+export function quantityBytes(q: string | number | undefined): number {
+  if (typeof q === 'number') return q;
+  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$/.exec(String(q ?? '').trim());
+  if (!m) return NaN;
+  return Math.round(parseFloat(m[1]) * QUANTITY_UNITS[m[2] ?? '']);
+}
+
+/** The shortest exact quantity for a byte count (whole GiB as "NGi"). */
+export function bytesQuantity(bytes: number): string {
+  if (bytes % GiB === 0) return `${bytes / GiB}Gi`;
+  if (bytes % MiB === 0) return `${bytes / MiB}Mi`;
+  return String(bytes);
+}

@@ -1,0 +1,182 @@
+// step5.volume: a claim of the CSI StorageClass and a pod that mounts it, pinned to nodes with a Proxmox VM behind
+// them. Passes when the claim is Bound, the disk exists in the Proxmox storage with the size of the PV (read through
+// the Proxmox API), the disk is attached to the pod's node (VolumeAttachment attached, the disk in the VM's config)
+// and the pod runs. A claim stuck Pending fails with what the provisioner (its Events) and the scheduler reported.
+import type { StepInput, StepOutcome } from '../../catalogue/types';
+import type { KubeClient, KubeObject } from '../../kubernetes';
+import type { ProxmoxClient } from '../../proxmox/client';
+import { apiPath } from '../../proxmox/http';
+import { checkFailed, fail, FailureType } from '../common/failures';
+import { runKubernetesStep } from '../kubernetes/step-context';
+import { clientFor } from '../proxmox/step-context';
+import { bytesQuantity, parseProviderId, parseVolumeId, quantityBytes, roundUpGiB, volid, type CsiVolumeId } from './driver-facts';
+import { eventsOf, poll, PollTimeout, type EventSummary } from './kube-helpers';
+import { csiTestNames, TEST_VOLUME_BYTES } from './names';
+
+const BIND_TIMEOUT_MS = 150_000;
+const ATTACH_TIMEOUT_MS = 60_000;
+/** The provisioner retries with backoff: the same failure this many times is not a blip. */
+const PERSISTENT_FAILURES = 3;
+const UNSCHEDULABLE_GRACE_MS = 45_000;
+
+type Claim = KubeObject & { spec: { volumeName?: string; resources?: { requests?: { storage?: string } } }; status?: { phase?: string; capacity?: { storage?: string } } };
+type Pod = KubeObject & { spec: { nodeName?: string }; status?: { phase?: string } };
+export type PersistentVolume = KubeObject & { spec: { csi?: { driver: string; volumeHandle: string }; capacity?: { storage?: string } } };
+
+/** Nodes with topology labels whose providerID names a VM that exists in Proxmox (and runs). */
+async function vmBackedNodes(kube: KubeClient, px: ProxmoxClient): Promise<Array<{ node: string; vmid: number }>> {
+  const vms = await px.clusterResources('vm');
+  const nodes = await kube.list<KubeObject & { spec?: { providerID?: string } }>('v1', 'Node');
+  return nodes.flatMap((n) => {
+    const id = parseProviderId(n.spec?.providerID);
+    const vm = id && vms.find((v) => v.vmid === id.vmid && v.status === 'running');
+    return vm && n.metadata.labels?.['topology.kubernetes.io/zone'] ? [{ node: n.metadata.name, vmid: id.vmid }] : [];
+  });
+}
+
+export async function proxmoxVolumeSize(px: ProxmoxClient, id: CsiVolumeId): Promise<number | undefined> {
+  const node = id.zone || (await px.nodes())[0]?.node;
+  const entries = await px.request<Array<{ volid: string; size?: number }>>('GET', apiPath`/nodes/${node}/storage/${id.storage}/content`);
+  return entries.find((e) => e.volid === volid(id))?.size;
+}
+
+function claimManifest(names: ReturnType<typeof csiTestNames>, storageClass: string): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: names.claim, namespace: names.namespace, labels: { 'app.kubernetes.io/managed-by': 'cozy-proxmox', 'cozy-proxmox.io/test': 'csi' } },
+    spec: { accessModes: ['ReadWriteOnce'], storageClassName: storageClass, resources: { requests: { storage: bytesQuantity(TEST_VOLUME_BYTES) } } },
+  };
+}
+
+function podManifest(names: ReturnType<typeof csiTestNames>, nodes: string[]): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: names.pod, namespace: names.namespace, labels: { 'app.kubernetes.io/managed-by': 'cozy-proxmox', 'cozy-proxmox.io/test': 'csi' } },
+    spec: {
+      // Only a node with a Proxmox VM behind it can take the hot-plugged disk.
+      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: nodes }] }] } } },
+      tolerations: [{ operator: 'Exists' }],
+      containers: [{ name: 'writer', image: 'registry.k8s.io/pause:3.10', volumeMounts: [{ name: 'data', mountPath: '/data' }] }],
+      volumes: [{ name: 'data', persistentVolumeClaim: { claimName: names.claim } }],
+    },
+  };
+}
+
+function latest(events: EventSummary[], reason: string): EventSummary | undefined {
+  return [...events].reverse().find((e) => e.reason === reason);
+}
+
+/** Why a claim is still Pending, from the provisioner's and the scheduler's Events. */
+function pendingReason(claimEvents: EventSummary[], podEvents: EventSummary[]): string {
+  const failed = latest(claimEvents, 'ProvisioningFailed');
+  if (failed) return `provisioner reported '${failed.message}' (${failed.count}x)`;
+  const unschedulable = latest(podEvents, 'FailedScheduling');
+  const waiting = latest(claimEvents, 'WaitForFirstConsumer') ?? latest(claimEvents, 'ExternalProvisioning');
+  const parts = ['no event from the provisioner'];
+  if (unschedulable) parts.push(`scheduler reported '${unschedulable.message}'`);
+  else if (waiting) parts.push(`'${waiting.message}'`);
+  return parts.join('; ');
+}
+
+const HINT = 'check that the StorageClass parameter storage names a Proxmox storage with images content and room on the node, and that the CSI controller runs';
+
+export function csiVolume(input: StepInput): Promise<StepOutcome> {
+  const names = csiTestNames(input.config);
+  const storageClass = input.config.kubernetes.csiStorageClass;
+  return runKubernetesStep(input, `provision claim ${names.namespace}/${names.claim}`, async (kube) => {
+    const px = await clientFor(input);
+    try {
+      if (!(await kube.find({ apiVersion: 'v1', kind: 'Namespace', name: names.namespace }))) {
+        throw fail(FailureType.NotFound, `test namespace ${names.namespace} does not exist (step kubernetes.test-namespace makes it)`);
+      }
+      const candidates = await vmBackedNodes(kube, px);
+      if (candidates.length === 0) {
+        throw checkFailed('no node with topology labels has a running Proxmox VM behind it (providerID proxmox://<region>/<vmid>): CSI disks can only be hot-plugged into such nodes');
+      }
+      const claimRef = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', name: names.claim, namespace: names.namespace };
+      const podRef = { apiVersion: 'v1', kind: 'Pod', name: names.pod, namespace: names.namespace };
+      // Check, then create: a claim that an earlier attempt made (and step5.expand may have grown) is reused as is.
+      if (!(await kube.find(claimRef))) await kube.apply(claimManifest(names, storageClass), { force: false });
+      if (!(await kube.find(podRef))) await kube.apply(podManifest(names, candidates.map((c) => c.node)), { force: false });
+
+      let claim: Claim | undefined;
+      let pod: Pod | undefined;
+      try {
+        await poll(`claim ${names.claim} Bound and pod ${names.pod} Running`, BIND_TIMEOUT_MS, async (elapsed) => {
+          claim = await kube.find<Claim>(claimRef);
+          pod = await kube.find<Pod>(podRef);
+          if (claim?.status?.phase === 'Bound' && pod?.status?.phase === 'Running') return true;
+          const claimEvents = await eventsOf(kube, claim);
+          const failed = latest(claimEvents, 'ProvisioningFailed');
+          if (claim?.status?.phase === 'Pending' && failed && failed.count >= PERSISTENT_FAILURES) {
+            throw checkFailed(`PVC ${names.namespace}/${names.claim} stayed Pending: provisioner reported '${failed.message}' (${failed.count}x); ${HINT}`);
+          }
+          if (elapsed > UNSCHEDULABLE_GRACE_MS && claim?.status?.phase === 'Pending' && !failed) {
+            const unschedulable = latest(await eventsOf(kube, pod), 'FailedScheduling');
+            if (unschedulable) {
+              throw checkFailed(`PVC ${names.namespace}/${names.claim} stayed Pending ${Math.round(elapsed / 1000)} s: ${pendingReason(claimEvents, [unschedulable])}; ${HINT}`);
+            }
+          }
+          return undefined;
+        });
+      } catch (err) {
+        if (!(err instanceof PollTimeout)) throw err;
+        const why = pendingReason(await eventsOf(kube, claim), await eventsOf(kube, pod));
+        throw checkFailed(
+          `PVC ${names.namespace}/${names.claim} is ${claim?.status?.phase ?? 'missing'} and pod ${names.pod} ${pod?.status?.phase ?? 'missing'} after ${BIND_TIMEOUT_MS / 1000} s: ${why}; ${HINT}`,
+        );
+      }
+      const bound = claim!;
+      const node = pod!.spec.nodeName!;
+      const pv = await kube.get<PersistentVolume>({ apiVersion: 'v1', kind: 'PersistentVolume', name: bound.spec.volumeName! });
+      const id = parseVolumeId(pv.spec.csi?.volumeHandle ?? '');
+      if (!id) throw checkFailed(`PV ${pv.metadata.name} has no volume handle of the Proxmox CSI driver (${pv.spec.csi?.volumeHandle ?? 'none'})`);
+      const pvBytes = quantityBytes(pv.spec.capacity?.storage);
+      const size = await proxmoxVolumeSize(px, id);
+      if (size === undefined) throw checkFailed(`PV ${pv.metadata.name} is Bound but volume ${volid(id)} is not in the content of storage ${id.storage} on ${id.zone}`);
+      if (size < roundUpGiB(quantityBytes(bound.spec.resources?.requests?.storage)) || size !== pvBytes) {
+        throw checkFailed(`volume ${volid(id)} has ${size} bytes in Proxmox; the PV says ${pv.spec.capacity?.storage} and the claim asks ${bound.spec.resources?.requests?.storage}`);
+      }
+
+      // The attach: kube-controller-manager makes a VolumeAttachment, the driver hot-plugs the disk into the VM.
+      const vmid = candidates.find((c) => c.node === node)?.vmid;
+      let attachError = '';
+      try {
+        await poll(`volume ${pv.metadata.name} attached to ${node}`, ATTACH_TIMEOUT_MS, async () => {
+          const attachments = await kube.list<KubeObject & { spec: { nodeName: string; source: { persistentVolumeName?: string } }; status?: { attached?: boolean; attachError?: { message?: string } } }>(
+            'storage.k8s.io/v1',
+            'VolumeAttachment',
+          );
+          const va = attachments.find((a) => a.spec.source.persistentVolumeName === pv.metadata.name && a.spec.nodeName === node);
+          attachError = va?.status?.attachError?.message ?? '';
+          return va?.status?.attached ? true : undefined;
+        });
+      } catch (err) {
+        if (!(err instanceof PollTimeout)) throw err;
+        throw checkFailed(`volume ${pv.metadata.name} was not attached to node ${node}: ${attachError || 'no VolumeAttachment reported attached (is the attach/detach controller managing the node?)'}`);
+      }
+      const vmNode = (await px.clusterResources('vm')).find((r) => r.vmid === vmid)?.node;
+      const config = vmid && vmNode ? await px.qemuConfig(vmNode, vmid) : {};
+      const slot = Object.keys(config).find((k) => /^scsi\d+$/.test(k) && String(config[k]).split(',')[0] === volid(id));
+      if (!slot) throw checkFailed(`VolumeAttachment says attached, but volume ${volid(id)} is not in the config of VM ${vmid} behind node ${node}`);
+
+      const created = (o: KubeObject) => Date.parse(String((o.metadata as { creationTimestamp?: string }).creationTimestamp ?? ''));
+      const provisionSeconds = Math.max(0, Math.round((created(pv) - created(bound)) / 100) / 10);
+      return {
+        status: 'passed',
+        message: `PVC ${names.namespace}/${names.claim} Bound to ${pv.metadata.name}: ${volid(id)} (${bytesQuantity(size)}) in Proxmox, attached to VM ${vmid} as ${slot}, pod ${names.pod} Running on ${node}`,
+        details: [
+          `volume handle ${pv.spec.csi!.volumeHandle}`,
+          `provisioned in ${provisionSeconds} s (claim created to PV created)`,
+          `pod ${names.pod} on ${node} (VM ${vmid} on ${vmNode}), disk ${slot}=${String(config[slot!])}`,
+        ],
+        metrics: { pvcProvisionSeconds: provisionSeconds, volumeBytes: size },
+        outputs: { claim: names.claim, namespace: names.namespace, pv: pv.metadata.name, volumeId: pv.spec.csi!.volumeHandle, node, vmid: vmid ?? 0, sizeBytes: size },
+      };
+    } finally {
+      px.close();
+    }
+  });
+}

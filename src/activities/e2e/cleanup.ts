@@ -1,0 +1,32 @@
+// Compensation of the step-8 steps (always): the workload, its claim, the benchmark's claim and pod, and any VM of
+// the clone benchmark's name. Safe when nothing was made and when run twice; a kept run (keepTestResources) leaves
+// everything for inspection.
+import type { StepInput } from '../../catalogue/types';
+import { fail, FailureType } from '../common/failures';
+import { pollFor, PollTimeout } from '../network/poll';
+import { removeBenchVms } from './benchmark';
+import { refs } from './manifests';
+import { e2eNames } from './names';
+import { runE2eStep } from './step-context';
+
+const GONE_TIMEOUT_MS = 120_000;
+
+export async function e2eDeleteTestResources(input: StepInput): Promise<void> {
+  if (input.config.keepTestResources) return;
+  const n = e2eNames(input.config);
+  await runE2eStep(input, 'remove the end-to-end test resources', async (kube, px) => {
+    const kubeRefs = [refs.deployment(n), refs.pod(n.benchPod, n), refs.claim(n.claim, n), refs.claim(n.benchClaim, n)];
+    for (const ref of kubeRefs) await kube.delete(ref);
+    const vms = await removeBenchVms(px, n);
+    try {
+      await pollFor('end-to-end test objects gone', GONE_TIMEOUT_MS, async () => {
+        for (const ref of kubeRefs) if (await kube.find(ref)) return undefined;
+        return true;
+      });
+    } catch (err) {
+      if (err instanceof PollTimeout) throw fail(FailureType.Transient, `cleanup of step8: ${err.message}; retrying`);
+      throw err;
+    }
+    return { status: 'passed', message: `end-to-end test resources removed${vms ? ` (${vms} benchmark VM)` : ''}` };
+  });
+}

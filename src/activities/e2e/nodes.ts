@@ -1,0 +1,41 @@
+// The Proxmox-backed nodes of the cluster: nodes whose providerID names a VM that exists in Proxmox. The CSI driver
+// hot-plugs disks into such VMs, so persistent workloads go there, and a node restart is a VM restart.
+import type { KubeClient, KubeObject } from '../../kubernetes';
+import { findCondition } from '../../kubernetes';
+import type { ProxmoxClient } from '../../proxmox/client';
+import { findNodeVm, parseProxmoxProviderId, type NodeVm } from './node-vm';
+
+export const CONTROL_PLANE_LABEL = 'node-role.kubernetes.io/control-plane';
+
+export type NodeObject = KubeObject & { spec?: { providerID?: string; unschedulable?: boolean } };
+
+export interface ProxmoxNode {
+  name: string;
+  vm: NodeVm;
+  ready: boolean;
+  controlPlane: boolean;
+}
+
+export function nodeReady(node: KubeObject | undefined): boolean {
+  return findCondition(node, 'Ready')?.status === 'True';
+}
+
+export async function proxmoxNode(px: ProxmoxClient, node: NodeObject, uuids = new Map<string, number>()): Promise<ProxmoxNode | undefined> {
+  const ref = parseProxmoxProviderId(node.spec?.providerID);
+  const vm = ref ? await findNodeVm(px, ref, undefined, uuids) : undefined;
+  if (!vm) return undefined;
+  return { name: node.metadata.name, vm, ready: nodeReady(node), controlPlane: node.metadata.labels?.[CONTROL_PLANE_LABEL] !== undefined };
+}
+
+/** Ready, schedulable nodes with a running VM behind them; workers first (a workload restart should spare control planes). */
+export async function proxmoxBackedNodes(kube: KubeClient, px: ProxmoxClient): Promise<ProxmoxNode[]> {
+  const uuids = new Map<string, number>();
+  const found: ProxmoxNode[] = [];
+  for (const node of await kube.list<NodeObject>('v1', 'Node')) {
+    if (node.spec?.unschedulable || !parseProxmoxProviderId(node.spec?.providerID)) continue;
+    const p = await proxmoxNode(px, node, uuids);
+    if (p && p.ready && p.vm.status === 'running') found.push(p);
+  }
+  const workers = found.filter((n) => !n.controlPlane);
+  return workers.length > 0 ? workers : found;
+}

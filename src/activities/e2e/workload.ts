@@ -1,0 +1,88 @@
+// step8.workload: a workload with persistent storage on Proxmox-backed nodes. A Deployment of one replica mounts a
+// claim of the CSI StorageClass and is pinned to nodes whose providerID names a running VM (the CSI driver cannot
+// serve a bare-metal host). Passes when the claim is Bound and the pod Running on such a node; on a real cluster a
+// file is written to the volume and read back through the exec API; in the sandbox (kwok pods run no container) that
+// proof is marked simulated.
+import type { StepInput, StepOutcome } from '../../catalogue/types';
+import type { KubeClient, KubeObject } from '../../kubernetes';
+import { checkFailed, fail, FailureType } from '../common/failures';
+import { heartbeat } from '../common/activity-context';
+import { execInPod } from '../network/pod-exec';
+import { createIfAbsent, describePod, latestEvent, podIsReady, type PodObject } from '../network/pods';
+import { pollFor, PollTimeout } from '../network/poll';
+import { claim, DATA_PATH, refs, workloadDeployment } from './manifests';
+import { APP_LABEL, e2eNames, type E2eNames } from './names';
+import { proxmoxBackedNodes } from './nodes';
+import { runE2eStep } from './step-context';
+
+const READY_TIMEOUT_MS = 240_000;
+export const SIMULATED_PROOF = 'write/read proof simulated (sandbox pods run no container)';
+
+type Claim = KubeObject & { spec: { volumeName?: string }; status?: { phase?: string } };
+
+export async function workloadPod(kube: KubeClient, n: E2eNames): Promise<PodObject | undefined> {
+  const pods = await kube.list<PodObject>('v1', 'Pod', n.namespace, `${APP_LABEL}=${n.deployment}`);
+  return pods.find((p) => !p.metadata.deletionTimestamp);
+}
+
+async function waitForWorkload(kube: KubeClient, n: E2eNames, timeoutMs: number): Promise<{ pod: PodObject; claim: Claim }> {
+  let c: Claim | undefined;
+  let pod: PodObject | undefined;
+  try {
+    return await pollFor(`claim ${n.claim} Bound and the pod of ${n.deployment} Running`, timeoutMs, async () => {
+      c = await kube.find<Claim>(refs.claim(n.claim, n));
+      pod = await workloadPod(kube, n);
+      return c?.status?.phase === 'Bound' && podIsReady(pod) ? { pod: pod!, claim: c } : undefined;
+    });
+  } catch (err) {
+    if (!(err instanceof PollTimeout)) throw err;
+    const claimEvent = await latestEvent(kube, c);
+    const podEvent = await latestEvent(kube, pod);
+    throw checkFailed(
+      `workload ${n.namespace}/${n.deployment} not up after ${Math.round(timeoutMs / 1000)} s: PVC ${n.claim} is ${c?.status?.phase ?? 'missing'}${claimEvent ? ` (${claimEvent})` : ''}, ` +
+        `pod ${pod?.metadata.name ?? '(none)'} ${describePod(pod)}${podEvent ? ` (${podEvent})` : ''}; check the CSI driver (step5) and that a Proxmox-backed node has room`,
+    );
+  }
+}
+
+async function writeReadProof(kube: KubeClient, n: E2eNames, pod: PodObject, token: string): Promise<string> {
+  const file = `${DATA_PATH}/cozy-proxmox-e2e`;
+  const r = await execInPod(kube, { namespace: n.namespace, pod: pod.metadata.name, container: 'app' }, ['sh', '-c', `echo ${token} > ${file} && sync && cat ${file}`], 30_000);
+  if (r.exitCode !== 0 || r.stdout.trim() !== token) {
+    throw checkFailed(`the volume of ${n.deployment} is mounted but writing and reading ${file} failed (exit ${r.exitCode}: ${(r.stderr || r.stdout).trim()}); check the mount in the pod (kubectl exec) and the CSI node plugin`);
+  }
+  return `wrote and read back ${file} on the volume (${r.ms} ms)`;
+}
+
+export function e2eWorkload(input: StepInput): Promise<StepOutcome> {
+  const n = e2eNames(input.config);
+  const storageClass = input.config.kubernetes.csiStorageClass;
+  return runE2eStep(input, `run the workload ${n.namespace}/${n.deployment}`, async (kube, px) => {
+    if (!(await kube.find({ apiVersion: 'v1', kind: 'Namespace', name: n.namespace }))) {
+      throw fail(FailureType.NotFound, `test namespace ${n.namespace} does not exist (step kubernetes.test-namespace makes it)`);
+    }
+    if (!(await kube.find(refs.storageClass(storageClass)))) {
+      throw checkFailed(`StorageClass ${storageClass} does not exist: install the CSI driver (step csi.chart) or set kubernetes.csiStorageClass`);
+    }
+    const candidates = await proxmoxBackedNodes(kube, px);
+    if (candidates.length === 0) {
+      throw checkFailed('no Ready node has a running Proxmox VM behind it (providerID proxmox://...): the CSI driver serves only such nodes; provision a VM node (step3) first');
+    }
+    const started = Date.now();
+    await createIfAbsent(kube, claim(n.claim, n.namespace, storageClass));
+    await createIfAbsent(kube, workloadDeployment(n, candidates.map((c) => c.name)));
+    heartbeat({ waitingFor: `workload ${n.deployment} Running` });
+    const { pod, claim: bound } = await waitForWorkload(kube, n, READY_TIMEOUT_MS);
+    const node = candidates.find((c) => c.name === pod.spec.nodeName);
+    if (!node) throw checkFailed(`pod ${pod.metadata.name} runs on ${pod.spec.nodeName}, which has no Proxmox VM behind it`);
+    const proof = input.config.sandbox ? SIMULATED_PROOF : await writeReadProof(kube, n, pod, input.workflowId.replace(/[^A-Za-z0-9._-]/g, '-'));
+    const seconds = Math.round((Date.now() - started) / 100) / 10;
+    return {
+      status: 'passed',
+      message: `workload ${n.deployment} Running on ${node.name} (VM ${node.vm.vmid} on ${node.vm.node}) with PVC ${n.claim} Bound to ${bound.spec.volumeName}; ${proof}`,
+      details: [`candidates: ${candidates.map((c) => `${c.name} (VM ${c.vm.vmid})`).join(', ')}`, proof],
+      metrics: { workloadReadySeconds: seconds },
+      outputs: { namespace: n.namespace, deployment: n.deployment, claim: n.claim, pod: pod.metadata.name, node: node.name, vmid: node.vm.vmid, proxmoxNode: node.vm.node },
+    };
+  });
+}

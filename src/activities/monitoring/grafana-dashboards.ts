@@ -1,0 +1,111 @@
+// step7.grafana-dashboards: the project's Proxmox VE dashboard is provisioned.
+//   - monitoring.grafana set: found through Grafana's HTTP API (/api/search, then /api/dashboards/uid/<uid> for its
+//     panels), with the bearer token from monitoring.grafanaToken.
+//   - otherwise: the object that provisions it exists in the cluster (CozyStack: a grafana-operator GrafanaDashboard;
+//     or a ConfigMap labelled for Grafana's dashboard sidecar), and the step says Grafana itself was not checked.
+import axios from 'axios';
+import type { StepInput, StepOutcome } from '../../catalogue/types';
+import { describeConditions, isMissingResourceType, type KubeObject } from '../../kubernetes';
+import { checkFailed } from '../common/failures';
+import { resolveSecret } from '../common/secrets';
+import { runKubernetesStep } from '../kubernetes/step-context';
+import {
+  CHART_NAME,
+  DASHBOARD_TITLE,
+  DASHBOARD_UID,
+  DASHBOARD_UID_LABEL,
+  GRAFANA_DASHBOARD_API,
+  GRAFANA_DASHBOARD_KIND,
+  SIDECAR_LABEL,
+} from './dashboard-identity';
+import { monitoringHttpFailure } from './http-failure';
+import { cancellationSignal, heartbeat, runMonitoringStep } from './step-context';
+
+const INSTALL_HINT = `install it with the ${CHART_NAME} chart: \`helm upgrade --install ${CHART_NAME} charts/${CHART_NAME} -n tenant-root\` (the namespace of CozyStack's Grafana)`;
+
+interface SearchHit {
+  uid: string;
+  title: string;
+  url?: string;
+  folderTitle?: string;
+}
+
+async function viaGrafana(input: StepInput, grafana: string): Promise<StepOutcome> {
+  const k8s = { kubeconfig: input.config.kubernetes.kubeconfig, context: input.config.kubernetes.context };
+  const token = input.config.monitoring.grafanaToken ? await resolveSecret(input.config.monitoring.grafanaToken, k8s) : undefined;
+  const base = grafana.replace(/\/+$/, '');
+  const http = axios.create({
+    baseURL: base,
+    timeout: 10_000,
+    signal: cancellationSignal(),
+    headers: token ? { Authorization: `Bearer ${token}` } : {},
+  });
+  const call = async <T>(path: string, params?: Record<string, string>): Promise<T> => {
+    try {
+      return (await http.get<T>(path, { params })).data;
+    } catch (err) {
+      throw monitoringHttpFailure(err, { service: 'Grafana', setting: 'monitoring.grafana', url: `${base}${path}` });
+    }
+  };
+  heartbeat(`searching Grafana at ${base} for "${DASHBOARD_TITLE}"`);
+  const hits = await call<SearchHit[]>('/api/search', { query: DASHBOARD_TITLE, type: 'dash-db' });
+  if (!Array.isArray(hits)) throw checkFailed(`Grafana at ${base} did not answer /api/search with a list: monitoring.grafana must be Grafana's base URL`);
+  const hit = hits.find((h) => h.uid === DASHBOARD_UID) ?? hits.find((h) => h.title === DASHBOARD_TITLE);
+  if (!hit) {
+    const seen = hits.map((h) => `${h.title} (${h.uid})`).join(', ') || 'none';
+    const auth = token ? '' : ' (no monitoring.grafanaToken was given: an anonymous search sees only public dashboards)';
+    throw checkFailed(`Grafana at ${base} has no dashboard "${DASHBOARD_TITLE}" (uid ${DASHBOARD_UID}); search found: ${seen}${auth}. Fix: ${INSTALL_HINT}`);
+  }
+  const full = await call<{ dashboard?: { panels?: { title?: string }[] } }>(`/api/dashboards/uid/${encodeURIComponent(hit.uid)}`);
+  const panels = full.dashboard?.panels ?? [];
+  const details = [
+    `dashboard "${hit.title}" uid ${hit.uid} in folder ${hit.folderTitle ?? 'General'}${hit.url ? ` at ${base}${hit.url}` : ''}`,
+    `${panels.length} panel(s): ${panels.map((p) => p.title).filter(Boolean).join(', ')}`,
+  ];
+  return {
+    status: 'passed',
+    message: `Grafana at ${base} serves the dashboard "${hit.title}" (${panels.length} panels)`,
+    details,
+    metrics: { panels: panels.length },
+    outputs: { dashboardUid: hit.uid },
+  };
+}
+
+const where = (o: KubeObject) => `${o.metadata.namespace}/${o.metadata.name}`;
+
+function inCluster(input: StepInput): Promise<StepOutcome> {
+  return runKubernetesStep(input, 'look for the Grafana dashboard objects', async (client) => {
+    const selector = `${DASHBOARD_UID_LABEL}=${DASHBOARD_UID}`;
+    let dashboards: KubeObject[] = [];
+    let operatorInstalled = true;
+    try {
+      dashboards = await client.list(GRAFANA_DASHBOARD_API, GRAFANA_DASHBOARD_KIND, undefined, selector);
+    } catch (err) {
+      if (!isMissingResourceType(err)) throw err;
+      operatorInstalled = false;
+    }
+    const configMaps = await client.list('v1', 'ConfigMap', undefined, `${selector},${SIDECAR_LABEL}`);
+    const details = [
+      ...dashboards.map((d) => `GrafanaDashboard ${where(d)}: ${d.status ? describeConditions(d) : 'no status yet (grafana-operator has not reconciled it)'}`),
+      ...configMaps.map((c) => `ConfigMap ${where(c)} labelled ${SIDECAR_LABEL} for Grafana's dashboard sidecar`),
+    ];
+    if (dashboards.length === 0 && configMaps.length === 0) {
+      const operator = operatorInstalled ? '' : ` (the ${GRAFANA_DASHBOARD_KIND} CRD of grafana-operator is not installed either: is CozyStack's monitoring enabled?)`;
+      throw checkFailed(`the dashboard "${DASHBOARD_TITLE}" is not provisioned: no ${GRAFANA_DASHBOARD_KIND} or sidecar ConfigMap labelled ${selector}${operator}. Fix: ${INSTALL_HINT}`);
+    }
+    const first = dashboards[0] ?? configMaps[0];
+    return {
+      status: 'passed',
+      message: `the dashboard "${DASHBOARD_TITLE}" is provisioned (${dashboards[0] ? GRAFANA_DASHBOARD_KIND : 'ConfigMap'} ${where(first)}); Grafana itself was not checked (monitoring.grafana is not set)`,
+      details,
+      metrics: { grafanaDashboards: dashboards.length, sidecarConfigMaps: configMaps.length },
+      outputs: { dashboardObject: where(first) },
+    };
+  });
+}
+
+export function monitoringGrafanaDashboards(input: StepInput): Promise<StepOutcome> {
+  const grafana = input.config.monitoring.grafana;
+  if (grafana) return runMonitoringStep(input, 'search Grafana for the dashboard', () => viaGrafana(input, grafana));
+  return inCluster(input);
+}

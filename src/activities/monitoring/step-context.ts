@@ -1,0 +1,42 @@
+// What every step-7 activity shares: the outcome marked as simulated in the sandbox, unclassified errors turned into
+// retryable failures with the action named, cancellation reported as itself, and waits that heartbeat.
+import { ApplicationFailure } from '@temporalio/common';
+import type { StepInput, StepOutcome } from '../../catalogue/types';
+import { cancellationSignal, heartbeat } from '../common/activity-context';
+import { fail, FailureType } from '../common/failures';
+
+export { cancellationSignal, heartbeat };
+
+export async function runMonitoringStep(input: StepInput, action: string, body: () => Promise<StepOutcome>): Promise<StepOutcome> {
+  try {
+    return { ...(await body()), simulated: input.config.sandbox };
+  } catch (err) {
+    const signal = cancellationSignal();
+    if (signal?.aborted) throw signal.reason ?? err;
+    if (err instanceof ApplicationFailure) throw err;
+    throw fail(FailureType.Transient, `cannot ${action}: ${(err as Error).message}`);
+  }
+}
+
+export function skipped(input: StepInput, message: string): StepOutcome {
+  return { status: 'skipped', message, simulated: input.config.sandbox };
+}
+
+/** Sleeps unless the activity is cancelled (then throws the cancellation). */
+export async function pause(ms: number): Promise<void> {
+  const signal = cancellationSignal();
+  if (signal?.aborted) throw signal.reason;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export const NO_PROMETHEUS = 'monitoring.prometheus is not set (PROMETHEUS_ENDPOINT): Prometheus was not checked; set it to the Prometheus base URL to verify that Proxmox metrics are scraped';

@@ -1,0 +1,131 @@
+// step4.join: joins the Proxmox host with `kubeadm join` over SSH. A bootstrap token and the CA hash are made through
+// the Kubernetes API; the token goes to kubeadm on stdin and is deleted afterwards, whatever happened. A node that is
+// already registered is not joined a second time. The labels the kubelet may not set on itself are applied through
+// the API once the node exists, with a marker naming the run, which the compensation checks before undoing anything.
+import type { StepInput, StepOutcome } from '../../catalogue/types';
+import { waitForObject, type KubeClient, type KubeObject } from '../../kubernetes';
+import { outputTail, type ExecResult, type SshClient } from '../../ssh';
+import { cancellationSignal, heartbeat } from '../common/activity-context';
+import { checkFailed } from '../common/failures';
+import { bootstrapTokenId, deleteBootstrapToken, ensureBootstrapToken } from './bootstrap-token';
+import { caCertHash, clusterCaPem } from './ca-cert-hash';
+import { endpointOf, ensureClusterInfo } from './cluster-info';
+import { asRoot, withHost } from './host-session';
+import { joinConfiguration } from './join-configuration';
+import { readJoinSettings, type JoinSettings, type WorkerSsh } from './settings';
+import { runWorkerStep } from './step';
+
+export const JOINED_BY_ANNOTATION = 'cozy-proxmox.io/joined-by';
+const JOIN_TIMEOUT_MS = 6 * 60 * 1000;
+const REGISTER_TIMEOUT_MS = 120_000;
+
+export const nodeRef = (name: string) => ({ apiVersion: 'v1', kind: 'Node', name });
+
+/** Applies the API labels; `joinedBy` marks a node this run joined (never set on a node found already joined). */
+async function labelNode(client: KubeClient, nodeName: string, settings: JoinSettings, joinedBy?: string): Promise<void> {
+  await client.apply({
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: nodeName, labels: settings.apiLabels, ...(joinedBy ? { annotations: { [JOINED_BY_ANNOTATION]: joinedBy } } : {}) },
+  });
+}
+
+function waitForRegistration(client: KubeClient, nodeName: string, timeoutMs: number): Promise<KubeObject | undefined> {
+  return waitForObject(client, nodeRef(nodeName), (n) => n !== undefined, {
+    timeoutMs,
+    onEvent: (e) => heartbeat({ waitingFor: `node ${nodeName} to register`, elapsedMs: e.elapsedMs }),
+    signal: cancellationSignal(),
+  });
+}
+
+function joinFailure(ssh: WorkerSsh, result: ExecResult, details: string[]): Error {
+  const tail = outputTail(result, 10);
+  return checkFailed(`kubeadm join on ${ssh.host} failed (exit ${result.exitCode ?? result.signal ?? '?'}): ${tail.split('\n').slice(-3).join(' | ')}`, [
+    ...details,
+    `kubeadm output (last lines):\n${tail}`,
+    'fix what kubeadm reports, run `kubeadm reset -f` on the host if it joined partially, then ' +
+      '`cozy-proxmox resolve <workflow-id> --step step4.join --action retry`',
+  ]);
+}
+
+async function runJoin(host: SshClient, ssh: WorkerSsh, stdin: string, token: string): Promise<ExecResult> {
+  heartbeat({ waitingFor: `kubeadm join on ${ssh.host}` });
+  return host.exec(asRoot(ssh, ['kubeadm', 'join', '--config', '/dev/stdin']), {
+    stdin,
+    redact: [token, token.split('.')[1]],
+    timeoutMs: JOIN_TIMEOUT_MS,
+    signal: cancellationSignal(),
+  });
+}
+
+export function workerHostJoin(input: StepInput): Promise<StepOutcome> {
+  return runWorkerStep(input, 'join the Proxmox host', async (client, ssh): Promise<StepOutcome> => {
+    const settings = await readJoinSettings(client, input.config);
+    const nodeName = ssh.nodeName;
+    const existing = await client.find(nodeRef(nodeName));
+    if (existing) {
+      // Re-applied as found: the labels and annotations this manager owns would otherwise be dropped by the apply.
+      await labelNode(client, nodeName, settings, existing.metadata.annotations?.[JOINED_BY_ANNOTATION]);
+      return {
+        status: 'passed',
+        message: `node ${nodeName} is already registered; no second join`,
+        details: [`labels applied through the API: ${Object.keys(settings.apiLabels).join(', ') || 'none'}`],
+        outputs: { nodeName, joined: false },
+      };
+    }
+
+    const caPem = clusterCaPem(client);
+    const hash = caCertHash(caPem);
+    const info = await ensureClusterInfo(client, caPem);
+    const endpoint = ssh.apiServerEndpoint ?? endpointOf(info.server);
+    const id = bootstrapTokenId(input.workflowId, nodeName);
+    const details = [
+      `join settings from ${settings.configMap}`,
+      `API endpoint ${endpoint}; kube-public/cluster-info ${info.created ? 'created from the kubeconfig' : 'present'}`,
+      `CA cert hash ${hash}`,
+      `kubelet labels: ${Object.entries(settings.kubeletLabels).map(([k, v]) => `${k}=${v}`).join(', ')}`,
+    ];
+    const started = Date.now();
+    try {
+      const token = await ensureBootstrapToken(client, id, settings.tokenGroup, `cozy-proxmox join of ${nodeName} (${input.workflowId})`);
+      details.push(`bootstrap token ${id} ${token.reused ? 'reused from an earlier attempt' : 'created'}, expires ${token.expiration}, group ${settings.tokenGroup}`);
+      await withHost(input.config, ssh, async (host) => {
+        const version = await host.exec(['kubeadm', 'version', '-o', 'short'], { timeoutMs: 30_000 });
+        const stdin = joinConfiguration({
+          kubeadmVersion: version.stdout.trim(),
+          endpoint,
+          token: token.token,
+          caCertHash: hash,
+          nodeName,
+          criSocket: ssh.criSocket,
+          labels: settings.kubeletLabels,
+          taints: settings.taints,
+        });
+        const result = await runJoin(host, ssh, stdin, token.token);
+        if (result.exitCode === 0) return;
+        // An earlier attempt may have joined and died before the node registered: kubeadm then finds its files.
+        if (/kubelet\.conf\]?:? .*already exists|FileAvailable--etc-kubernetes-kubelet\.conf/.test(result.stderr)) {
+          details.push('the host has joined before (kubelet.conf exists): waiting for its node to register');
+          const node = await waitForRegistration(client, nodeName, 60_000).catch(() => undefined);
+          if (node) return;
+        }
+        throw joinFailure(ssh, result, details);
+      });
+    } finally {
+      // The token is only needed for the join itself.
+      await deleteBootstrapToken(client, id);
+    }
+    details.push(`bootstrap token ${id} deleted`);
+    await waitForRegistration(client, nodeName, REGISTER_TIMEOUT_MS);
+    await labelNode(client, nodeName, settings, input.workflowId);
+    details.push(`labels applied through the API: ${Object.keys(settings.apiLabels).join(', ') || 'none'}`);
+    const seconds = (Date.now() - started) / 1000;
+    return {
+      status: 'passed',
+      message: `host ${ssh.host} joined as node ${nodeName} in ${seconds.toFixed(1)} s`,
+      details,
+      metrics: { joinSeconds: Number(seconds.toFixed(1)) },
+      outputs: { nodeName, joined: true, caCertHash: hash },
+    };
+  });
+}

@@ -1,0 +1,26 @@
+// Compensation of step4.join: `kubeadm reset -f` on the host and the Node deleted, but only for a node this run
+// joined (the marker annotation or the step's outputs say so) or none at all (a join that failed half way). A node
+// that was a worker before the run is left alone. Safe to run twice: reset on a clean host and a missing node are
+// both fine.
+import type { StepInput } from '../../catalogue/types';
+import { outputTail } from '../../ssh';
+import { checkFailed } from '../common/failures';
+import { asRoot, withHost } from './host-session';
+import { JOINED_BY_ANNOTATION, nodeRef } from './join';
+import { runWorkerStep } from './step';
+
+export const JOIN_STEP = 'step4.join';
+
+export async function workerHostReset(input: StepInput): Promise<void> {
+  await runWorkerStep(input, 'reset the joined Proxmox host', async (client, ssh) => {
+    const node = await client.find(nodeRef(ssh.nodeName));
+    const ours = input.outputs[JOIN_STEP]?.joined === true || node?.metadata.annotations?.[JOINED_BY_ANNOTATION] === input.workflowId;
+    if (node && !ours) return { status: 'skipped', message: `node ${ssh.nodeName} was not joined by this run; left as it is` };
+    await withHost(input.config, ssh, async (host) => {
+      const res = await host.exec(asRoot(ssh, ['kubeadm', 'reset', '-f']), { timeoutMs: 180_000 });
+      if (res.exitCode !== 0) throw checkFailed(`kubeadm reset -f on ${ssh.host} failed (exit ${res.exitCode}): ${outputTail(res, 5)}`);
+    });
+    if (node) await client.delete(nodeRef(ssh.nodeName));
+    return { status: 'passed', message: `host ${ssh.host} reset${node ? ` and node ${ssh.nodeName} deleted` : ''}` };
+  });
+}

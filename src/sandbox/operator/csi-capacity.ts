@@ -1,0 +1,52 @@
+// Storage capacity as the external-provisioner publishes it for a driver with CSIDriver.storageCapacity: one
+// CSIStorageCapacity per StorageClass and topology segment (region + zone), in the driver's namespace, with the
+// storage's free bytes on that Proxmox node (GetCapacity). A storage the node does not have gets no object, so the
+// scheduler keeps pods that need such a claim off that node.
+import { createHash } from 'node:crypto';
+import type { KubeObject } from '../../kubernetes';
+import { CSI_DRIVER, REGION_LABEL, ZONE_LABEL } from '../../activities/csi/driver-facts';
+import type { OperatorContext } from './context';
+import { topologyOf, type CsiCloud } from './csi-cloud';
+import { listOf } from './csi-kube';
+
+const LABELS = { 'csi.storage.k8s.io/drivername': CSI_DRIVER, 'csi.storage.k8s.io/managed-by': 'external-provisioner' };
+const SELECTOR = Object.entries(LABELS).map(([k, v]) => `${k}=${v}`).join(',');
+
+function capacityName(sc: string, region: string, zone: string): string {
+  return `csisc-${createHash('sha256').update(`${sc}/${region}/${zone}`).digest('hex').slice(0, 12)}`;
+}
+
+export async function publishCapacity(ctx: OperatorContext, cloud: CsiCloud): Promise<void> {
+  const classes = (await listOf<KubeObject & { provisioner: string; parameters?: Record<string, string> }>(ctx.kube, 'storage.k8s.io/v1', 'StorageClass')).filter(
+    (sc) => sc.provisioner === CSI_DRIVER && sc.parameters?.storage,
+  );
+  const segments = new Map<string, { region: string; zone: string }>();
+  for (const node of await listOf(ctx.kube, 'v1', 'Node')) {
+    const t = topologyOf(node);
+    if (t.region && t.zone && cloud.regions.includes(t.region)) segments.set(`${t.region}/${t.zone}`, { region: t.region, zone: t.zone });
+  }
+  const wanted = new Set<string>();
+  for (const sc of classes) {
+    for (const { region, zone } of segments.values()) {
+      let avail: number;
+      try {
+        avail = (await cloud.client(region).storageStatus(zone, sc.parameters!.storage)).avail ?? 0;
+      } catch {
+        continue; // no such storage on that node (or the node is down): no capacity there
+      }
+      const name = capacityName(sc.metadata.name, region, zone);
+      wanted.add(name);
+      await ctx.kube.apply({
+        apiVersion: 'storage.k8s.io/v1',
+        kind: 'CSIStorageCapacity',
+        metadata: { name, namespace: cloud.namespace, labels: LABELS },
+        storageClassName: sc.metadata.name,
+        nodeTopology: { matchLabels: { [REGION_LABEL]: region, [ZONE_LABEL]: zone } },
+        capacity: String(avail),
+      });
+    }
+  }
+  for (const stale of await listOf(ctx.kube, 'storage.k8s.io/v1', 'CSIStorageCapacity', cloud.namespace, SELECTOR)) {
+    if (!wanted.has(stale.metadata.name)) await ctx.kube.delete({ apiVersion: 'storage.k8s.io/v1', kind: 'CSIStorageCapacity', name: stale.metadata.name, namespace: cloud.namespace });
+  }
+}

@@ -1,0 +1,39 @@
+// A sandbox operator stopped while CAPMOX's clone is running, and started again, adopts the VM it was cloning: the
+// machine ends with one VM, cloned once.
+import { capiActivities as act } from '../../src/activities/capi';
+import type { KubeObject } from '../../src/kubernetes';
+import { waitFor } from '../helpers/wait';
+import { machineVms, runStep, startHarness, type Harness } from './harness';
+
+let h: Harness;
+
+beforeAll(async () => {
+  // Realistic task durations: a full clone of the 32 GiB template takes about 9 s, time enough to stop mid-clone.
+  h = await startHarness('restart', 1);
+}, 120_000);
+
+afterAll(async () => {
+  await h?.teardown();
+}, 120_000);
+
+it('a restarted operator does not clone a second VM', async () => {
+  const config = h.config('restart');
+  await runStep(act.capiClusterReady, h.input(config, 'step3.cluster-ready'));
+  const provisioned = runStep(act.capiVmProvisioned, h.input(config, 'step3.vm-provisioned'));
+  const isCloning = (m: KubeObject | undefined) => String((m?.status as { taskRef?: string } | undefined)?.taskRef ?? '').includes(':qmclone:');
+  const cloning = (await waitFor(
+    async () => (await h.kube.list<KubeObject>('infrastructure.cluster.x-k8s.io/v1alpha1', 'ProxmoxMachine', h.namespace)).find(isCloning),
+    isCloning,
+    'a ProxmoxMachine whose clone task runs',
+  ))!;
+  await h.stopOperator();
+  const vmid = (cloning.spec as { virtualMachineID: number }).virtualMachineID;
+  expect(h.sim.state.vms.get(vmid)?.config.lock).toBe('clone');
+  await h.startOperator();
+  const { result } = await provisioned;
+  expect(result).toMatchObject({ status: 'passed', outputs: { vmid } });
+  expect(machineVms(h.sim)).toEqual([{ vmid, name: cloning.metadata.name, status: 'running' }]);
+  expect(h.logs.filter((l) => l.includes(`cloning template 9000 into VM`))).toHaveLength(1);
+  await runStep(act.capiCleanupStep3, h.input(config, 'step3.cluster-ready'));
+  expect(machineVms(h.sim)).toEqual([]);
+}, 60_000);

@@ -1,0 +1,153 @@
+// The step-5 CSI steps against the shared control plane (kube-apiserver, controller-manager, scheduler, kwok), the
+// cozy-proxmox-csi-operator chart installed through its step, the sandbox operator's CSI controllers and an
+// in-process Proxmox simulator: every step passes (the snapshot step is skipped with the driver's reason), the
+// disk is made, hot-plugged, grown and removed again in Proxmox; a node without a VM cannot attach; a claim whose
+// StorageClass names a storage without images content fails step5.volume with the provisioner's message.
+import { randomBytes } from 'node:crypto';
+import { chartActivities } from '../../src/activities/charts';
+import { csiActivities } from '../../src/activities/csi';
+import { CSI_DRIVER } from '../../src/activities/csi/driver-facts';
+import type { StepInput } from '../../src/catalogue/types';
+import { integrationConfigSchema } from '../../src/config/schema';
+import { KubeClient, waitForObject, type KubeObject } from '../../src/kubernetes';
+import { fakeNodeManifest, nodeIsReady } from '../../src/sandbox/kubernetes/fake-node';
+import { vmBackedNode } from '../../src/sandbox/kubernetes/seed-objects';
+import { startOperator, type RunningOperator } from '../../src/sandbox/operator';
+import { CSI_CONTROLLER_NAMES } from '../../src/sandbox/operator/csi-controllers';
+import { DEFAULT_TOKEN_ID, DEFAULT_TOKEN_SECRET, startProxmoxSimulator, type RunningSimulator } from '../../src/sandbox/proxmox-sim';
+import { SANDBOX_NODE_VM } from '../../src/sandbox/proxmox-sim/default-seed';
+import { sharedControlPlane, type SharedControlPlane } from '../helpers/control-plane';
+
+jest.setTimeout(240_000);
+
+const TOKEN_ENV = 'COZY_CSI_TEST_TOKEN';
+const NAMESPACE = `csi-test-${randomBytes(3).toString('hex')}`;
+const BARE_METAL_NODE = 'csi-bare-metal-host';
+
+let plane: SharedControlPlane;
+let kube: KubeClient;
+let sim: RunningSimulator;
+let operator: RunningOperator | undefined;
+let chartInstalled = false;
+
+function stepInput(stepId: string, cluster = 'csitest', overrides: { storageClass?: string } = {}, outputs: StepInput['outputs'] = {}): StepInput {
+  const config = integrationConfigSchema.parse({
+    apiVersion: 'cozy-proxmox/v1',
+    kind: 'Integration',
+    cluster: { name: cluster },
+    proxmox: { url: sim.url, node: 'pve1', templateId: 9000, storage: 'local-lvm', tls: { caFile: sim.caFile }, token: { id: DEFAULT_TOKEN_ID, secret: `env:${TOKEN_ENV}` } },
+    kubernetes: { kubeconfig: plane.kubeconfigPath, testNamespace: NAMESPACE, csiStorageClass: overrides.storageClass ?? 'proxmox-data' },
+    sandbox: true,
+  });
+  return { stepId, workflowId: 'wf-csi-test', config, outputs };
+}
+
+/** Volumes of the CSI driver's placeholder VMID in the simulator's storages. */
+function csiVolumes(): string[] {
+  const volids: string[] = [];
+  for (const node of sim.state.nodes.values()) for (const s of node.storages.values()) for (const v of s.volumes.values()) if (v.vmid === 9999) volids.push(v.volid);
+  return volids;
+}
+
+async function addNode(node: KubeObject): Promise<void> {
+  await kube.apply(node);
+  await waitForObject(kube, { apiVersion: 'v1', kind: 'Node', name: node.metadata.name }, (n) => n !== undefined && nodeIsReady(n as never), { timeoutMs: 60_000 });
+}
+
+beforeAll(async () => {
+  process.env[TOKEN_ENV] = DEFAULT_TOKEN_SECRET;
+  plane = sharedControlPlane();
+  kube = await KubeClient.connect({ kubeconfig: plane.kubeconfigPath });
+  sim = await startProxmoxSimulator({ taskSpeed: 0.02 });
+  // The node the simulator's VM backs, as the sandbox seeds it, and a bare-metal host joined as a worker (no VM).
+  await addNode(vmBackedNode(fakeNodeManifest(SANDBOX_NODE_VM.name, {}) as KubeObject));
+  const bare = vmBackedNode(fakeNodeManifest(BARE_METAL_NODE, {}) as KubeObject);
+  await addNode({ ...bare, spec: { taints: [{ key: 'node.cozystack.io/proxmox', value: 'hypervisor', effect: 'NoSchedule' }] } });
+  await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
+  const chart = await chartActivities.chartsInstallCsi(stepInput('csi.chart'));
+  chartInstalled = true;
+  expect(chart.status).toBe('passed');
+  operator = await startOperator({ kubeconfig: plane.kubeconfigPath, proxmox: { url: sim.url, caFile: sim.caFile }, controllers: [...CSI_CONTROLLER_NAMES], log: () => undefined });
+});
+
+afterAll(async () => {
+  await operator?.stop();
+  if (chartInstalled) await chartActivities.chartsUninstallCsi(stepInput('csi.chart'));
+  await kube?.delete({ apiVersion: 'v1', kind: 'Namespace', name: NAMESPACE });
+  await kube?.delete({ apiVersion: 'v1', kind: 'Node', name: BARE_METAL_NODE });
+  await sim?.stop();
+  delete process.env[TOKEN_ENV];
+});
+
+describe('step 5 against the sandbox CSI controller', () => {
+  it('all step-5 steps pass, the disk lives in Proxmox while used and is gone after the compensation', async () => {
+    const sc = await csiActivities.csiStorageClass(stepInput('step5.storage-class'));
+    expect(sc).toMatchObject({ status: 'passed', simulated: true, outputs: { storageClass: 'proxmox-data', storage: 'local-lvm' } });
+
+    const topology = await csiActivities.csiTopology(stepInput('step5.topology'));
+    expect(topology.status).toBe('passed');
+    expect(topology.details?.some((d) => d.startsWith('warning:') && /bare-metal Proxmox host/.test(d))).toBe(true);
+    expect(topology.details?.join('\n')).toContain(`${SANDBOX_NODE_VM.name}: region pve, zone pve1, VM ${SANDBOX_NODE_VM.vmid}`);
+
+    const volume = await csiActivities.csiVolume(stepInput('step5.volume'));
+    expect(volume).toMatchObject({ status: 'passed', outputs: { node: SANDBOX_NODE_VM.name, vmid: SANDBOX_NODE_VM.vmid, sizeBytes: 1024 ** 3 } });
+    expect(volume.metrics?.pvcProvisionSeconds).toBeGreaterThanOrEqual(0);
+    const pv = String(volume.outputs!.pv);
+    const diskVolid = `local-lvm:vm-9999-${pv}`;
+    expect(String(volume.outputs!.volumeId)).toBe(`pve/pve1/local-lvm/vm-9999-${pv}`);
+    expect(csiVolumes()).toEqual([diskVolid]);
+    const vmConfig = sim.state.vms.get(SANDBOX_NODE_VM.vmid)!.config;
+    expect(String(vmConfig.scsi1)).toMatch(new RegExp(`^${diskVolid},.*backup=0`));
+
+    // Run again: the same claim is found and reused, nothing new is made in Proxmox.
+    const again = await csiActivities.csiVolume(stepInput('step5.volume'));
+    expect(again.outputs?.pv).toBe(pv);
+    expect(csiVolumes()).toEqual([diskVolid]);
+
+    // A bare-metal host has no VM to hot-plug into: the attach fails saying so.
+    await kube.apply({ apiVersion: 'storage.k8s.io/v1', kind: 'VolumeAttachment', metadata: { name: 'csi-bare-metal-attach' }, spec: { attacher: CSI_DRIVER, nodeName: BARE_METAL_NODE, source: { persistentVolumeName: pv } } });
+    const va = await waitForObject(kube, { apiVersion: 'storage.k8s.io/v1', kind: 'VolumeAttachment', name: 'csi-bare-metal-attach' }, (o) => Boolean((o?.status as { attachError?: unknown } | undefined)?.attachError), { timeoutMs: 30_000 });
+    expect((va?.status as { attached: boolean; attachError: { message: string } }).attachError.message).toMatch(/bare-metal Proxmox host joined as a worker/);
+    await kube.delete({ apiVersion: 'storage.k8s.io/v1', kind: 'VolumeAttachment', name: 'csi-bare-metal-attach' });
+    await waitForObject(kube, { apiVersion: 'storage.k8s.io/v1', kind: 'VolumeAttachment', name: 'csi-bare-metal-attach' }, (o) => o === undefined, { timeoutMs: 30_000 });
+
+    const expand = await csiActivities.csiExpand(stepInput('step5.expand', 'csitest', {}, { 'step5.volume': volume.outputs! }));
+    expect(expand).toMatchObject({ status: 'passed', outputs: { sizeBytes: 2 * 1024 ** 3 } });
+    expect(sim.state.nodes.get('pve1')!.storages.get('local-lvm')!.volumes.get(`vm-9999-${pv}`)!.size).toBe(2 * 1024 ** 3);
+    expect(String(sim.state.vms.get(SANDBOX_NODE_VM.vmid)!.config.scsi1)).toMatch(/size=2G/);
+
+    const snapshot = await csiActivities.csiSnapshot(stepInput('step5.snapshot'));
+    expect(snapshot.status).toBe('skipped');
+    expect(snapshot.message).toMatch(/root@pam|snapshot\.storage\.k8s\.io\/v1/);
+
+    await csiActivities.csiDeleteTestVolume(stepInput('step5.volume', 'csitest', {}, { 'step5.volume': volume.outputs! }));
+    expect(csiVolumes()).toEqual([]);
+    const after = sim.state.vms.get(SANDBOX_NODE_VM.vmid)!.config;
+    expect(Object.keys(after).filter((k) => /^(scsi[1-9]\d*|unused\d+)$/.test(k))).toEqual([]);
+    expect(await kube.find({ apiVersion: 'v1', kind: 'PersistentVolume', name: pv })).toBeUndefined();
+    // Twice is fine: nothing left to remove.
+    await csiActivities.csiDeleteTestVolume(stepInput('step5.volume', 'csitest', {}, { 'step5.volume': volume.outputs! }));
+  });
+
+  it('a claim whose storage takes no disk images stays Pending and step5.volume fails with the provisioner message', async () => {
+    await kube.apply({
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: 'proxmox-no-images' },
+      provisioner: CSI_DRIVER,
+      parameters: { storage: 'local' },
+      volumeBindingMode: 'WaitForFirstConsumer',
+      allowVolumeExpansion: true,
+    });
+    const input = stepInput('step5.volume', 'csistuck', { storageClass: 'proxmox-no-images' });
+    try {
+      const error = await csiActivities.csiVolume(input).catch((e: unknown) => e);
+      expect(error).toMatchObject({ type: 'CheckFailed', nonRetryable: true });
+      expect((error as Error).message).toMatch(/PVC .*\/csistuck-csi-volume stayed Pending: provisioner reported 'failed to provision volume with StorageClass "proxmox-no-images": .*storage 'local' does not support content-type 'images'/);
+      expect(csiVolumes()).toEqual([]);
+    } finally {
+      await csiActivities.csiDeleteTestVolume(input);
+      await kube.delete({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', name: 'proxmox-no-images' });
+    }
+  });
+});

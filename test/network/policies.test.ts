@@ -1,0 +1,169 @@
+// step6 in sandbox mode on the run's shared control plane (seeded like CozyStack, kwok playing the pods): the CNIs
+// are found ready, the NetworkPolicy check creates its pods and policies, reads them back, marks every probe as
+// simulated and never claims enforcement; a second run reuses what the first made; the compensation removes it all.
+import { randomBytes } from 'node:crypto';
+import type { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { networkActivities as act } from '../../src/activities/network';
+import { workloadState } from '../../src/activities/network/cni-ready';
+import { netpolNames } from '../../src/activities/network/names';
+import { PROBES, SIMULATED } from '../../src/activities/network/policies';
+import { NETWORK_STEPS } from '../../src/catalogue/network-steps';
+import type { StepInput, StepOutcome } from '../../src/catalogue/types';
+import { integrationConfigSchema, type IntegrationConfig } from '../../src/config/schema';
+import { KubeClient, type KubeObject } from '../../src/kubernetes';
+import { seedCozyStack } from '../../src/sandbox/kubernetes/seed';
+import { sharedControlPlane } from '../helpers/control-plane';
+
+const shared = sharedControlPlane();
+const namespace = `netpol-${randomBytes(3).toString('hex')}`;
+let config: IntegrationConfig;
+let kube: KubeClient;
+
+function input(stepId: string, cfg: IntegrationConfig = config): StepInput {
+  return { stepId, workflowId: `wf-${namespace}`, config: cfg, outputs: {} };
+}
+
+async function run(fn: (i: StepInput) => Promise<StepOutcome | void>, i: StepInput): Promise<{ result: StepOutcome; heartbeats: unknown[] }> {
+  const env = new MockActivityEnvironment();
+  const heartbeats: unknown[] = [];
+  env.on('heartbeat', (d: unknown) => heartbeats.push(d));
+  const value: unknown = await env.run(fn, i);
+  return { result: value as StepOutcome, heartbeats };
+}
+
+async function failure(fn: (i: StepInput) => Promise<unknown>, i: StepInput): Promise<ApplicationFailure> {
+  try {
+    await new MockActivityEnvironment().run(fn, i);
+  } catch (err) {
+    return err as ApplicationFailure;
+  }
+  throw new Error(`${i.stepId} was expected to fail`);
+}
+
+beforeAll(async () => {
+  await seedCozyStack(shared.kubeconfigPath);
+  kube = await KubeClient.connect({ kubeconfig: shared.kubeconfigPath });
+  config = integrationConfigSchema.parse({
+    apiVersion: 'cozy-proxmox/v1',
+    kind: 'Integration',
+    cluster: { name: 'netpol' },
+    proxmox: { url: 'https://127.0.0.1:8006', node: 'pve1', token: { id: 'root@pam!cozy', secret: 'env:UNUSED_HERE' }, templateId: 9000 },
+    kubernetes: { kubeconfig: shared.kubeconfigPath, testNamespace: namespace },
+    sandbox: true,
+  });
+  await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+}, 180_000);
+
+afterAll(async () => {
+  await act.networkDeletePolicyTest(input('step6.policies')).catch(() => undefined);
+  await kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
+});
+
+describe('the catalogue', () => {
+  test('step6 steps are in phase 4, group step6-network-policies, the policy test cleaned up always', () => {
+    expect(NETWORK_STEPS.map((s) => s.id)).toEqual(['step6.cni-ready', 'step6.policies']);
+    for (const s of NETWORK_STEPS) {
+      expect(s.phase).toBe('monitoring-security');
+      expect(s.group).toBe('step6-network-policies');
+      expect(Object.keys(act)).toContain(s.activity);
+    }
+    expect(NETWORK_STEPS[1].compensation).toEqual({ activity: 'networkDeletePolicyTest', when: 'always' });
+  });
+
+  test('names are deterministic DNS labels, the tenant namespace derived from the test namespace', () => {
+    const long = integrationConfigSchema.parse({ ...config, kubernetes: { ...config.kubernetes, testNamespace: 'a'.repeat(63) } });
+    const n = netpolNames(long);
+    expect(n.tenantNamespace).toHaveLength(63);
+    expect(n.tenantNamespace.endsWith('-tenant-b')).toBe(true);
+    expect(netpolNames(config)).toEqual(netpolNames(config));
+    expect(netpolNames(config).tenantNamespace).toBe(`${namespace}-tenant-b`);
+  });
+});
+
+describe('step6.cni-ready', () => {
+  test('passes on the seeded Cilium and Kube-OVN workloads', async () => {
+    const { result } = await run(act.networkCniReady, input('step6.cni-ready'));
+    expect(result.status).toBe('passed');
+    expect(result.simulated).toBe(true);
+    expect(result.message).toMatch(/^Cilium and Kube-OVN ready: cozy-cilium\/cilium, cozy-kubeovn\/kubeovn Ready, 5 workloads ready$/);
+    expect(result.details).toEqual(expect.arrayContaining(['DaemonSet cozy-cilium/cilium: 1/1 ready', 'Deployment cozy-kubeovn/ovn-central: 1/1 ready']));
+  });
+
+  test('a DaemonSet on no node or a Deployment short of replicas is not ready', () => {
+    const ds = (status: Record<string, number>) => ({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'x' }, status }) as KubeObject;
+    expect(workloadState(ds({ desiredNumberScheduled: 0, numberReady: 0 }))).toEqual({ ready: false, summary: 'scheduled on no node' });
+    expect(workloadState(ds({ desiredNumberScheduled: 3, numberReady: 2 }))).toEqual({ ready: false, summary: '2/3 ready' });
+    const deploy = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'y' }, spec: { replicas: 2 }, status: { readyReplicas: 1 } } as KubeObject;
+    expect(workloadState(deploy).ready).toBe(false);
+  });
+});
+
+describe('step6.policies in the sandbox', () => {
+  const n = () => netpolNames(config);
+  let firstUids: string[] = [];
+
+  test('creates pods and policies, reads them back, and reports every probe as simulated', async () => {
+    const { result, heartbeats } = await run(act.networkPolicies, input('step6.policies'));
+    expect(result.status).toBe('passed');
+    expect(result.simulated).toBe(true);
+    expect(result.message).toContain(SIMULATED);
+    expect(result.message).toContain('enforcement is not proven');
+    expect(result.message).not.toMatch(/NetworkPolicies enforced/);
+    expect(result.outputs).toEqual({ namespace, tenantNamespace: n().tenantNamespace, policies: 3, enforcementProven: false });
+    expect(result.metrics).toEqual({ policiesApplied: 3, probesSimulated: PROBES.length, probesEnforced: 0 });
+    const probeLines = (result.details ?? []).filter((d) => d.startsWith('probe '));
+    expect(probeLines).toHaveLength(PROBES.length);
+    for (const line of probeLines) expect(line.endsWith(`: ${SIMULATED}`)).toBe(true);
+    expect(probeLines[1]).toMatch(/^probe default-deny: netpol-netpol-client -> netpol-netpol-server \d+\.\d+\.\d+\.\d+:8080 expected blocked/);
+    expect((result.details ?? []).filter((d) => d.startsWith('NetworkPolicy '))).toHaveLength(3);
+    expect(heartbeats.length).toBeGreaterThan(0);
+
+    const deny = await kube.get({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', name: n().denyAll, namespace });
+    expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
+    const allow = await kube.get({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', name: n().allowClient, namespace });
+    expect((allow.spec as { ingress: Array<{ ports: unknown[] }> }).ingress[0].ports).toEqual([{ protocol: 'TCP', port: 8080 }]);
+    const pods = await Promise.all(
+      [
+        [n().server, namespace],
+        [n().client, namespace],
+        [n().tenantClient, n().tenantNamespace],
+      ].map(([name, ns]) => kube.get({ apiVersion: 'v1', kind: 'Pod', name, namespace: ns })),
+    );
+    for (const pod of pods) expect((pod.status as { phase: string }).phase).toBe('Running');
+    firstUids = pods.map((p) => p.metadata.uid ?? '');
+  }, 120_000);
+
+  test('a second run reuses the pods an earlier attempt made', async () => {
+    const { result } = await run(act.networkPolicies, input('step6.policies'));
+    expect(result.status).toBe('passed');
+    const pods = await Promise.all([kube.get({ apiVersion: 'v1', kind: 'Pod', name: n().server, namespace }), kube.get({ apiVersion: 'v1', kind: 'Pod', name: n().client, namespace })]);
+    expect(pods.map((p) => p.metadata.uid)).toEqual(firstUids.slice(0, 2));
+  }, 60_000);
+
+  test('the compensation removes the policies, the pods and the tenant namespace, and is safe to run twice', async () => {
+    await run(act.networkDeletePolicyTest, input('step6.policies'));
+    const policies = await kube.list('networking.k8s.io/v1', 'NetworkPolicy', namespace);
+    expect(policies).toEqual([]);
+    const pods = await kube.list('v1', 'Pod', namespace);
+    expect(pods).toEqual([]);
+    expect(await kube.find({ apiVersion: 'v1', kind: 'Namespace', name: n().tenantNamespace })).toBeUndefined();
+    await run(act.networkDeletePolicyTest, input('step6.policies'));
+  }, 120_000);
+
+  test('keepTestResources leaves everything for inspection', async () => {
+    const kept = integrationConfigSchema.parse({ ...config, keepTestResources: true });
+    await run(act.networkPolicies, input('step6.policies', kept));
+    await run(act.networkDeletePolicyTest, input('step6.policies', kept));
+    expect(await kube.find({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', name: n().denyAll, namespace })).toBeDefined();
+    await run(act.networkDeletePolicyTest, input('step6.policies'));
+    expect(await kube.find({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', name: n().denyAll, namespace })).toBeUndefined();
+  }, 120_000);
+
+  test('without the test namespace the step fails naming the step that makes it', async () => {
+    const missing = integrationConfigSchema.parse({ ...config, kubernetes: { ...config.kubernetes, testNamespace: `${namespace}-absent` } });
+    const f = await failure(act.networkPolicies, input('step6.policies', missing));
+    expect(f.type).toBe('NotFoundError');
+    expect(f.message).toContain(`test namespace ${namespace}-absent does not exist (step kubernetes.test-namespace makes it)`);
+  });
+});

@@ -1,0 +1,103 @@
+// What the worker-host suites share: the shared control plane with the proxmox-worker chart installed where the join
+// step reads it, a sandbox host (real sshd on loopback with the kubeadm stand-in), a unique test namespace and node
+// name, and a config that points the steps at them. Everything is removed again in teardown().
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import type { ApplicationFailure } from '@temporalio/common';
+import { CHART_RELEASES } from '../../src/activities/charts/chart-step';
+import type { StepInput } from '../../src/catalogue/types';
+import { integrationConfigSchema, type IntegrationConfig } from '../../src/config/schema';
+import { chartPath, HelmClient } from '../../src/helm';
+import { KubeClient } from '../../src/kubernetes';
+import { startSandboxHost, type SandboxHost } from '../../src/sandbox/ssh-host';
+import { sharedControlPlane } from '../helpers/control-plane';
+
+export const TAINT = { key: 'node.cozystack.io/proxmox', value: 'hypervisor', effect: 'NoSchedule' };
+
+export interface WorkerFixture {
+  kube: KubeClient;
+  helm: HelmClient;
+  host: SandboxHost;
+  dir: string;
+  namespace: string;
+  nodeName: string;
+  config: IntegrationConfig;
+  input(stepId: string, workflowId?: string, outputs?: StepInput['outputs']): StepInput;
+  installChart(values?: Record<string, unknown>): Promise<void>;
+  teardown(): Promise<void>;
+}
+
+export async function workerFixture(label: string): Promise<WorkerFixture> {
+  const suffix = `${label}-${Date.now().toString(36)}`;
+  const plane = sharedControlPlane();
+  const kube = await KubeClient.connect({ kubeconfig: plane.kubeconfigPath });
+  const helm = new HelmClient({ kubeconfig: plane.kubeconfigPath });
+  const dir = mkdtempSync(join(tmpdir(), 'cozy-worker-host-'));
+  const host = await startSandboxHost(dir);
+  const namespace = `worker-${suffix}`;
+  const proxmoxNode = `pve-${suffix}`;
+  await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+  const config = integrationConfigSchema.parse({
+    apiVersion: 'cozy-proxmox/v1',
+    kind: 'Integration',
+    cluster: { name: 'worker-host' },
+    proxmox: { url: 'https://127.0.0.1:8006', node: proxmoxNode, token: { id: 'root@pam!cozy', secret: 'env:UNUSED_HERE' }, templateId: 9000 },
+    kubernetes: { kubeconfig: plane.kubeconfigPath, testNamespace: namespace },
+    ssh: { host: host.host, port: host.port, user: host.user, privateKey: `file:${host.privateKeyFile}`, hostKeyFingerprint: host.hostKeyFingerprint },
+    sandbox: true,
+  });
+  // The sandbox host's runtime socket lives under its own root (config field ssh.criSocket).
+  Object.assign(config.ssh as object, { criSocket: `unix://${host.criSocket}` });
+  const { release, namespace: chartNamespace } = CHART_RELEASES.worker;
+  const fixture: WorkerFixture = {
+    kube,
+    helm,
+    host,
+    dir,
+    namespace,
+    nodeName: proxmoxNode,
+    config,
+    input: (stepId, workflowId = `integrate-cluster-${suffix}`, outputs = {}) => ({ stepId, workflowId, config, outputs }),
+    installChart: async (values = {}) => {
+      await helm.upgradeInstall({ release, chart: chartPath('proxmox-worker'), namespace: chartNamespace, values: { taints: [TAINT], ...values }, timeoutSeconds: 60 });
+    },
+    teardown: async () => {
+      await kube.delete({ apiVersion: 'v1', kind: 'Node', name: proxmoxNode });
+      // The kubelet CSRs the joins made (cluster-scoped; no other suite makes bootstrap CSRs).
+      for (const csr of await kube.list('certificates.k8s.io/v1', 'CertificateSigningRequest')) {
+        const username = (csr as { spec?: { username?: string } }).spec?.username ?? '';
+        if (username.startsWith('system:bootstrap:')) await kube.delete({ apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', name: csr.metadata.name });
+      }
+      await kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
+      await helm.uninstall(release, chartNamespace);
+      await host.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await fixture.installChart();
+  return fixture;
+}
+
+export async function runActivity<T>(fn: (i: StepInput) => Promise<T>, i: StepInput): Promise<{ result: T; heartbeats: unknown[] }> {
+  const env = new MockActivityEnvironment();
+  const heartbeats: unknown[] = [];
+  env.on('heartbeat', (d: unknown) => heartbeats.push(d));
+  return { result: (await env.run(fn, i)) as T, heartbeats };
+}
+
+export async function activityFailure(fn: (i: StepInput) => Promise<unknown>, i: StepInput): Promise<ApplicationFailure> {
+  try {
+    await runActivity(fn, i);
+  } catch (err) {
+    return err as ApplicationFailure;
+  }
+  throw new Error(`${i.stepId} was expected to fail`);
+}
+
+/** Bootstrap token Secrets in kube-system (made by joins and not yet deleted). */
+export async function bootstrapTokens(kube: KubeClient): Promise<string[]> {
+  const secrets = await kube.list('v1', 'Secret', 'kube-system');
+  return secrets.filter((s) => (s as { type?: string }).type === 'bootstrap.kubernetes.io/token').map((s) => s.metadata.name);
+}

@@ -1,0 +1,122 @@
+// step4 against the shared control plane and the sandbox host (real sshd on loopback, kubeadm stand-in joining
+// through the API: token discovery, TLS bootstrap approved by kube-controller-manager, node registered as
+// system:node:<name> under the Node authorizer and NodeRestriction): preflight, join, node-ready, a second join that
+// changes nothing, and the compensation.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { workerHostActivities as act } from '../../src/activities/worker-host';
+import { JOINED_BY_ANNOTATION } from '../../src/activities/worker-host/join';
+import { pinnedPodName } from '../../src/activities/worker-host/node-ready';
+import { WORKER_STEPS, workerSteps } from '../../src/catalogue/worker-steps';
+import type { KubeObject } from '../../src/kubernetes';
+import { readStandinState } from '../../src/sandbox/ssh-host';
+import { bootstrapTokens, runActivity, TAINT, workerFixture, type WorkerFixture } from './fixture';
+
+const TOKEN_PATTERN = /[a-z0-9]{6}\.[a-z0-9]{16}/;
+let f: WorkerFixture;
+let tokensBefore: string[];
+
+beforeAll(async () => {
+  f = await workerFixture('join');
+  tokensBefore = await bootstrapTokens(f.kube);
+}, 60_000);
+
+afterAll(async () => {
+  await f?.teardown();
+}, 60_000);
+
+type NodeObject = KubeObject & { spec?: { taints?: typeof TAINT[] }; status?: { allocatable?: Record<string, string> } };
+
+test('the catalogue: three steps of phase advanced-integration, group step4-worker, after worker.chart', () => {
+  expect(WORKER_STEPS.map((s) => [s.id, s.phase, s.group, s.dependsOn])).toEqual([
+    ['step4.host-preflight', 'advanced-integration', 'step4-worker', ['worker.chart']],
+    ['step4.join', 'advanced-integration', 'step4-worker', ['step4.host-preflight']],
+    ['step4.node-ready', 'advanced-integration', 'step4-worker', ['step4.join']],
+  ]);
+  expect(WORKER_STEPS[1].compensation).toEqual({ activity: 'workerHostReset', when: 'on-failure' });
+  for (const s of workerSteps(f.config)) expect(Object.keys(act)).toContain(s.activity);
+});
+
+test('step4.host-preflight: pinned host key, swap, runtime socket, kubeadm, port 10250, one line each', async () => {
+  const { result } = await runActivity(act.workerHostPreflight, f.input('step4.host-preflight'));
+  expect(result).toMatchObject({ status: 'passed', simulated: true, outputs: { nodeName: f.nodeName, hostKeyFingerprint: f.host.hostKeyFingerprint } });
+  const details = result.details ?? [];
+  expect(details[0]).toContain(`host key ${f.host.hostKeyFingerprint} (pinned)`);
+  expect(details).toEqual(expect.arrayContaining([
+    'ok: swap: off (/proc/swaps lists no device)',
+    expect.stringMatching(/^ok: container runtime: socket unix:\/\/.*containerd\.sock present \(sandbox: /),
+    'ok: kubeadm: v1.34.4 (cluster v1.34.4)',
+    'ok: port 10250: free',
+  ]));
+});
+
+test('step4.join: token and CA hash through the API, kubeadm join over SSH, labels applied, token deleted', async () => {
+  const { result, heartbeats } = await runActivity(act.workerHostJoin, f.input('step4.join'));
+  expect(result).toMatchObject({ status: 'passed', outputs: { nodeName: f.nodeName, joined: true, caCertHash: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) } });
+  expect(result.details?.join('\n')).toMatch(/bootstrap token [a-z0-9]{6} created, expires .*\n.*bootstrap token [a-z0-9]{6} deleted/s);
+  // The token value appears nowhere: not in the outcome, not in what progress showed.
+  expect(JSON.stringify(result)).not.toMatch(TOKEN_PATTERN);
+  expect(JSON.stringify(heartbeats)).not.toMatch(TOKEN_PATTERN);
+  expect(await bootstrapTokens(f.kube)).toEqual(tokensBefore);
+
+  const node = (await f.kube.get({ apiVersion: 'v1', kind: 'Node', name: f.nodeName })) as NodeObject;
+  expect(node.metadata.labels).toMatchObject({
+    'node.kubernetes.io/instance-type': 'proxmox',
+    'topology.kubernetes.io/region': 'pve',
+    'topology.kubernetes.io/zone': f.nodeName,
+    'node-role.kubernetes.io/worker': '',
+    'node-role.kubernetes.io/proxmox-host': '',
+  });
+  expect(node.spec?.taints).toEqual([TAINT]);
+  expect(node.metadata.annotations?.[JOINED_BY_ANNOTATION]).toBe(`integrate-cluster-${f.namespace.replace(/^worker-/, '')}`);
+  // The kubelet's client certificate was issued by the cluster's signer through the approved CSR.
+  const csrs = await f.kube.list('certificates.k8s.io/v1', 'CertificateSigningRequest');
+  const ours = csrs.filter((c) => (c as { spec?: { username?: string } }).spec?.username?.startsWith('system:bootstrap:'));
+  expect(ours.length).toBeGreaterThanOrEqual(1);
+  const state = readStandinState(f.host.stateFile);
+  expect(state.joins.map((j) => j.nodeName)).toEqual([f.nodeName]);
+  expect(existsSync(join(f.host.hostRoot, 'etc', 'kubernetes', 'kubelet.conf'))).toBe(true);
+});
+
+test('step4.join again: the node is registered, so no second join (one node, one join on the host)', async () => {
+  const { result } = await runActivity(act.workerHostJoin, f.input('step4.join'));
+  expect(result).toMatchObject({ status: 'passed', message: `node ${f.nodeName} is already registered; no second join`, outputs: { joined: false } });
+  expect(readStandinState(f.host.stateFile).joins).toHaveLength(1);
+  const nodes = await f.kube.list('v1', 'Node');
+  expect(nodes.filter((n) => n.metadata.name === f.nodeName)).toHaveLength(1);
+});
+
+test('step4.node-ready: Ready, labels and taints as set, allocatable reported, a pinned pod ran and is gone', async () => {
+  const { result } = await runActivity(act.workerHostNodeReady, f.input('step4.node-ready'));
+  expect(result.status).toBe('passed');
+  expect(result.metrics?.allocatableCpu).toBeGreaterThan(0);
+  expect(result.metrics?.allocatableMemoryBytes).toBeGreaterThan(0);
+  expect(result.details?.join('\n')).toMatch(/taints: node\.cozystack\.io\/proxmox=hypervisor:NoSchedule/);
+  expect(result.details?.join('\n')).toMatch(new RegExp(`pod ${f.namespace}/${pinnedPodName(f.nodeName)} pinned to ${f.nodeName} ran after`));
+  expect(await f.kube.find({ apiVersion: 'v1', kind: 'Pod', name: pinnedPodName(f.nodeName), namespace: f.namespace })).toBeUndefined();
+});
+
+test('compensation: kubeadm reset -f on the host and the node deleted; a second run is a no-op', async () => {
+  await runActivity(act.workerHostReset, f.input('step4.join'));
+  expect(await f.kube.find({ apiVersion: 'v1', kind: 'Node', name: f.nodeName })).toBeUndefined();
+  expect(existsSync(join(f.host.hostRoot, 'etc', 'kubernetes', 'kubelet.conf'))).toBe(false);
+  expect(readStandinState(f.host.stateFile).resets).toHaveLength(1);
+  await runActivity(act.workerHostReset, f.input('step4.join'));
+  expect(readStandinState(f.host.stateFile).resets).toHaveLength(2);
+});
+
+test('compensation leaves a node another run joined alone', async () => {
+  await runActivity(act.workerHostJoin, f.input('step4.join', 'wf-first'));
+  await runActivity(act.workerHostReset, f.input('step4.join', 'wf-other'));
+  expect(await f.kube.find({ apiVersion: 'v1', kind: 'Node', name: f.nodeName })).toBeDefined();
+  await runActivity(act.workerHostReset, f.input('step4.join', 'wf-first'));
+  expect(await f.kube.find({ apiVersion: 'v1', kind: 'Node', name: f.nodeName })).toBeUndefined();
+});
+
+test('without an ssh section every step is skipped with the reason', async () => {
+  const input = { ...f.input('step4.join'), config: { ...f.config, ssh: undefined } };
+  for (const fn of [act.workerHostPreflight, act.workerHostJoin, act.workerHostNodeReady]) {
+    const { result } = await runActivity(fn, input);
+    expect(result).toMatchObject({ status: 'skipped', message: expect.stringMatching(/no ssh section/) });
+  }
+});

@@ -26,6 +26,9 @@ import {
   type ResolveStepRequest,
 } from './workflows/definitions';
 import type { GateProgress, Progress, StepProgress } from './report/progress';
+import { withLiveActivity, type PendingActivity } from './report/live-activity';
+import { CATALOGUE } from './catalogue';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import { CLUSTER_KEY, PHASE_KEY, STATE_KEY } from './workflows/search-attributes';
 
 export interface TemporalOptions {
@@ -92,7 +95,28 @@ export async function getProgress(cozy: CozyClient, workflowId: string): Promise
     const final = await finalProgress(cozy, workflowId);
     if (final) return final;
   }
-  return queryProgress(handle, cozy.options.taskQueue);
+  const progress = await queryProgress(handle, cozy.options.taskQueue);
+  return withLiveActivity(progress, ACTIVITY_OF_STEP, await pendingActivities(cozy, desc.raw.pendingActivities ?? []));
+}
+
+const ACTIVITY_OF_STEP: Record<string, string> = Object.fromEntries(CATALOGUE.map((s) => [s.id, s.activity]));
+
+type RawPending = NonNullable<Awaited<ReturnType<ReturnType<CozyClient['client']['workflow']['getHandle']>['describe']>>['raw']['pendingActivities']>[number];
+
+/** The server's view of the run's running activities, with each one's last heartbeat decoded. */
+async function pendingActivities(cozy: CozyClient, raw: RawPending[]): Promise<PendingActivity[]> {
+  const out: PendingActivity[] = [];
+  for (const p of raw) {
+    let detail: unknown;
+    try {
+      const payloads = p.heartbeatDetails?.payloads;
+      if (payloads && payloads.length > 0) detail = await decodeFromPayloadsAtIndex(cozy.client.options.loadedDataConverter, 0, payloads);
+    } catch {
+      detail = undefined; // an undecodable heartbeat (another codec key) only loses the live line
+    }
+    out.push({ activityType: p.activityType?.name ?? '', attempt: p.attempt ?? 1, detail, lastFailure: p.lastFailure?.message ?? undefined });
+  }
+  return out;
 }
 
 /** A running workflow's progress can only be read through a worker; none answered. */

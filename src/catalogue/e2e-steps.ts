@@ -22,11 +22,15 @@ function step(def: Omit<StepDefinition, 'activity' | 'phase' | 'group' | 'retry'
   };
 }
 
+const NETWORK_AND_MONITORING = ['step6.cni-ready', 'step6.policies', 'step7.prometheus-targets', 'step7.pve-metrics', 'step7.grafana-dashboards'];
+
 export const E2E_STEPS: StepDefinition[] = [
   step({
     id: 'step8.workload',
     title: 'A workload with a Proxmox CSI volume runs on a Proxmox-backed node',
     activity: 'e2eWorkload',
+    // After the network and monitoring checks: the reliability check restarts a node, which they must not see.
+    dependsOn: [...NETWORK_AND_MONITORING],
     blocking: true,
     startToCloseSeconds: 420,
     // The workload, its claim and the benchmark's leftovers go at the end (unless keepTestResources).
@@ -36,6 +40,7 @@ export const E2E_STEPS: StepDefinition[] = [
     id: 'step8.benchmark',
     title: 'Benchmark: VM clone time, PVC provision time, Proxmox and Kubernetes API latency',
     activity: 'e2eBenchmark',
+    dependsOn: [...NETWORK_AND_MONITORING],
     blocking: false,
     startToCloseSeconds: 1200,
     undo: 'e2eDeleteTestResources',

@@ -24,7 +24,7 @@ export function renderProgressText(p: Progress): string {
     for (const s of steps) {
       const mark = (STATE_MARK[s.state] ?? s.state).padEnd(7);
       const tries = s.attempts > 1 ? ` x${s.attempts}` : '';
-      out.push(`    ${mark} ${s.id.padEnd(28)} ${formatDuration(s.durationMs).padStart(9)}${tries}  ${s.message ?? ''}`.trimEnd());
+      out.push(`    ${mark} ${s.id.padEnd(28)} ${formatDuration(s.durationMs).padStart(9)}${tries}  ${s.message ?? s.live ?? ''}`.trimEnd());
     }
   }
   const open = p.gates.find((g) => g.state === 'open');

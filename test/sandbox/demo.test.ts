@@ -52,7 +52,7 @@ test('demo runs the plan against the sandbox and reports simulated parts as such
   const pids: number[] = state.components.flatMap((c: { pid: number; pids?: number[] }) => [c.pid, ...(c.pids ?? [])]);
   expect(pids.length).toBeGreaterThanOrEqual(8); // worker, simulator, Temporal and the five control-plane processes
   const down = await runCli(['sandbox', 'down', '--dir', dir]);
-  expect(down.stdout).toBe('stopped: worker, kubernetes, proxmox-simulator, temporal\n');
+  expect(down.stdout).toBe('stopped: worker, sandbox-operator, monitoring, ssh-host, kubernetes, proxmox-simulator, temporal\n');
   expect(pids.filter(isAlive)).toEqual([]);
   const after = await runCli(['sandbox', 'status', '--dir', dir]);
   expect(after.code).toBe(1);

@@ -29,7 +29,7 @@ export const NETWORK_STEPS: StepDefinition[] = [
     title: 'Cilium and Kube-OVN ready (HelmReleases, agents and controllers)',
     activity: 'networkCniReady',
     blocking: true,
-    startToCloseSeconds: 60,
+    startToCloseSeconds: 120,
     retry: CHECK_RETRY,
   }),
   step({

@@ -5,7 +5,7 @@ import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { describeConditions, findCondition, HELM_RELEASE_API, REQUIRED_COZYSTACK_RELEASES, type KubeClient, type KubeObject } from '../../kubernetes';
 import { isMissingResourceType } from '../../kubernetes';
 import { checkFailed } from '../common/failures';
-import { runKubernetesStep } from '../kubernetes/step-context';
+import { heartbeat, runKubernetesStep } from '../kubernetes/step-context';
 
 export interface CniComponent {
   role: string;
@@ -66,16 +66,29 @@ async function checkComponent(kube: KubeClient, c: CniComponent): Promise<{ prob
   return { problems, facts };
 }
 
+const CNI_SETTLE_MS = 60_000;
+
 export function networkCniReady(input: StepInput): Promise<StepOutcome> {
   return runKubernetesStep(input, 'check the Cilium and Kube-OVN workloads', async (kube) => {
-    const problems: string[] = [];
-    const facts: string[] = [];
+    let problems: string[] = [];
+    let facts: string[] = [];
     let workloads = 0;
-    for (const c of CNI_COMPONENTS) {
-      const r = await checkComponent(kube, c);
-      problems.push(...r.problems);
-      facts.push(...r.facts);
-      workloads += r.facts.filter((f) => !f.startsWith('HelmRelease')).length;
+    // Agents follow nodes: right after nodes came or went (the VM and worker steps), the DaemonSet counts lag behind
+    // for a few seconds. Look again for a while before calling the CNI not ready.
+    const deadline = Date.now() + CNI_SETTLE_MS;
+    for (;;) {
+      problems = [];
+      facts = [];
+      workloads = 0;
+      for (const c of CNI_COMPONENTS) {
+        const r = await checkComponent(kube, c);
+        problems.push(...r.problems);
+        facts.push(...r.facts);
+        workloads += r.facts.filter((f) => !f.startsWith('HelmRelease')).length;
+      }
+      if (problems.length === 0 || Date.now() >= deadline) break;
+      heartbeat({ message: `waiting for the CNI workloads: ${problems[0]}` });
+      await new Promise((r) => setTimeout(r, 2_000));
     }
     if (problems.length > 0) {
       throw checkFailed(

@@ -89,7 +89,9 @@ class NodeHealth {
   }
 
   async pass(): Promise<void> {
-    const nodes = (await this.ctx.kube.list<NodeObject>('v1', 'Node')).filter((n) => n.spec?.providerID?.startsWith(PROVIDER_ID_PREFIX) && parseProxmoxProviderId(n.spec.providerID));
+    const all = await this.ctx.kube.list<NodeObject>('v1', 'Node');
+    await this.kubeletStatusSync(all);
+    const nodes = all.filter((n) => n.spec?.providerID?.startsWith(PROVIDER_ID_PREFIX) && parseProxmoxProviderId(n.spec.providerID));
     const played = nodes.filter((n) => n.metadata.annotations?.[KWOK_NODE_ANNOTATION] !== undefined || n.metadata.annotations?.[STOPPED_ANNOTATION] !== undefined);
     if (played.length === 0) return;
     const { list, close } = await this.sources();
@@ -135,6 +137,33 @@ class NodeHealth {
       return;
     }
     if (node.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True') await this.markPods(name, 'True');
+  }
+
+  /**
+   * kube-controller-manager marks the pods of a node Ready=False whenever the node's heartbeat lags (kwok can lag on
+   * a loaded machine); a kubelet reports them ready again at its next status sync, kwok does not. This plays that
+   * sync for kwok nodes that are Ready: a running pod whose containers are ready is ready.
+   */
+  private async kubeletStatusSync(nodes: NodeObject[]): Promise<void> {
+    const ready = new Set(
+      nodes
+        .filter((n) => n.metadata.annotations?.[KWOK_NODE_ANNOTATION] !== undefined && n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True')
+        .map((n) => n.metadata.name),
+    );
+    if (ready.size === 0) return;
+    const pods = (await this.ctx.kube.list<PodObject>('v1', 'Pod')).filter((p) => p.spec.nodeName && ready.has(p.spec.nodeName) && p.status?.phase === 'Running');
+    for (const pod of pods) {
+      const conditions = pod.status?.conditions ?? [];
+      const podReady = conditions.find((c) => c.type === 'Ready');
+      const containersReady = conditions.find((c) => c.type === 'ContainersReady');
+      if (podReady?.status !== 'False' || containersReady?.status !== 'True' || podReady.reason === POD_NOT_READY_REASON) continue;
+      const next = conditions.map((c) => (c.type === 'Ready' ? { type: c.type, status: 'True', lastTransitionTime: now() } : c));
+      const ref = { apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name, namespace: pod.metadata.namespace };
+      await mergePatch(this.ctx.kube, ref, { status: { conditions: next } }, 'status').catch((err: Error) => {
+        if (!/HTTP 404/.test(err.message)) throw err;
+      });
+      this.ctx.log(NODE_HEALTH_CONTROLLER, `pod ${pod.metadata.namespace}/${pod.metadata.name} on Ready node ${pod.spec.nodeName}: Ready again (kubelet status sync)`);
+    }
   }
 
   /** Pods on the node: Ready=False while it is silent; the ones marked so, Ready again once the node is back. */

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { isAlive } from '../../src/sandbox/processes';
 import { toolPath } from '../../src/tools/tool-paths';
 import { runCli } from '../helpers/cli';
+import { simulatorSnapshot } from '../helpers/sandbox-run';
 
 const dir = mkdtempSync(join(tmpdir(), 'cozy-sandbox-'));
 const execFileP = promisify(execFile);
@@ -17,11 +18,15 @@ afterAll(async () => {
 });
 
 test('demo runs the plan against the sandbox and reports simulated parts as such', async () => {
-  const demo = await runCli(['demo', '--dir', dir, '--keep'], {}, 180_000);
+  const demo = await runCli(['demo', '--dir', dir, '--keep'], {}, 420_000);
   expect(demo.stderr).not.toContain('error:');
   expect(demo.code).toBe(0);
   expect(demo.stdout).toContain('# Integration report: sandbox');
   expect(demo.stdout).toContain('- Target: **embedded sandbox**');
+  expect(demo.stdout).toContain('- All 8 test steps pass: **yes**');
+  expect(demo.stdout).toMatch(/\| `step3.vm-provisioned` .* \| PASS \(simulated\) \|/);
+  expect(demo.stdout).toMatch(/\| `step4.join` .* \| PASS \(simulated\) \|/);
+  expect(demo.stdout).toMatch(/\| `step5.volume` .* \| PASS \(simulated\) \|/);
   expect(demo.stdout).toMatch(/\| `step1.ticket-auth` .* \| PASS \(simulated\) \| 1 \|/);
   expect(demo.stdout).toMatch(/Temporal UI: http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows\/integrate-cluster-sandbox-\d+/);
 
@@ -40,9 +45,14 @@ test('demo runs the plan against the sandbox and reports simulated parts as such
   expect(up.code).toBe(0);
   expect(up.stderr).toContain(`sandbox already running in ${dir}`);
   expect(up.stderr).toContain('starting a worker on task queue cozy-proxmox');
-  const run = await runCli(['integrate-cluster', '-c', state.configFile, '--wait', '--auto-approve', '--json'], env, 120_000);
+  const vmsBefore = (await simulatorSnapshot(state)).vms.map((v) => v.vmid).sort();
+  const run = await runCli(['integrate-cluster', '-c', state.configFile, '--wait', '--auto-approve', '--json'], env, 420_000);
   expect(run.code).toBe(0);
   expect(JSON.parse(run.stdout)).toMatchObject({ state: 'completed', workflowId: 'integrate-cluster-sandbox' });
+  // Cleanup left exactly what was there before the run: no VM and no CSI volume of the run remains.
+  const after = await simulatorSnapshot(state);
+  expect(after.vms.map((v) => v.vmid).sort()).toEqual(vmsBefore);
+  expect(JSON.stringify(after.nodes)).not.toContain('vm-9999-pvc');
 
   // The printed kubeconfig is a working one: kubectl lists the seeded node and CozyStack's namespaces.
   const kubectl = await execFileP(toolPath('KUBECTL', 'kubernetes'), ['--kubeconfig', state.kubernetes.kubeconfig, 'get', 'nodes,ns', '-o', 'name']);
@@ -54,6 +64,6 @@ test('demo runs the plan against the sandbox and reports simulated parts as such
   const down = await runCli(['sandbox', 'down', '--dir', dir]);
   expect(down.stdout).toBe('stopped: worker, sandbox-operator, monitoring, ssh-host, kubernetes, proxmox-simulator, temporal\n');
   expect(pids.filter(isAlive)).toEqual([]);
-  const after = await runCli(['sandbox', 'status', '--dir', dir]);
-  expect(after.code).toBe(1);
-}, 300_000);
+  const stopped = await runCli(['sandbox', 'status', '--dir', dir]);
+  expect(stopped.code).toBe(1);
+}, 900_000);

@@ -2,13 +2,11 @@
 // figures; the workload runs on the fixture's Proxmox-backed node with its claim Bound; restarting the VM behind that
 // node (the sandbox operator's node-health controller playing the kubelet) recovers within the bound; the
 // compensation removes everything. A tiny provisioner in the test binds the claims of the suite's StorageClass.
-import type { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
+import { activityFailure, runActivity } from '../helpers/activity-run';
 import { e2eActivities as act } from '../../src/activities/e2e';
 import { benchVmidFor, e2eNames } from '../../src/activities/e2e/names';
 import { SIMULATED_PROOF } from '../../src/activities/e2e/workload';
 import { E2E_STEPS } from '../../src/catalogue/e2e-steps';
-import type { StepInput, StepOutcome } from '../../src/catalogue/types';
 import type { KubeObject } from '../../src/kubernetes';
 import { startOperator, type RunningOperator } from '../../src/sandbox/operator';
 import { NODE_HEALTH_CONTROLLER } from '../../src/sandbox/operator/node-health';
@@ -20,22 +18,8 @@ let operator: RunningOperator;
 let nodeName: string;
 let provisioner: { stop(): Promise<void> };
 
-async function run(fn: (i: StepInput) => Promise<StepOutcome | void>, i: StepInput): Promise<{ result: StepOutcome; heartbeats: unknown[] }> {
-  const env = new MockActivityEnvironment();
-  const heartbeats: unknown[] = [];
-  env.on('heartbeat', (d: unknown) => heartbeats.push(d));
-  const value: unknown = await env.run(fn, i);
-  return { result: value as StepOutcome, heartbeats };
-}
-
-async function failure(fn: (i: StepInput) => Promise<unknown>, i: StepInput): Promise<ApplicationFailure> {
-  try {
-    await new MockActivityEnvironment().run(fn, i);
-  } catch (err) {
-    return err as ApplicationFailure;
-  }
-  throw new Error(`${i.stepId} was expected to fail`);
-}
+const run = runActivity;
+const failure = activityFailure;
 
 /** Plays a volume provisioner for the suite's StorageClass: a PV for every Pending claim, which the PV controller binds. */
 function startProvisioner(fx: E2eFixture, storageClass: string): { stop(): Promise<void> } {

@@ -1,15 +1,14 @@
 // step6 in sandbox mode on the run's shared control plane (seeded like CozyStack, kwok playing the pods): the CNIs
 // are found ready, the NetworkPolicy check creates its pods and policies, reads them back, marks every probe as
 // simulated and never claims enforcement; a second run reuses what the first made; the compensation removes it all.
+import { activityFailure, runActivity } from '../helpers/activity-run';
 import { randomBytes } from 'node:crypto';
-import type { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { networkActivities as act } from '../../src/activities/network';
 import { workloadState } from '../../src/activities/network/cni-ready';
 import { netpolNames } from '../../src/activities/network/names';
 import { PROBES, SIMULATED } from '../../src/activities/network/policies';
 import { NETWORK_STEPS } from '../../src/catalogue/network-steps';
-import type { StepInput, StepOutcome } from '../../src/catalogue/types';
+import type { StepInput } from '../../src/catalogue/types';
 import { integrationConfigSchema, type IntegrationConfig } from '../../src/config/schema';
 import { KubeClient, type KubeObject } from '../../src/kubernetes';
 import { seedCozyStack } from '../../src/sandbox/kubernetes/seed';
@@ -24,22 +23,8 @@ function input(stepId: string, cfg: IntegrationConfig = config): StepInput {
   return { stepId, workflowId: `wf-${namespace}`, config: cfg, outputs: {} };
 }
 
-async function run(fn: (i: StepInput) => Promise<StepOutcome | void>, i: StepInput): Promise<{ result: StepOutcome; heartbeats: unknown[] }> {
-  const env = new MockActivityEnvironment();
-  const heartbeats: unknown[] = [];
-  env.on('heartbeat', (d: unknown) => heartbeats.push(d));
-  const value: unknown = await env.run(fn, i);
-  return { result: value as StepOutcome, heartbeats };
-}
-
-async function failure(fn: (i: StepInput) => Promise<unknown>, i: StepInput): Promise<ApplicationFailure> {
-  try {
-    await new MockActivityEnvironment().run(fn, i);
-  } catch (err) {
-    return err as ApplicationFailure;
-  }
-  throw new Error(`${i.stepId} was expected to fail`);
-}
+const run = runActivity;
+const failure = activityFailure;
 
 beforeAll(async () => {
   await seedCozyStack(shared.kubeconfigPath);

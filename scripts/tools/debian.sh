@@ -92,6 +92,8 @@ install_debian() {
   fi
   [ -x /usr/sbin/sshd ] || die "/usr/sbin/sshd missing after installing ${DEBIAN_DAEMON_PACKAGES[*]}"
   emit SSHD /usr/sbin/sshd
+  [ -x /usr/bin/ssh-keygen ] || die "/usr/bin/ssh-keygen missing after installing openssh-client"
+  emit SSH_KEYGEN /usr/bin/ssh-keygen
   [ -x /usr/bin/python3 ] || die "/usr/bin/python3 missing"
   /usr/bin/python3 -c 'import proxmoxer' || die "python3 cannot import proxmoxer"
   emit PYTHON3_DEBIAN /usr/bin/python3

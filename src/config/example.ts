@@ -16,6 +16,7 @@ proxmox:
     verify: true
     # caFile: /etc/cozy-proxmox/pve-ca.pem
     # fingerprint: AB:CD:...          # SHA-256 of the server certificate, instead of a CA
+  region: pve                         # this cluster's name in the CSI/CCM cloud config (topology.kubernetes.io/region)
   storage: local-lvm
   bridge: vmbr0
   templateId: 9000

@@ -66,6 +66,10 @@ export const proxmoxSchema = z.strictObject({
         .optional(),
     })
     .default({ verify: true }),
+  // The name of this Proxmox cluster in the cloud config of the CSI driver (and the Proxmox CCM): nodes carry it as
+  // topology.kubernetes.io/region and in their providerID proxmox://<region>/<vmid>. VMIDs are unique within one
+  // cluster only, so a node of another region is never taken for a VM of this one.
+  region: safeName('proxmox.region').default('pve'),
   storage: safeName('proxmox.storage').default('local-lvm'),
   bridge: z.string().regex(/^vmbr\d{1,4}$/, 'must be a Linux bridge name such as vmbr0').default('vmbr0'),
   // Proxmox VMIDs are 100..999999999.

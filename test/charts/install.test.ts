@@ -49,8 +49,15 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
+  // Other suites share this cluster: what this one installed goes (a CSI cloud config left behind would point the
+  // sandbox operator of a later suite at this suite's Proxmox URL).
+  await chartActivities.chartsUninstallCsi(stepInput('wf-charts')).catch(() => undefined);
+  await chartActivities.chartsUninstallCapiProvider(stepInput('wf-charts')).catch(() => undefined);
+  await chartActivities.chartsUninstallWorker(stepInput('wf-charts')).catch(() => undefined);
+  await kube?.delete({ apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', name: 'proxmox-csi', namespace: 'default' }).catch(() => undefined);
+  await kube?.delete({ apiVersion: 'v1', kind: 'Node', name: 'pve-vm-1' });
   delete process.env[TOKEN_ENV];
-});
+}, 120_000);
 
 describe('a failed install', () => {
   it('is rolled back by --atomic: no release and none of its objects remain', async () => {

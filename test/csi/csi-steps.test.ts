@@ -12,6 +12,7 @@ import { integrationConfigSchema } from '../../src/config/schema';
 import { KubeClient, waitForObject, type KubeObject } from '../../src/kubernetes';
 import { fakeNodeManifest, nodeIsReady } from '../../src/sandbox/kubernetes/fake-node';
 import { vmBackedNode } from '../../src/sandbox/kubernetes/seed-objects';
+import { seedNodeManifest } from '../../src/sandbox/kubernetes/seed';
 import { startOperator, type RunningOperator } from '../../src/sandbox/operator';
 import { CSI_CONTROLLER_NAMES } from '../../src/sandbox/operator/csi-controllers';
 import { DEFAULT_TOKEN_ID, DEFAULT_TOKEN_SECRET, startProxmoxSimulator, type RunningSimulator } from '../../src/sandbox/proxmox-sim';
@@ -60,7 +61,8 @@ beforeAll(async () => {
   kube = await KubeClient.connect({ kubeconfig: plane.kubeconfigPath });
   sim = await startProxmoxSimulator({ taskSpeed: 0.02 });
   // The node the simulator's VM backs, as the sandbox seeds it, and a bare-metal host joined as a worker (no VM).
-  await addNode(vmBackedNode(fakeNodeManifest(SANDBOX_NODE_VM.name, {}) as KubeObject));
+  // The same Node object the sandbox seed applies (other suites share it), so applying it changes nothing there.
+  await addNode(seedNodeManifest());
   const bare = vmBackedNode(fakeNodeManifest(BARE_METAL_NODE, {}) as KubeObject);
   await addNode({ ...bare, spec: { taints: [{ key: 'node.cozystack.io/proxmox', value: 'hypervisor', effect: 'NoSchedule' }] } });
   await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });

@@ -51,7 +51,7 @@ export async function startE2eFixture(suite: string, taskSpeed = 0.05): Promise<
     apiVersion: 'cozy-proxmox/v1',
     kind: 'Integration',
     cluster: { name: id },
-    proxmox: { url: sim.url, node: 'pve1', templateId: 9000, tls: { caFile: sim.caFile }, token: { id: DEFAULT_TOKEN_ID, secret: `env:${TOKEN_ENV}` } },
+    proxmox: { url: sim.url, node: 'pve1', region, templateId: 9000, tls: { caFile: sim.caFile }, token: { id: DEFAULT_TOKEN_ID, secret: `env:${TOKEN_ENV}` } },
     kubernetes: { kubeconfig: plane.kubeconfigPath, testNamespace: namespace, csiStorageClass: `${id}-sc` },
     sandbox: true,
   });

@@ -1,5 +1,7 @@
 // Suites share one Kubernetes control plane. The phase-1 steps suite seeds it without cluster-api-operator and IPAM
-// first, so it must run before the charts suite installs the operator's objects; every other suite keeps jest's order.
+// first, so it must run before the charts suite installs the operator's objects. The rest run in path order, the
+// same on every machine and every run (jest's default order follows its cache of earlier runs' failures and
+// durations), so that a failure one run shows, the next run reproduces.
 const Sequencer = require('@jest/test-sequencer').default;
 
 const FIRST = ['test/kubernetes/cozystack-steps.test.ts'];
@@ -10,8 +12,7 @@ class SharedClusterSequencer extends Sequencer {
       const i = FIRST.findIndex((f) => t.path.endsWith(f));
       return i === -1 ? FIRST.length : i;
     };
-    const sorted = await super.sort(tests);
-    return [...sorted].sort((a, b) => rank(a) - rank(b));
+    return [...tests].sort((a, b) => rank(a) - rank(b) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 }
 

@@ -4,7 +4,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { utils } from 'ssh2';
 import { startSandboxHost, type SandboxHost } from '../../src/sandbox/ssh-host';
 import {
   SshAuthError,
@@ -90,7 +89,8 @@ test('a host key other than the pinned one stops before authentication, non-retr
 });
 
 test('a key the host does not authorize is an AuthError; an unusable key a ValidationError that never quotes it', async () => {
-  const stranger = utils.generateKeyPairSync('ed25519').private;
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'stranger')]);
+  const stranger = readFileSync(join(dir, 'stranger'), 'utf8');
   const denied = await rejection(SshClient.connect({ ...base, privateKey: stranger }));
   expect(denied).toBeInstanceOf(SshAuthError);
   expect(sshErrorToFailure(denied, 'ssh')).toMatchObject({ type: 'AuthError', nonRetryable: true });

@@ -72,7 +72,8 @@ export async function workerFixture(label: string): Promise<WorkerFixture> {
       }
       await kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
       await helm.uninstall(release, chartNamespace);
-      await host.stop();
+      // The suite may have replaced the host (a new host key): stop the one running now.
+      await fixture.host.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

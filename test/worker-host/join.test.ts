@@ -67,7 +67,9 @@ test('step4.join: token and CA hash through the API, kubeadm join over SSH, labe
     'node-role.kubernetes.io/worker': '',
     'node-role.kubernetes.io/proxmox-host': '',
   });
-  expect(node.spec?.taints).toEqual([TAINT]);
+  // The node lifecycle controller's node.kubernetes.io/not-ready taint may still be there until the node's first
+  // Ready status is seen; step4.node-ready checks the settled taints. Every other taint is the join's.
+  expect((node.spec?.taints ?? []).filter((t) => !t.key.startsWith('node.kubernetes.io/'))).toEqual([TAINT]);
   expect(node.metadata.annotations?.[JOINED_BY_ANNOTATION]).toBe(`integrate-cluster-${f.namespace.replace(/^worker-/, '')}`);
   // The kubelet's client certificate was issued by the cluster's signer through the approved CSR.
   const csrs = await f.kube.list('certificates.k8s.io/v1', 'CertificateSigningRequest');

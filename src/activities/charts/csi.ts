@@ -12,7 +12,7 @@ export async function chartsInstallCsi(input: StepInput): Promise<StepOutcome> {
   const { info, created } = await installChart(input, helmFor(input, [secret]), {
     target: CHART_RELEASES.csi,
     values: {
-      proxmox: { url: proxmox.url, insecure: !proxmox.tls.verify, tokenId: proxmox.token.id, tokenSecret: secret },
+      proxmox: { url: proxmox.url, region: proxmox.region, insecure: !proxmox.tls.verify, tokenId: proxmox.token.id, tokenSecret: secret },
       storageClass: { name: kubernetes.csiStorageClass, storage: proxmox.storage },
     },
     // The Deployment and DaemonSet become ready under the cluster's controllers (kwok's in the sandbox).

@@ -2,6 +2,7 @@
 // for its controller both rely on: how a volume is named on the Proxmox storage (vm-9999-pvc-<uid>, owned by the
 // placeholder VMID 9999), the volume handle region/zone/storage/disk, the topology labels, the providerID
 // proxmox://<region>/<vmid> that ties a node to its VM, and the size rounding. Pure.
+import { parseProxmoxProviderId } from '../e2e/node-vm';
 
 export const CSI_DRIVER = 'csi.proxmox.sinextra.dev';
 /** The VMID the driver creates every volume under, so that the disk belongs to no real VM until it is attached. */
@@ -49,10 +50,10 @@ export function volid(v: Pick<CsiVolumeId, 'storage' | 'disk'>): string {
   return `${v.storage}:${v.disk}`;
 }
 
-/** proxmox://<region>/<vmid> as the Proxmox CCM writes it; undefined for any other provider. */
+/** proxmox://<region>/<vmid> as the Proxmox CCM writes it; undefined for any other provider or form. */
 export function parseProviderId(providerId: string | undefined): { region: string; vmid: number } | undefined {
-  const m = /^proxmox:\/\/([^/]*)\/(\d+)$/.exec(providerId ?? '');
-  return m ? { region: m[1], vmid: Number(m[2]) } : undefined;
+  const ref = parseProxmoxProviderId(providerId);
+  return ref?.kind === 'vmid' ? { region: ref.region, vmid: ref.vmid } : undefined;
 }
 
 /** Volumes are whole GiB: the requested bytes are rounded up. */

@@ -15,7 +15,8 @@ export function csiTopology(input: StepInput): Promise<StepOutcome> {
     const nodes = await kube.list<KubeObject & { spec?: { providerID?: string } }>('v1', 'Node');
     const labelled = nodes.filter((n) => n.metadata.labels?.[REGION_LABEL] && n.metadata.labels?.[ZONE_LABEL]);
     const unlabelled = nodes.filter((n) => !labelled.includes(n)).map((n) => n.metadata.name);
-    const vmBacked = labelled.filter((n) => parseProviderId(n.spec?.providerID));
+    const region = input.config.proxmox.region;
+    const vmBacked = labelled.filter((n) => parseProviderId(n.spec?.providerID)?.region === region);
     if (labelled.length === 0) {
       throw checkFailed(
         `no node carries ${REGION_LABEL} and ${ZONE_LABEL}: the CSI driver cannot place any volume; label the nodes (the Proxmox cloud controller manager does) — unlabelled: ${unlabelled.join(', ') || 'none'}`,
@@ -24,13 +25,14 @@ export function csiTopology(input: StepInput): Promise<StepOutcome> {
     const details = labelled.map((n) => {
       const l = n.metadata.labels!;
       const vm = parseProviderId(n.spec?.providerID);
-      return `${n.metadata.name}: region ${l[REGION_LABEL]}, zone ${l[ZONE_LABEL]}, ${vm ? `VM ${vm.vmid}` : 'no proxmox:// providerID'}`;
+      const backing = !vm ? 'no proxmox:// providerID' : vm.region === region ? `VM ${vm.vmid}` : `VM ${vm.vmid} of another Proxmox cluster (${vm.region})`;
+      return `${n.metadata.name}: region ${l[REGION_LABEL]}, zone ${l[ZONE_LABEL]}, ${backing}`;
     });
     if (unlabelled.length > 0) details.push(`nodes without topology labels (no CSI volumes there): ${unlabelled.join(', ')}`);
     details.push(BARE_METAL_WARNING);
     return {
       status: 'passed',
-      message: `${labelled.length} of ${nodes.length} nodes carry the topology labels (${vmBacked.length} backed by a Proxmox VM); CSI volumes cannot serve a bare-metal Proxmox host joined as a worker`,
+      message: `${labelled.length} of ${nodes.length} nodes carry the topology labels (${vmBacked.length} backed by a VM of Proxmox cluster ${region}); CSI volumes cannot serve a bare-metal Proxmox host joined as a worker`,
       details,
       metrics: { nodesWithTopology: labelled.length, nodesWithoutTopology: unlabelled.length, vmBackedNodes: vmBacked.length },
       outputs: { nodesWithTopology: labelled.length, vmBackedNodes: vmBacked.length },

@@ -23,13 +23,13 @@ type Claim = KubeObject & { spec: { volumeName?: string; resources?: { requests?
 type Pod = KubeObject & { spec: { nodeName?: string }; status?: { phase?: string } };
 export type PersistentVolume = KubeObject & { spec: { csi?: { driver: string; volumeHandle: string }; capacity?: { storage?: string } } };
 
-/** Nodes with topology labels whose providerID names a VM that exists in Proxmox (and runs). */
-async function vmBackedNodes(kube: KubeClient, px: ProxmoxClient): Promise<Array<{ node: string; vmid: number }>> {
+/** Nodes with topology labels whose providerID names a VM of this Proxmox cluster (region) that exists and runs. */
+async function vmBackedNodes(kube: KubeClient, px: ProxmoxClient, region: string): Promise<Array<{ node: string; vmid: number }>> {
   const vms = await px.clusterResources('vm');
   const nodes = await kube.list<KubeObject & { spec?: { providerID?: string } }>('v1', 'Node');
   return nodes.flatMap((n) => {
     const id = parseProviderId(n.spec?.providerID);
-    const vm = id && vms.find((v) => v.vmid === id.vmid && v.status === 'running');
+    const vm = id && id.region === region && vms.find((v) => v.vmid === id.vmid && v.status === 'running');
     return vm && n.metadata.labels?.['topology.kubernetes.io/zone'] ? [{ node: n.metadata.name, vmid: id.vmid }] : [];
   });
 }
@@ -91,9 +91,10 @@ export function csiVolume(input: StepInput): Promise<StepOutcome> {
       if (!(await kube.find({ apiVersion: 'v1', kind: 'Namespace', name: names.namespace }))) {
         throw fail(FailureType.NotFound, `test namespace ${names.namespace} does not exist (step kubernetes.test-namespace makes it)`);
       }
-      const candidates = await vmBackedNodes(kube, px);
+      const region = input.config.proxmox.region;
+      const candidates = await vmBackedNodes(kube, px, region);
       if (candidates.length === 0) {
-        throw checkFailed('no node with topology labels has a running Proxmox VM behind it (providerID proxmox://<region>/<vmid>): CSI disks can only be hot-plugged into such nodes');
+        throw checkFailed(`no node with topology labels has a running Proxmox VM behind it (providerID proxmox://${region}/<vmid>, proxmox.region ${region}): CSI disks can only be hot-plugged into such nodes`);
       }
       const claimRef = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', name: names.claim, namespace: names.namespace };
       const podRef = { apiVersion: 'v1', kind: 'Pod', name: names.pod, namespace: names.namespace };

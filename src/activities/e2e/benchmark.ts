@@ -83,9 +83,13 @@ async function measureClone(input: StepInput, px: ProxmoxClient, n: E2eNames): P
 
 type Claim = KubeObject & { status?: { phase?: string } };
 
+const GONE_TIMEOUT_MS = 60_000;
+
+/** Deletes the consumer pod and the claim, and waits until the claim is gone (its protection finalizer waits for the pod). */
 async function deleteBenchVolume(kube: KubeClient, n: E2eNames): Promise<void> {
   await kube.delete(refs.pod(n.benchPod, n));
   await kube.delete(refs.claim(n.benchClaim, n));
+  await pollFor(`the benchmark claim ${n.benchClaim} gone`, GONE_TIMEOUT_MS, async () => ((await kube.find(refs.claim(n.benchClaim, n))) ? undefined : true), 250);
 }
 
 async function measurePvc(input: StepInput, kube: KubeClient, px: ProxmoxClient, n: E2eNames): Promise<{ metrics: Record<string, number>; detail: string; problem?: string }> {
@@ -94,12 +98,11 @@ async function measurePvc(input: StepInput, kube: KubeClient, px: ProxmoxClient,
     return { metrics: {}, detail: `PVC provision: not measured`, problem: `StorageClass ${storageClass} does not exist (install the CSI driver, step csi.chart)` };
   }
   const fromStep5 = String(input.outputs['step5.volume']?.node ?? '');
-  const nodes = (await proxmoxBackedNodes(kube, px)).map((p) => p.name);
+  const nodes = (await proxmoxBackedNodes(kube, px, input.config.proxmox.region)).map((p) => p.name);
   const pinned = nodes.includes(fromStep5) ? [fromStep5] : nodes;
   if (pinned.length === 0) return { metrics: {}, detail: 'PVC provision: not measured', problem: 'no Ready node has a running Proxmox VM behind it to consume the claim' };
   // A claim left by an earlier attempt would be Bound already: start from nothing so the figure is a fresh one.
   await deleteBenchVolume(kube, n);
-  await pollFor(`the benchmark claim ${n.benchClaim} of an earlier attempt gone`, 60_000, async () => ((await kube.find(refs.claim(n.benchClaim, n))) ? undefined : true));
   const started = process.hrtime.bigint();
   await createIfAbsent(kube, claim(n.benchClaim, n.namespace, storageClass));
   await createIfAbsent(kube, benchConsumer(n, pinned));

@@ -17,8 +17,9 @@ export function parseProxmoxProviderId(providerId: string | undefined): Provider
   return byUuid ? { kind: 'uuid', uuid: byUuid[1].toLowerCase() } : undefined;
 }
 
-export function isProxmoxBacked(providerId: string | undefined): boolean {
-  return parseProxmoxProviderId(providerId) !== undefined;
+/** Whether the reference can name a VM of the Proxmox cluster called `region`: a VMID only within its own region. */
+export function inRegion(ref: ProviderRef, region: string): boolean {
+  return ref.kind === 'uuid' || ref.region === region;
 }
 
 export interface NodeVm {

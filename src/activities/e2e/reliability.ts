@@ -51,8 +51,8 @@ async function workloadNode(kube: KubeClient, px: ProxmoxClient, input: StepInpu
   const name = recorded || (await workloadPod(kube, n))?.spec.nodeName;
   if (!name) throw checkFailed(`workload ${n.namespace}/${n.deployment} has no pod on a node: step8.workload must pass first`);
   const node = await kube.find<NodeObject>({ apiVersion: 'v1', kind: 'Node', name });
-  const found = node && (await proxmoxNode(px, node));
-  if (!found) throw checkFailed(`node ${name} of the workload has no Proxmox VM behind it (providerID ${node?.spec?.providerID ?? 'none'}): only a VM node can be restarted through the Proxmox API`);
+  const found = node && (await proxmoxNode(px, input.config.proxmox.region, node));
+  if (!found) throw checkFailed(`node ${name} of the workload has no VM behind it in Proxmox cluster ${input.config.proxmox.region} (providerID ${node?.spec?.providerID ?? 'none'}): only a VM node can be restarted through the Proxmox API`);
   return found;
 }
 

@@ -64,7 +64,7 @@ export function e2eWorkload(input: StepInput): Promise<StepOutcome> {
     if (!(await kube.find(refs.storageClass(storageClass)))) {
       throw checkFailed(`StorageClass ${storageClass} does not exist: install the CSI driver (step csi.chart) or set kubernetes.csiStorageClass`);
     }
-    const candidates = await proxmoxBackedNodes(kube, px);
+    const candidates = await proxmoxBackedNodes(kube, px, input.config.proxmox.region);
     if (candidates.length === 0) {
       throw checkFailed('no Ready node has a running Proxmox VM behind it (providerID proxmox://...): the CSI driver serves only such nodes; provision a VM node (step3) first');
     }

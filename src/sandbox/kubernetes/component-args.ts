@@ -146,6 +146,10 @@ export function kwokArgs(files: ControlPlaneFiles, serverPort: number, annotatio
     `--kubeconfig=${files.kwokKubeconfig}`,
     '--manage-all-nodes=false',
     `--manage-nodes-with-annotation-selector=${annotationSelector}`,
+    // Heartbeats through node Leases, renewed every few seconds, as a kubelet does. Without a lease kwok posts node
+    // status every 20-45 s, which on a loaded machine outlasts the node lifecycle controller's 50 s grace period:
+    // the node goes Unknown for a moment, its pods are marked not ready, and kwok never marks them ready again.
+    '--node-lease-duration-seconds=40',
     `--server-address=${LOOPBACK}:${serverPort}`,
   ];
 }

@@ -49,6 +49,15 @@ export interface SeedResult {
 
 const SEED_NODE = 'cozy-sandbox-node-1';
 
+/**
+ * The kwok node the seed makes: a control-plane node; the default one is the node the simulator's VM
+ * cozy-sandbox-node-1 backs (CSI volumes attach to it).
+ */
+export function seedNodeManifest(node = SEED_NODE): KubeObject {
+  const manifest = fakeNodeManifest(node, { 'node-role.kubernetes.io/control-plane': '', ...SANDBOX_LABELS }, { kubeletVersion: KUBERNETES_VERSION, cpu: '8', memory: '32Gi' }) as KubeObject;
+  return node === SEED_NODE ? vmBackedNode(manifest) : manifest;
+}
+
 export async function seedCozyStack(kubeconfigPath: string, opts: SeedOptions = {}): Promise<SeedResult> {
   const started = Date.now();
   const withIpam = opts.ipam ?? true;
@@ -92,9 +101,7 @@ export async function seedCozyStack(kubeconfigPath: string, opts: SeedOptions = 
 
   const node = opts.nodeName ?? SEED_NODE;
   say(`starting the CNI workloads (Cilium, Kube-OVN) on the kwok node ${node}`);
-  const manifest = fakeNodeManifest(node, { 'node-role.kubernetes.io/control-plane': '', ...SANDBOX_LABELS }, { kubeletVersion: KUBERNETES_VERSION, cpu: '8', memory: '32Gi' }) as KubeObject;
-  // The seeded node is the one the simulator's VM cozy-sandbox-node-1 backs (CSI volumes attach to it).
-  await client.apply(node === SEED_NODE ? vmBackedNode(manifest) : manifest);
+  await client.apply(seedNodeManifest(node));
   await waitForObject(client, { apiVersion: 'v1', kind: 'Node', name: node }, (n) => n !== undefined && nodeIsReady(n as never), { timeoutMs: 60_000 });
   for (const w of CNI_WORKLOADS) await client.apply(workload(w));
   for (const w of CNI_WORKLOADS) {

@@ -79,8 +79,11 @@ class NodeHealth {
 
   private async vmOf(sources: ProxmoxSource[], providerID: string): Promise<NodeVm | undefined> {
     const ref = parseProxmoxProviderId(providerID)!;
-    const ordered = ref.kind === 'vmid' ? [...sources.filter((s) => s.region === ref.region), ...sources.filter((s) => s.region !== ref.region)] : sources;
-    for (const s of ordered) {
+    // proxmox://<region>/<vmid> names the cluster: VMIDs are only unique within one, so a VM of the same number in
+    // another cluster is not this node's. CAPMOX's proxmox://<uuid> is unique everywhere. Credentials read from
+    // CAPMOX's Secrets carry no region: they serve either form.
+    const candidates = ref.kind === 'vmid' ? sources.filter((s) => s.region === undefined || s.region === ref.region) : sources;
+    for (const s of candidates) {
       s.resources ??= await s.client.clusterResources('vm');
       const vm = await findNodeVm(s.client, ref, s.resources, this.uuids);
       if (vm) return vm;

@@ -1,15 +1,23 @@
 // The sandbox host's SSH keys: an ed25519 host key (its fingerprint is what the config pins) and a client key pair
 // whose public half is authorized. Made once per directory, so a restarted host presents the same key.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { utils } from 'ssh2';
+// OpenSSH's own ssh-keygen makes them, as an operator would: ssh2's key generator drops a leading zero byte of an
+// ed25519 public key (about one key in 128), which leaves a key pair no SSH implementation accepts.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { publicKeyFingerprint } from '../../ssh/public-key';
+import { toolPath } from '../../tools/tool-paths';
 import type { SandboxHostLayout } from './layout';
 
 function ensureKeyPair(privateFile: string, publicFile: string, comment: string): string {
   if (!existsSync(privateFile) || !existsSync(publicFile)) {
-    const pair = utils.generateKeyPairSync('ed25519', { comment });
-    writeFileSync(privateFile, pair.private.endsWith('\n') ? pair.private : `${pair.private}\n`, { mode: 0o600 });
-    writeFileSync(publicFile, `${pair.public}\n`, { mode: 0o644 });
+    rmSync(privateFile, { force: true });
+    rmSync(publicFile, { force: true });
+    execFileSync(toolPath('SSH_KEYGEN', 'debian'), ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', privateFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // ssh-keygen writes the public half to <private>.pub.
+    if (`${privateFile}.pub` !== publicFile) {
+      writeFileSync(publicFile, readFileSync(`${privateFile}.pub`), { mode: 0o644 });
+      rmSync(`${privateFile}.pub`);
+    }
   }
   return readFileSync(publicFile, 'utf8').trim();
 }

@@ -45,6 +45,9 @@ export function resolveTemporalOptions(opts: TemporalOptions = {}): Required<Tem
   };
 }
 
+// The Temporal errors the CLI tells apart, for callers that load this module lazily.
+export { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+
 /** A connected client; close() releases the connection. */
 export interface CozyClient {
   client: Client;

@@ -11,7 +11,7 @@ const INSTALL_RETRY: StepRetry = { maximumAttempts: 4, initialIntervalSeconds: 1
 
 function step(def: Omit<StepDefinition, 'activity' | 'retry' | 'compensation'> & { activity: ActivityName; undo: ActivityName }): StepDefinition {
   const { undo, ...rest } = def;
-  return { retry: INSTALL_RETRY, heartbeatSeconds: 30, ...rest, compensation: { activity: undo, when: 'on-failure' } };
+  return { retry: INSTALL_RETRY, ...rest, compensation: { activity: undo, when: 'on-failure' } };
 }
 
 export const CHART_STEPS: StepDefinition[] = [

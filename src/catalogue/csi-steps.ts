@@ -17,7 +17,6 @@ function step(def: Omit<StepDefinition, 'activity' | 'phase' | 'group' | 'retry'
     phase: 'advanced-integration',
     group: 'step5-csi',
     retry: CHECK_RETRY,
-    heartbeatSeconds: 30,
     component: 'Proxmox CSI driver',
     ...rest,
     ...(undo ? { compensation: { activity: undo, when: 'always' as const } } : {}),

@@ -16,7 +16,6 @@ function step(def: Omit<StepDefinition, 'activity' | 'phase' | 'group' | 'retry'
     phase: 'monitoring-security',
     group: 'step8-e2e',
     retry: E2E_RETRY,
-    heartbeatSeconds: 30,
     ...rest,
     ...(undo ? { compensation: { activity: undo, when: 'always' as const } } : {}),
   };

@@ -36,7 +36,6 @@ export const KUBERNETES_PREPARATION_STEPS: StepDefinition[] = [
     blocking: true,
     // Waits up to 30 s for a CoreProvider that is still installing, heartbeating meanwhile.
     startToCloseSeconds: 90,
-    heartbeatSeconds: 20,
   }),
   step({
     id: 'kubernetes.ipam',
@@ -51,7 +50,6 @@ export const KUBERNETES_PREPARATION_STEPS: StepDefinition[] = [
     activity: 'kubernetesApiLatency',
     blocking: false,
     startToCloseSeconds: 120,
-    heartbeatSeconds: 30,
   }),
   step({
     id: 'kubernetes.test-namespace',

@@ -11,7 +11,7 @@ const CHECK_RETRY: StepRetry = { maximumAttempts: 4, initialIntervalSeconds: 5, 
 
 function step(def: Omit<StepDefinition, 'activity' | 'retry' | 'phase' | 'group' | 'startToCloseSeconds' | 'heartbeatSeconds'> & { activity: ActivityName }): StepDefinition {
   // The Prometheus checks wait up to 75 s for a first scrape, heartbeating every 2 s meanwhile.
-  return { phase: 'monitoring-security', group: 'step7-monitoring', retry: CHECK_RETRY, startToCloseSeconds: 150, heartbeatSeconds: 30, ...def };
+  return { phase: 'monitoring-security', group: 'step7-monitoring', retry: CHECK_RETRY, startToCloseSeconds: 150, ...def };
 }
 
 const TARGETS = 'step7.prometheus-targets';

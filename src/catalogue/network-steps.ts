@@ -16,7 +16,6 @@ function step(def: Omit<StepDefinition, 'activity' | 'phase' | 'group' | 'compen
   return {
     phase: 'monitoring-security',
     group: 'step6-network-policies',
-    heartbeatSeconds: 30,
     component: 'Network policies (Cilium, Kube-OVN)',
     ...rest,
     ...(undo ? { compensation: { activity: undo, when: 'always' as const } } : {}),

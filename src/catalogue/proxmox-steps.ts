@@ -109,7 +109,6 @@ export const STEP1_STEPS: StepDefinition[] = [
     activity: 'step1ApiLatency',
     blocking: false,
     startToCloseSeconds: 120,
-    heartbeatSeconds: 30,
   }),
 ];
 
@@ -121,7 +120,6 @@ const CREATE_BRIDGE: StepDefinition = step({
   activity: 'step2CreateBridge',
   blocking: true,
   startToCloseSeconds: 300,
-  heartbeatSeconds: 30,
   compensation: { activity: 'step2DeleteBridge', when: 'on-failure' },
 });
 

@@ -10,7 +10,7 @@ type ActivityName = keyof CapiActivities;
 const VM_RETRY: StepRetry = { maximumAttempts: 3, initialIntervalSeconds: 10, backoffCoefficient: 2, maximumIntervalSeconds: 60 };
 
 function step(def: Omit<StepDefinition, 'activity' | 'retry' | 'phase' | 'heartbeatSeconds' | 'blocking'> & { activity: ActivityName; blocking?: boolean }): StepDefinition {
-  return { phase: 'basic-integration', retry: VM_RETRY, heartbeatSeconds: 30, blocking: true, ...def };
+  return { phase: 'basic-integration', retry: VM_RETRY, blocking: true, ...def };
 }
 
 const GROUP = 'step3-vm-management' as const;

@@ -13,7 +13,7 @@ function step(def: Omit<StepDefinition, 'activity' | 'phase' | 'group' | 'retry'
   activity: ActivityName;
   compensation?: { activity: ActivityName; when: 'on-failure' | 'always' };
 }): StepDefinition {
-  return { phase: 'advanced-integration', group: 'step4-worker', retry: HOST_RETRY, heartbeatSeconds: 30, ...def };
+  return { phase: 'advanced-integration', group: 'step4-worker', retry: HOST_RETRY, ...def };
 }
 
 export const WORKER_PREFLIGHT_STEP = 'step4.host-preflight';

@@ -1,7 +1,6 @@
 // The live progress view of `status --watch` and `integrate-cluster --wait`: redrawn in place on a terminal,
 // one line per change otherwise (logs, CI).
 import type { CozyClient } from '../client';
-import { getProgress, QueryNotAnsweredError } from '../client';
 import { PHASE_TITLES } from '../catalogue/phases';
 import { formatDuration, STATE_MARK } from '../report/format';
 import type { Progress } from '../report/progress';
@@ -52,6 +51,7 @@ export async function watchProgress(
   out: NodeJS.WriteStream = process.stdout,
   intervalMs = 1000,
 ): Promise<Progress> {
+  const { getProgress, QueryNotAnsweredError } = await import('../client');
   const tty = out.isTTY === true;
   let lastLine = '';
   for (;;) {

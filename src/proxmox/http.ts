@@ -26,7 +26,11 @@ export interface ProxmoxHttpOptions {
   /** Aborts every request in flight, e.g. the activity's cancellation signal. */
   signal?: AbortSignal;
   maxSockets?: number;
+  /** Sent as User-Agent, so that a server's access log tells this client's calls apart; default cozy-proxmox. */
+  userAgent?: string;
 }
+
+export const DEFAULT_USER_AGENT = 'cozy-proxmox';
 
 /** Encodes each interpolated value as one path segment: UPIDs and volume IDs contain ':' and '/'. */
 export function apiPath(strings: TemplateStringsArray, ...values: Array<string | number>): string {
@@ -105,7 +109,7 @@ export class ProxmoxHttp {
       responseType: 'text',
       transformResponse: [],
       decompress: false,
-      headers: { Accept: 'application/json', 'Accept-Encoding': 'identity' },
+      headers: { Accept: 'application/json', 'Accept-Encoding': 'identity', 'User-Agent': options.userAgent ?? DEFAULT_USER_AGENT },
       // Redirects from the API are never expected; following one could send credentials elsewhere.
       maxRedirects: 0,
       proxy: false,

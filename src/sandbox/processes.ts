@@ -1,7 +1,7 @@
 // Background processes of the sandbox: started detached (so `sandbox up` can return), logged to files, found again
 // by pid, and stopped with SIGTERM then SIGKILL.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 
@@ -45,9 +45,16 @@ export function isAlive(pid: number | undefined): boolean {
   if (!pid) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  // A process that exited but was not reaped yet (a zombie) still takes signals: it is not running. Detached
+  // sandbox processes outlive the command that started them, and their new parent may reap them seconds later.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc: the signal test is all there is
   }
 }
 

@@ -119,9 +119,12 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
   const dir = sandboxDir(opts.dir);
   const say = opts.onProgress ?? (() => undefined);
   const existing = readSandboxState(dir);
-  if (existing && sandboxComponents(existing).every((c) => c.running)) {
+  const stopped = existing ? sandboxComponents(existing).filter((c) => !c.running).map((c) => c.name) : [];
+  // A worker that crashed is started again alone: runs in flight continue on the new one.
+  if (existing && stopped.every((name) => name === 'worker')) {
     say(`sandbox already running in ${dir}`);
-    if (opts.worker !== false && !existing.worker) {
+    if (opts.worker !== false && (!existing.worker || stopped.includes('worker'))) {
+      if (existing.worker) say(`the worker (pid ${existing.worker.pid}) is not running`);
       existing.worker = startWorkerProcess(existing, say);
       writeFileSync(stateFile(dir), JSON.stringify(existing, null, 2) + '\n');
     }

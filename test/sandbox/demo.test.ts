@@ -1,24 +1,70 @@
-// The README's first command, as a user runs it: the demo starts the sandbox, runs integrate-cluster with gates
-// approved automatically, prints the report, and the sandbox stops with nothing left running.
-import { mkdtempSync } from 'node:fs';
+// The README's first command, as a user runs it, and the sandbox it leaves running:
+// - the demo starts the sandbox, runs integrate-cluster with gates approved automatically and prints the report;
+// - a second run through `integrate-cluster --wait --auto-approve` has its worker killed (SIGKILL) while the
+//   provider clones the step-3 VM and while the host joins, `sandbox up` starting a new worker each time: the run
+//   completes with one clone per VM, one join, and nothing left over in the simulator;
+// - no secret value appears in either run's history, in any log of the sandbox, or in any report;
+// - `sandbox down` stops every process.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { workerHostActivities } from '../../src/activities/worker-host';
+import { nodeNameFromProxmoxNode } from '../../src/activities/worker-host/settings';
+import { connectClient, type CozyClient } from '../../src/client';
+import { loadConfigFile } from '../../src/config/load';
+import { KubeClient } from '../../src/kubernetes';
+import type { Progress } from '../../src/report/progress';
 import { isAlive } from '../../src/sandbox/processes';
+import { readSandboxState, type SandboxState } from '../../src/sandbox/sandbox';
+import { SimulatorAdmin, type SimulatorSnapshot } from '../../src/sandbox/simulator-admin';
+import { readStandinState } from '../../src/sandbox/ssh-host';
 import { toolPath } from '../../src/tools/tool-paths';
-import { runCli } from '../helpers/cli';
-import { simulatorSnapshot } from '../helpers/sandbox-run';
+import { runCli, type CliResult } from '../helpers/cli';
+import { historyText } from '../helpers/history';
+import { waitFor } from '../helpers/wait';
 
 const dir = mkdtempSync(join(tmpdir(), 'cozy-sandbox-'));
 const execFileP = promisify(execFile);
+const SECOND_RUN = 'integrate-cluster-sandbox';
+// What a kubeadm bootstrap token looks like (id.secret); the id alone may appear, never the pair.
+const BOOTSTRAP_TOKEN = /\b[a-z0-9]{6}\.[a-z0-9]{16}\b/;
+
+let state: SandboxState;
+let sim: SimulatorAdmin;
+let cozy: CozyClient | undefined;
+let demoRunId: string;
+const outputs: CliResult[] = [];
 
 afterAll(async () => {
+  await cozy?.close();
   await runCli(['sandbox', 'down', '--dir', dir]);
 });
 
+const clones = (s: SimulatorSnapshot) => s.tasks.filter((t) => t.type === 'qmclone');
+const currentState = () => readSandboxState(dir)!;
+
+async function bootstrapTokens(kube: KubeClient): Promise<string[]> {
+  const secrets = await kube.list('v1', 'Secret', 'kube-system');
+  return secrets.filter((s) => (s as { type?: string }).type === 'bootstrap.kubernetes.io/token').map((s) => s.metadata.name);
+}
+
+/** SIGKILL of the sandbox's worker, as a crash or the OOM killer ends it, then `sandbox up` to start a new one. */
+async function crashWorker(): Promise<void> {
+  const pid = currentState().worker!.pid;
+  process.kill(pid, 'SIGKILL');
+  await waitFor(async () => isAlive(pid), (alive) => !alive, `worker ${pid} gone`, 10_000, 50);
+  const up = await runCli(['sandbox', 'up', '--dir', dir]);
+  expect(up.code).toBe(0);
+  expect(up.stderr).toContain(`the worker (pid ${pid}) is not running`);
+  expect(currentState().worker!.pid).not.toBe(pid);
+}
+
 test('demo runs the plan against the sandbox and reports simulated parts as such', async () => {
-  const demo = await runCli(['demo', '--dir', dir, '--keep'], {}, 420_000);
+  // Simulated Proxmox tasks at a third of their realistic durations: the same steps, a shorter wait for clones.
+  const demo = await runCli(['demo', '--dir', dir, '--keep', '--task-speed', '0.3'], {}, 420_000);
+  outputs.push(demo);
   expect(demo.stderr).not.toContain('error:');
   expect(demo.code).toBe(0);
   expect(demo.stdout).toContain('# Integration report: sandbox');
@@ -29,41 +75,131 @@ test('demo runs the plan against the sandbox and reports simulated parts as such
   expect(demo.stdout).toMatch(/\| `step5.volume` .* \| PASS \(simulated\) \|/);
   expect(demo.stdout).toMatch(/\| `step1.ticket-auth` .* \| PASS \(simulated\) \| 1 \|/);
   expect(demo.stdout).toMatch(/Temporal UI: http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows\/integrate-cluster-sandbox-\d+/);
+  demoRunId = /run (integrate-cluster-sandbox-\d+) started/.exec(demo.stderr)![1];
 
   const status = await runCli(['sandbox', 'status', '--dir', dir, '--json']);
   expect(status.code).toBe(0);
-  const state = JSON.parse(status.stdout);
+  state = JSON.parse(status.stdout);
+  sim = new SimulatorAdmin(state.proxmox);
   expect(state).toMatchObject({ running: true, proxmox: { simulated: true, node: 'pve1' } });
   expect(state.temporal.address).toMatch(/^127\.0\.0\.1:\d+$/);
   expect(state.proxmox.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
   expect(state.credentials.proxmoxTokenSecretFile).toBe(join(dir, 'secrets', 'proxmox-token-secret'));
-
-  // The written config validates and runs unchanged with the CLI against the kept sandbox.
-  const env = { TEMPORAL_ADDRESS: state.temporal.address };
+  // The written config validates as it is.
   expect((await runCli(['config', 'validate', state.configFile])).code).toBe(0);
+}, 480_000);
+
+test('integrate-cluster --wait --auto-approve completes with its worker killed during the clone and the join: one clone per VM, one join, nothing left', async () => {
+  const config = loadConfigFile(state.configFile, { env: {} });
+  const kube = await KubeClient.connect({ kubeconfig: state.kubernetes!.kubeconfig });
+  // A successful run leaves the host joined (a join is undone only when a run fails or is aborted); undo the demo's
+  // join the way its own compensation does, so that this run joins again.
+  await workerHostActivities.workerHostReset({ stepId: 'step4.join', workflowId: demoRunId, config, outputs: {} });
+  const nodeName = config.ssh!.nodeName ?? nodeNameFromProxmoxNode(config.proxmox.node);
+  expect(await kube.find({ apiVersion: 'v1', kind: 'Node', name: nodeName })).toBeUndefined();
+  const joinsBefore = readStandinState(state.sshHost!.stateFile).joins.length;
+  const before = await sim.snapshot();
+  const demoClones = clones(before).length;
+  expect(demoClones).toBeGreaterThan(0);
+
   const up = await runCli(['sandbox', 'up', '--dir', dir]);
   expect(up.code).toBe(0);
   expect(up.stderr).toContain(`sandbox already running in ${dir}`);
   expect(up.stderr).toContain('starting a worker on task queue cozy-proxmox');
-  const vmsBefore = (await simulatorSnapshot(state)).vms.map((v) => v.vmid).sort();
-  const run = await runCli(['integrate-cluster', '-c', state.configFile, '--wait', '--auto-approve', '--json'], env, 420_000);
-  expect(run.code).toBe(0);
-  expect(JSON.parse(run.stdout)).toMatchObject({ state: 'completed', workflowId: 'integrate-cluster-sandbox' });
-  // Cleanup left exactly what was there before the run: no VM and no CSI volume of the run remains.
-  const after = await simulatorSnapshot(state);
-  expect(after.vms.map((v) => v.vmid).sort()).toEqual(vmsBefore);
-  expect(JSON.stringify(after.nodes)).not.toContain('vm-9999-pvc');
 
-  // The printed kubeconfig is a working one: kubectl lists the seeded node and CozyStack's namespaces.
-  const kubectl = await execFileP(toolPath('KUBECTL', 'kubernetes'), ['--kubeconfig', state.kubernetes.kubeconfig, 'get', 'nodes,ns', '-o', 'name']);
+  const run = runCli(['integrate-cluster', '-c', state.configFile, '--wait', '--auto-approve', '--json'], { TEMPORAL_ADDRESS: state.temporal.address }, 600_000);
+  // While the provider clones the step-3 VM.
+  await waitFor(() => sim.snapshot(), (s) => clones(s).length > demoClones && clones(s).some((t) => t.status === 'running'), 'the step-3 clone running', 300_000, 200);
+  await crashWorker();
+  // While the host joins: the join's bootstrap token exists only then.
+  await waitFor(() => bootstrapTokens(kube), (tokens) => tokens.length > 0, 'a bootstrap token of the join', 300_000, 100);
+  await crashWorker();
+
+  const result = await run;
+  outputs.push(result);
+  expect(result.code).toBe(0);
+  const final = JSON.parse(result.stdout) as Progress;
+  expect(final).toMatchObject({ state: 'completed', workflowId: SECOND_RUN });
+  // The kills landed on those steps: each took a second attempt, and passed.
+  const step = (id: string) => final.steps.find((s) => s.id === id)!;
+  expect(step('step3.vm-provisioned')).toMatchObject({ state: 'passed' });
+  expect(step('step4.join')).toMatchObject({ state: 'passed' });
+  expect(step('step3.vm-provisioned').attempts).toBeGreaterThanOrEqual(2);
+  expect(step('step4.join').attempts).toBeGreaterThanOrEqual(2);
+
+  const after = await sim.snapshot();
+  // One clone per VM, as many as the uninterrupted demo run made; cleanup left exactly the VMs there were before.
+  expect(clones(after).length - demoClones).toBe(demoClones);
+  expect(after.vms.map((v) => v.vmid).sort()).toEqual(before.vms.map((v) => v.vmid).sort());
+  expect(JSON.stringify(after.nodes)).not.toContain('vm-9999-');
+  // One join, one node, and no bootstrap token left behind.
+  expect(readStandinState(state.sshHost!.stateFile).joins.length).toBe(joinsBefore + 1);
+  expect((await kube.list('v1', 'Node')).filter((n) => n.metadata.name === nodeName)).toHaveLength(1);
+  expect(await bootstrapTokens(kube)).toEqual([]);
+}, 720_000);
+
+test('no secret value is in the runs\' histories, the sandbox\'s logs or the reports', async () => {
+  const secretOf = (file: string) => readFileSync(file, 'utf8').trim();
+  const privateKeyLines = secretOf(state.sshHost!.privateKeyFile).split('\n').filter((l) => !l.startsWith('-----'));
+  const secrets: Record<string, string[]> = {
+    'Proxmox password': [secretOf(state.credentials.proxmoxPasswordFile)],
+    'Proxmox token secret': [secretOf(state.credentials.proxmoxTokenSecretFile)],
+    'SSH private key': privateKeyLines.filter((l) => l.length >= 20),
+  };
+  cozy = await connectClient({ address: state.temporal.address });
+  const texts: Record<string, string> = {};
+  for (const id of [demoRunId, SECOND_RUN]) {
+    texts[`history of ${id}`] = await historyText(cozy.client, id);
+    for (const format of ['md', 'json', 'junit']) {
+      const report = await runCli(['report', id, '--format', format], { TEMPORAL_ADDRESS: state.temporal.address });
+      expect(report.code).toBe(0);
+      texts[`${format} report of ${id}`] = report.stdout;
+    }
+  }
+  outputs.forEach((o, i) => (texts[`CLI output ${i + 1}`] = o.stdout + o.stderr));
+  const logFiles = [join(dir, 'logs'), join(dir, 'monitoring'), join(dir, 'kubernetes'), join(dir, 'ssh-host')].flatMap((d) => filesUnder(d)).filter((f) => f.endsWith('.log'));
+  expect(logFiles.length).toBeGreaterThanOrEqual(8);
+  for (const f of logFiles) texts[f] = readFileSync(f, 'utf8');
+  // The searches look at real content: the references are there.
+  expect(texts[`history of ${SECOND_RUN}`]).toContain(`file:${state.credentials.proxmoxTokenSecretFile}`);
+  expect(texts[`json report of ${SECOND_RUN}`]).toContain('step4.join');
+
+  const found: string[] = [];
+  for (const [where, text] of Object.entries(texts)) {
+    for (const [what, values] of Object.entries(secrets)) if (values.some((v) => text.includes(v))) found.push(`${what} in ${where}`);
+    for (const marker of ['PVEAuthCookie=', 'PVE:root@pam:', 'CSRFPreventionToken:']) if (text.includes(marker)) found.push(`a Proxmox ticket (${marker}) in ${where}`);
+    if (!where.endsWith('.log') || where.includes('worker')) {
+      const token = BOOTSTRAP_TOKEN.exec(text);
+      if (token) found.push(`a bootstrap token in ${where}`);
+    }
+  }
+  expect(found).toEqual([]);
+}, 120_000);
+
+test('the kubeconfig works with kubectl, and sandbox down stops every process', async () => {
+  const kubectl = await execFileP(toolPath('KUBECTL', 'kubernetes'), ['--kubeconfig', state.kubernetes!.kubeconfig, 'get', 'nodes,ns', '-o', 'name']);
   expect(kubectl.stdout.split('\n')).toEqual(expect.arrayContaining(['namespace/cozy-system', 'namespace/cozy-cilium']));
   expect(kubectl.stdout).toMatch(/^node\//m);
 
-  const pids: number[] = state.components.flatMap((c: { pid: number; pids?: number[] }) => [c.pid, ...(c.pids ?? [])]);
+  const status = JSON.parse((await runCli(['sandbox', 'status', '--dir', dir, '--json'])).stdout);
+  const pids: number[] = status.components.flatMap((c: { pid: number; pids?: number[] }) => [c.pid, ...(c.pids ?? [])]);
   expect(pids.length).toBeGreaterThanOrEqual(8); // worker, simulator, Temporal and the five control-plane processes
   const down = await runCli(['sandbox', 'down', '--dir', dir]);
   expect(down.stdout).toBe('stopped: worker, sandbox-operator, monitoring, ssh-host, kubernetes, proxmox-simulator, temporal\n');
   expect(pids.filter(isAlive)).toEqual([]);
   const stopped = await runCli(['sandbox', 'status', '--dir', dir]);
   expect(stopped.code).toBe(1);
-}, 900_000);
+}, 120_000);
+
+function filesUnder(root: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(root);
+  } catch {
+    return [];
+  }
+  return entries.flatMap((name) => {
+    const path = join(root, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}

@@ -1,15 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { RunningControlPlane } from '../../src/sandbox/kubernetes/control-plane';
+import { isAlive } from '../../src/sandbox/processes';
 
-function exists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Child processes of this (jest's) process that are still running, with their command lines. */
 function childProcesses(): Array<{ pid: number; command: string }> {
@@ -18,7 +11,7 @@ function childProcesses(): Array<{ pid: number; command: string }> {
     const text = readFileSync(`/proc/${process.pid}/task/${task}/children`, 'utf8').trim();
     for (const pid of text.split(/\s+/).filter(Boolean)) pids.add(Number(pid));
   }
-  return [...pids].filter(exists).map((pid) => {
+  return [...pids].filter(isAlive).map((pid) => {
     let command = '?';
     try {
       command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
@@ -37,7 +30,7 @@ export default async function globalTeardown(): Promise<void> {
   await plane?.stop();
   await env?.teardown();
   // The control plane must leave no process behind.
-  const left = pids.filter(exists);
+  const left = pids.filter(isAlive);
   if (left.length > 0) throw new Error(`the test control plane left processes running: ${left.join(', ')}`);
   process.stdout.write(`\ncontrol plane stopped: ${pids.length} component processes, none left\n`);
   // Nor may a suite: a child still running keeps jest from exiting. Name it, stop it, and fail the run.

@@ -1,7 +1,8 @@
 // `codec-server` (the Temporal UI's codec endpoint) and `codec-key generate|rotate` (key files for the payload codec).
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { EncryptionCodec, generateKeyLine, keyIds, KEY_FILE_ENV, loadKeyring, parseKeyring, startCodecServer } from '../../codec';
+import { KEY_FILE_ENV, loadKeyring } from '../../codec/key-source';
+import { generateKeyLine, keyIds, parseKeyring } from '../../codec/keyring';
 import { codecErrorToCli } from '../connection';
 import { BadInputError } from '../errors';
 
@@ -57,6 +58,8 @@ function codecServerCommand(): Command {
       if (!keyring) throw new BadInputError(`codec-server needs keys: pass --key-file FILE or set ${KEY_FILE_ENV}`);
       const tokenFile: string | undefined = opts.tokenFile ?? (process.env[TOKEN_FILE_ENV] || undefined);
       const token = tokenFile ? readToken(tokenFile) : undefined;
+      // Loaded here: the codec pulls in Temporal's payload machinery, which other commands do not need.
+      const { EncryptionCodec, startCodecServer } = await import('../../codec');
       const server = await startCodecServer({
         codec: new EncryptionCodec(keyring),
         host: opts.host,

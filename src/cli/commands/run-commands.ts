@@ -1,25 +1,14 @@
 // Commands that act on runs: integrate-cluster, status, approve, reject, resolve, cancel, report, list.
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import {
-  approvePhase,
-  cancelRun,
-  getProgress,
-  listRuns,
-  rejectPhase,
-  RequestRejectedError,
-  resolveStep,
-  startIntegration,
-} from '../../client';
 import { buildPlan } from '../../catalogue';
 import { PHASE_IDS, isPhaseId, type PhaseId } from '../../catalogue/phases';
-import type { IntegrationConfig } from '../../config/schema';
+import { withAutoApprove } from '../../config/auto-approve';
 import { renderJson } from '../../report/render-json';
 import { renderJunit } from '../../report/render-junit';
 import { renderMarkdown } from '../../report/render-markdown';
 import type { Progress } from '../../report/progress';
-import { addTemporalOptions, withClient } from '../connection';
+import { addTemporalOptions, withClient, type ClientApi } from '../connection';
 import { BadInputError, CliError } from '../errors';
 import { defaultApprover, printJson } from '../output';
 import { isFinished, renderProgressText, watchProgress } from '../progress-view';
@@ -31,19 +20,14 @@ function phaseArg(value: string): PhaseId {
 }
 
 /** Maps the errors a request can meet to what the operator should read. */
-async function request<T>(id: string, fn: () => Promise<T>): Promise<T> {
+async function request<T>(api: typeof ClientApi, id: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof RequestRejectedError) throw new CliError(`refused: ${err.message}`);
-    if (err instanceof WorkflowNotFoundError) throw new CliError(`no run with id ${id}`);
+    if (err instanceof api.RequestRejectedError) throw new CliError(`refused: ${err.message}`);
+    if (err instanceof api.WorkflowNotFoundError) throw new CliError(`no run with id ${id}`);
     throw err;
   }
-}
-
-export function withAutoApprove(config: IntegrationConfig): IntegrationConfig {
-  const gates = Object.fromEntries(PHASE_IDS.map((p) => [p, { policy: 'auto' as const, timeout: undefined }]));
-  return { ...config, gates };
 }
 
 function printFinal(p: Progress, json: boolean): void {
@@ -66,12 +50,12 @@ export function runCommands(): Command[] {
     let config = loadValidConfig(opts.config, !opts.skipSecretCheck);
     if (opts.autoApprove) config = withAutoApprove(config);
     const plan = buildPlan(config);
-    await withClient(opts, async (cozy) => {
+    await withClient(opts, async (cozy, api) => {
       let id: string;
       try {
-        id = await startIntegration(cozy, { config, plan, workflowId: opts.id, startedBy: defaultApprover() });
+        id = await api.startIntegration(cozy, { config, plan, workflowId: opts.id, startedBy: defaultApprover() });
       } catch (err) {
-        if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        if (err instanceof api.WorkflowExecutionAlreadyStartedError) {
           throw new CliError(`a run for cluster ${config.cluster.name} is already running (${err.workflowId}); see \`cozy-proxmox status ${err.workflowId}\``);
         }
         throw err;
@@ -94,8 +78,8 @@ export function runCommands(): Command[] {
       .option('--watch', 'follow until the run ends')
       .option('--json', 'print the progress as JSON'),
   ).action(async (id: string, opts) => {
-    await withClient(opts, async (cozy) => {
-      const p = await request(id, () => (opts.watch && !opts.json ? watchProgress(cozy, id) : getProgress(cozy, id)));
+    await withClient(opts, async (cozy, api) => {
+      const p = await request(api, id, () => (opts.watch && !opts.json ? watchProgress(cozy, id) : api.getProgress(cozy, id)));
       if (opts.json) printJson(p);
       else if (!opts.watch) process.stdout.write(renderProgressText(p) + '\n');
     });
@@ -111,8 +95,8 @@ export function runCommands(): Command[] {
       .option('--json', 'print the gate as JSON'),
   ).action(async (id: string, opts) => {
     const phase = phaseArg(opts.phase);
-    await withClient(opts, async (cozy) => {
-      const gate = await request(id, () => approvePhase(cozy, id, { phase, by: opts.by ?? defaultApprover(), comment: opts.comment }));
+    await withClient(opts, async (cozy, api) => {
+      const gate = await request(api, id, () => api.approvePhase(cozy, id, { phase, by: opts.by ?? defaultApprover(), comment: opts.comment }));
       if (opts.json) printJson(gate);
       else process.stdout.write(`gate ${gate.phase} ${gate.state} by ${gate.by}\n`);
     });
@@ -129,8 +113,8 @@ export function runCommands(): Command[] {
   ).action(async (id: string, opts) => {
     const phase = phaseArg(opts.phase);
     if (!String(opts.reason).trim()) throw new BadInputError('--reason must not be empty');
-    await withClient(opts, async (cozy) => {
-      const gate = await request(id, () => rejectPhase(cozy, id, { phase, by: opts.by ?? defaultApprover(), reason: opts.reason }));
+    await withClient(opts, async (cozy, api) => {
+      const gate = await request(api, id, () => api.rejectPhase(cozy, id, { phase, by: opts.by ?? defaultApprover(), reason: opts.reason }));
       if (opts.json) printJson(gate);
       else process.stdout.write(`gate ${gate.phase} rejected by ${gate.by}: ${gate.reason}\n`);
     });
@@ -146,9 +130,9 @@ export function runCommands(): Command[] {
       .option('--comment <text>', 'comment recorded with the decision')
       .option('--json', 'print the step as JSON'),
   ).action(async (id: string, opts) => {
-    await withClient(opts, async (cozy) => {
-      const step = await request(id, () =>
-        resolveStep(cozy, id, { step: opts.step, action: opts.action, by: opts.by ?? defaultApprover(), comment: opts.comment }),
+    await withClient(opts, async (cozy, api) => {
+      const step = await request(api, id, () =>
+        api.resolveStep(cozy, id, { step: opts.step, action: opts.action, by: opts.by ?? defaultApprover(), comment: opts.comment }),
       );
       if (opts.json) printJson(step);
       else process.stdout.write(`step ${step.id}: ${opts.action} by ${opts.by ?? defaultApprover()}\n`);
@@ -158,8 +142,8 @@ export function runCommands(): Command[] {
   const cancel = addTemporalOptions(
     new Command('cancel').description('cancel a run: running steps stop, compensations run').argument('<id>', 'workflow id'),
   ).action(async (id: string, opts) => {
-    await withClient(opts, async (cozy) => {
-      await request(id, () => cancelRun(cozy, id));
+    await withClient(opts, async (cozy, api) => {
+      await request(api, id, () => api.cancelRun(cozy, id));
       process.stdout.write(`cancellation requested for ${id}\n`);
     });
   });
@@ -171,8 +155,8 @@ export function runCommands(): Command[] {
       .addOption(new Option('--format <format>', 'report format').choices(['md', 'json', 'junit']).default('md'))
       .option('-o, --output <file>', 'write to a file instead of stdout'),
   ).action(async (id: string, opts) => {
-    await withClient(opts, async (cozy) => {
-      const p = await request(id, () => getProgress(cozy, id));
+    await withClient(opts, async (cozy, api) => {
+      const p = await request(api, id, () => api.getProgress(cozy, id));
       const text = opts.format === 'json' ? renderJson(p) : opts.format === 'junit' ? renderJunit(p) : renderMarkdown(p);
       if (opts.output) writeFileSync(opts.output, text);
       else process.stdout.write(text);
@@ -185,8 +169,8 @@ export function runCommands(): Command[] {
   ).action(async (opts) => {
     const limit = Number(opts.limit);
     if (!Number.isInteger(limit) || limit < 1) throw new BadInputError(`--limit must be a positive whole number, not "${opts.limit}"`);
-    await withClient(opts, async (cozy) => {
-      const runs = await listRuns(cozy, limit);
+    await withClient(opts, async (cozy, api) => {
+      const runs = await api.listRuns(cozy, limit);
       if (opts.json) return printJson(runs);
       if (runs.length === 0) return void process.stdout.write('no runs\n');
       for (const r of runs) {

@@ -2,17 +2,29 @@
 import { Command } from 'commander';
 import { loadConfigFile } from '../../config/load';
 import { buildPlan } from '../../catalogue';
-import { connectClient, startIntegration } from '../../client';
 import { renderMarkdown } from '../../report/render-markdown';
-import { readSandboxState, sandboxComponents, sandboxDir, sandboxDown, sandboxUp, type SandboxState } from '../../sandbox/sandbox';
-import { createWorker, installRuntime, runWorker } from '../../worker';
+import type { SandboxState } from '../../sandbox/sandbox';
 import { addTemporalOptions, codecErrorToCli, temporalOptionsFrom } from '../connection';
-import { CliError } from '../errors';
+import { BadInputError, CliError } from '../errors';
 import { printJson } from '../output';
 import { watchProgress } from '../progress-view';
-import { withAutoApprove } from './run-commands';
+import { withAutoApprove } from '../../config/auto-approve';
 
 const progress = (m: string) => process.stderr.write(`==> ${m}\n`);
+
+// The sandbox (its control plane, seed and Kubernetes client), the worker and the Temporal client are loaded by the
+// actions that use them, so that the rest of the CLI starts without them.
+const sandboxModule = () => import('../../sandbox/sandbox');
+
+const TASK_SPEED_HELP = "multiplier on the simulated Proxmox tasks' durations (1 realistic, 0.2 five times faster)";
+
+/** --task-speed: a positive number up to 10. */
+function taskSpeed(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!(n > 0 && n <= 10)) throw new BadInputError(`--task-speed must be a number above 0 and at most 10 (got "${text}")`);
+  return n;
+}
 
 function describe(state: SandboxState): string {
   return [
@@ -38,9 +50,12 @@ export function sandboxCommand(): Command {
     .option('--no-worker', 'do not start a worker')
     .option('--no-kubernetes', 'do not start the Kubernetes control plane')
     .option('--proxmox-seed <file>', 'seed file for the Proxmox simulator')
+    .option('--task-speed <x>', TASK_SPEED_HELP)
     .option('--json', 'print endpoints as JSON')
     .action(async (opts) => {
-      const state = await sandboxUp({ dir: opts.dir, worker: opts.worker, kubernetes: opts.kubernetes, proxmoxSeed: opts.proxmoxSeed, onProgress: progress });
+      const speed = taskSpeed(opts.taskSpeed);
+      const { sandboxUp } = await sandboxModule();
+      const state = await sandboxUp({ dir: opts.dir, worker: opts.worker, kubernetes: opts.kubernetes, proxmoxSeed: opts.proxmoxSeed, taskSpeed: speed, onProgress: progress });
       if (opts.json) printJson(state);
       else process.stdout.write(describe(state) + '\n');
     });
@@ -49,6 +64,7 @@ export function sandboxCommand(): Command {
     .description('stop everything the sandbox started')
     .option('--dir <dir>', 'sandbox directory')
     .action(async (opts) => {
+      const { sandboxDown } = await sandboxModule();
       const stopped = await sandboxDown(opts.dir);
       process.stdout.write(stopped.length > 0 ? `stopped: ${stopped.join(', ')}\n` : 'nothing was running\n');
     });
@@ -57,7 +73,8 @@ export function sandboxCommand(): Command {
     .description('show the sandbox\'s endpoints and credentials files')
     .option('--dir <dir>', 'sandbox directory')
     .option('--json', 'print as JSON')
-    .action((opts) => {
+    .action(async (opts) => {
+      const { readSandboxState, sandboxComponents, sandboxDir } = await sandboxModule();
       const state = readSandboxState(opts.dir);
       if (!state) {
         if (opts.json) printJson({ running: false, dir: sandboxDir(opts.dir) });
@@ -68,7 +85,7 @@ export function sandboxCommand(): Command {
       const running = components.every((c) => c.running);
       if (opts.json) printJson({ running, components, ...state });
       else process.stdout.write(`${describe(state)}\n\n${components.map((c) => `${c.name}: ${c.running ? 'running' : 'stopped'} (pid ${c.pid})`).join('\n')}\n`);
-      if (!running) throw new CliError('some sandbox components are not running; restart with: cozy-proxmox sandbox down && cozy-proxmox sandbox up');
+      if (!running) throw new CliError('some sandbox components are not running; `cozy-proxmox sandbox up` starts a stopped worker again, or the whole sandbox anew when anything else stopped');
     });
   return sandbox;
 }
@@ -82,6 +99,7 @@ export function workerCommand(): Command {
     const options = temporalOptionsFrom(opts);
     progress(`worker polling task queue ${options.taskQueue ?? process.env.TEMPORAL_TASK_QUEUE ?? 'cozy-proxmox'}`);
     try {
+      const { runWorker } = await import('../../worker');
       await runWorker({ ...options, maxConcurrentActivityTaskExecutions: Number(opts.maxConcurrentActivities) });
     } catch (err) {
       throw codecErrorToCli(err);
@@ -94,9 +112,16 @@ export function demoCommand(): Command {
     .description('start the sandbox and a worker, run integrate-cluster with gates approved automatically, print the report')
     .option('--keep', 'leave the sandbox running afterwards')
     .option('--dir <dir>', 'sandbox directory')
+    .option('--task-speed <x>', TASK_SPEED_HELP)
     .action(async (opts) => {
+      const speed = taskSpeed(opts.taskSpeed);
+      const [{ sandboxDown, sandboxUp }, { createWorker, installRuntime }, { connectClient, startIntegration }] = await Promise.all([
+        sandboxModule(),
+        import('../../worker'),
+        import('../../client'),
+      ]);
       installRuntime('WARN');
-      const state = await sandboxUp({ dir: opts.dir, worker: false, onProgress: progress });
+      const state = await sandboxUp({ dir: opts.dir, worker: false, taskSpeed: speed, onProgress: progress });
       let failed: string | undefined;
       try {
         const { worker, connection } = await createWorker({ address: state.temporal.address });

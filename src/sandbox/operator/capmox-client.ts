@@ -3,7 +3,7 @@
 // are kept per Secret version, so a rotated secret takes effect on the next pass.
 import { ProxmoxClient } from '../../proxmox/client';
 import type { KubeClient, KubeObject } from '../../kubernetes';
-import type { OperatorProxmox } from './context';
+import { OPERATOR_USER_AGENT, type OperatorProxmox } from './context';
 
 export class CredentialsError extends Error {}
 
@@ -42,6 +42,7 @@ export class CapmoxClients {
         credentials: { kind: 'token', tokenId: token, secret: tokenSecret },
         tls: { verify: true, caFile: this.proxmox.caFile },
         timeoutMs: 15_000,
+        userAgent: OPERATOR_USER_AGENT,
       });
       this.clients.set(key, client);
     }

@@ -10,6 +10,9 @@ export interface OperatorProxmox {
   caFile?: string;
 }
 
+/** The User-Agent of the operator's Proxmox calls: the simulator's request log tells them from the run's. */
+export const OPERATOR_USER_AGENT = 'cozy-proxmox-sandbox-operator';
+
 export interface OperatorContext {
   kube: KubeClient;
   kubeconfig: string;

@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import type { KubeClient, KubeObject } from '../../kubernetes';
 import { ProxmoxClient } from '../../proxmox/client';
 import { parseProviderId, REGION_LABEL, ZONE_LABEL } from '../../activities/csi/driver-facts';
-import type { OperatorContext } from './context';
+import { OPERATOR_USER_AGENT, type OperatorContext } from './context';
 
 const CHART_LABEL = 'app.kubernetes.io/name=cozy-proxmox-csi-operator';
 const CONFIG_KEY = 'config.yaml';
@@ -47,7 +47,7 @@ export async function loadCloud(ctx: OperatorContext): Promise<CsiCloud | undefi
       const credentials = c.token_id
         ? { kind: 'token' as const, tokenId: c.token_id, secret: c.token_secret ?? '' }
         : { kind: 'ticket' as const, username: c.username ?? '', password: c.password ?? '' };
-      const client = new ProxmoxClient({ url: c.url, credentials, tls: c.insecure ? { verify: false } : { caFile: ctx.proxmox.caFile } });
+      const client = new ProxmoxClient({ url: c.url, credentials, tls: c.insecure ? { verify: false } : { caFile: ctx.proxmox.caFile }, userAgent: OPERATOR_USER_AGENT });
       clients.set(region, client);
       return client;
     },

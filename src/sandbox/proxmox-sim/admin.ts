@@ -1,7 +1,7 @@
 // The simulator's own control endpoint, outside /api2 (no real server has it): other processes set faults and read
 // the state and the request log here.
 //   GET /_sim/faults | PUT /_sim/faults (JSON FaultSettings, merged) | DELETE /_sim/faults
-//   GET /_sim/state   GET /_sim/requests?limit=N
+//   GET /_sim/state   GET /_sim/requests?limit=N (the total, the counts per User-Agent, and the latest requests)
 import type { FastifyInstance } from 'fastify';
 import type { Simulation } from './core';
 import { validateFaults } from './faults';
@@ -45,6 +45,6 @@ export function installAdmin(app: FastifyInstance, sim: Simulation, log: Request
   app.get('/_sim/state', async (_req, reply) => reply.header('content-type', json).send(JSON.stringify(snapshotState(sim))));
   app.get('/_sim/requests', async (req, reply) => {
     const limit = Number((req.query as Record<string, string>).limit ?? 200);
-    return reply.header('content-type', json).send(JSON.stringify({ count: log.count, recent: log.list(limit) }));
+    return reply.header('content-type', json).send(JSON.stringify({ count: log.count, byClient: log.byClient, recent: log.list(limit) }));
   });
 }

@@ -24,13 +24,31 @@ export interface RequestRecord {
   status: number;
   ms: number;
   authid?: string;
+  /** The client's User-Agent header, which tells the project's calls from the sandbox operator's and the exporter's. */
+  userAgent?: string;
+  /** The API method served, e.g. "POST /nodes/{node}/qemu/{vmid}/clone"; absent when none matched. */
+  route?: string;
+}
+
+export interface ClientCounts {
+  requests: number;
+  /** Answers with a 5xx status (injected faults among them). */
+  serverErrors: number;
+  /** Requests per API method served. */
+  routes: Record<string, number>;
 }
 
 export class RequestLog {
   count = 0;
+  /** Requests per User-Agent since the start, so that a benchmark can tell whose calls they were. */
+  readonly byClient: Record<string, ClientCounts> = {};
   private recent: RequestRecord[] = [];
   add(r: RequestRecord): void {
     this.count++;
+    const client = (this.byClient[r.userAgent ?? '(none)'] ??= { requests: 0, serverErrors: 0, routes: {} });
+    client.requests++;
+    if (r.status >= 500) client.serverErrors++;
+    if (r.route) client.routes[r.route] = (client.routes[r.route] ?? 0) + 1;
     this.recent.push(r);
     if (this.recent.length > 2000) this.recent.splice(0, 1000);
   }
@@ -107,7 +125,7 @@ export function installApi(app: FastifyInstance, sim: Simulation, router: Router
     url: '/api2/*',
     handler: async (request, reply) => {
       const started = performance.now();
-      const rec: RequestRecord = { time: Date.now(), method: request.method, path: request.url.split('?')[0], status: 0, ms: 0 };
+      const rec: RequestRecord = { time: Date.now(), method: request.method, path: request.url.split('?')[0], status: 0, ms: 0, userAgent: request.headers['user-agent'] };
       reply.header('server', 'pve-api-daemon/3.0').header('cache-control', 'max-age=0').header('pragma', 'no-cache').header('expires', new Date().toUTCString());
       try {
         await handleApi(request, reply, sim, router, rec);
@@ -197,6 +215,7 @@ async function handleApi(request: FastifyRequest, reply: FastifyReply, sim: Simu
     return;
   }
   const { route, uriParams } = matched;
+  rec.route = route.key;
   try {
     if (authid?.includes('!') && !route.definition.allowtoken) throw new ApiError(401, 'API tokens are not allowed for this method\n');
     Object.assign(params, formDecode(query));

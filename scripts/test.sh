@@ -13,9 +13,11 @@ ensure_npm_deps
 step "installing tools (cached under ${COZY_PROXMOX_CACHE:-$HOME/.cache/cozy-proxmox})"
 bash scripts/tools.sh
 # One compile type-checks everything (sources, tests, benchmarks) and writes dist/, which the CLI tests and the
-# sandbox's processes run; jest then only transpiles (ts-jest isolatedModules), since the types were checked here.
+# sandbox's processes run, then the workflow bundle their workers load; jest then only transpiles (ts-jest
+# isolatedModules), since the types were checked here.
 step "type-checking and building"
 npx tsc -p tsconfig.json
+node dist/src/workflow-bundle.js
 step "linting"
 npx eslint .
 step "running the tests"

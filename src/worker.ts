@@ -4,6 +4,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type W
 import { allActivities } from './activities';
 import { resolveTemporalOptions, type TemporalOptions } from './client';
 import { codecSetup, type CodecOptions } from './codec';
+import { prebuiltWorkflowBundle } from './workflow-bundle';
 
 export interface WorkerSettings extends TemporalOptions, CodecOptions {
   /** Step activities by name; defaults to the whole catalogue's. */
@@ -39,12 +40,16 @@ export async function createWorker(settings: WorkerSettings = {}): Promise<{ wor
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     activities: settings.activities ?? allActivities(),
-    ...(settings.workflowBundle
-      ? { workflowBundle: settings.workflowBundle }
-      : { workflowsPath: require.resolve('./workflows') }),
+    ...workflowCode(settings),
     maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivityTaskExecutions ?? 20,
   });
   return { worker, connection };
+}
+
+/** The bundle given, else the build's prebuilt one, else the workflow sources bundled now. */
+function workflowCode(settings: WorkerSettings): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  const bundle = settings.workflowBundle ?? prebuiltWorkflowBundle();
+  return bundle ? { workflowBundle: bundle } : { workflowsPath: require.resolve('./workflows') };
 }
 
 /** Runs a worker until SIGINT/SIGTERM (the SDK installs those handlers and shuts down gracefully). */

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { fail, FailureType } from '../activities/common/failures';
 import { kubernetesClientModule } from './module';
+import { useSharedAgents } from './shared-agents';
 
 export interface KubeconfigSource {
   kubeconfig?: string;
@@ -34,5 +35,5 @@ export async function loadKubeConfig(source: KubeconfigSource = {}): Promise<Kub
   if (!kc.getCurrentCluster()) {
     throw fail(FailureType.Validation, 'the kubeconfig names no cluster for its current context; set kubernetes.kubeconfig or kubernetes.context');
   }
-  return kc;
+  return useSharedAgents(kc);
 }

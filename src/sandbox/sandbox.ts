@@ -212,6 +212,25 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
   }
 }
 
+/**
+ * Stops the sandbox's Temporal dev server and starts it again on the same ports with the same database file: the
+ * runs it holds continue once workers reconnect (an upgrade or a crash of the server, rehearsed).
+ */
+export async function restartSandboxTemporal(dir?: string, opts: { downMs?: number } = {}): Promise<SandboxState> {
+  const d = sandboxDir(dir);
+  const state = readSandboxState(d);
+  if (!state) throw new Error(`no sandbox in ${d}`);
+  await stopProcess(state.temporal.pid);
+  if (opts.downMs) await new Promise((r) => setTimeout(r, opts.downMs));
+  const port = Number(state.temporal.address.split(':')[1]);
+  const uiPort = Number(new URL(state.temporal.uiUrl).port);
+  const pid = spawnDaemon(toolPath('TEMPORAL_CLI', 'temporal'), await temporalDevServerArgs({ port, uiPort, dbFile: state.temporal.dbFile }), state.logs.temporal);
+  await waitForPort(port, `Temporal (see ${state.logs.temporal})`, 60_000, pid);
+  state.temporal.pid = pid;
+  writeFileSync(stateFile(d), JSON.stringify(state, null, 2) + '\n');
+  return state;
+}
+
 /** The dev server's command line; a restart with the same port and database file continues where it stopped. */
 export async function temporalDevServerArgs(opts: { port: number; uiPort: number; dbFile: string }): Promise<string[]> {
   return [

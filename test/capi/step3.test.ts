@@ -6,6 +6,10 @@ import { capiActivities as act } from '../../src/activities/capi';
 import type { StepOutcome } from '../../src/catalogue/types';
 import type { IntegrationConfig } from '../../src/config/schema';
 import { VM_STEPS } from '../../src/catalogue/vm-steps';
+import { isRunning, machinesOf } from '../../src/activities/capi/machines';
+import { step3Names } from '../../src/activities/capi/names';
+import { machineDeployment } from '../../src/activities/capi/objects';
+import { waitFor } from '../helpers/wait';
 import { machineVms, runStep, startHarness, type Harness } from './harness';
 
 let h: Harness;
@@ -77,6 +81,22 @@ describe('step 3 in order', () => {
     expect(result).toMatchObject({ status: 'passed' });
     expect(machineVms(h.sim)).toEqual([]);
   }, 60_000);
+
+  it('Machines created at once get a VMID each: four VMs, each named after its own machine', async () => {
+    // The provider reconciles the new machines concurrently; a VMID given to two would have both adopt one VM.
+    const n = step3Names(config);
+    await h.kube.apply(machineDeployment(n, 4));
+    const running = await waitFor(() => machinesOf(h.kube, n), (ms) => ms.length === 4 && ms.every(isRunning), '4 Machines Running', 50_000, 250);
+    const vmids = running.map((m) => m.vmid);
+    expect(new Set(vmids).size).toBe(4);
+    const pms = await h.kube.list('infrastructure.cluster.x-k8s.io/v1alpha1', 'ProxmoxMachine', h.namespace);
+    for (const pm of pms.filter((x) => x.metadata.name.startsWith(n.machineDeployment))) {
+      const vmid = (pm.spec as { virtualMachineID?: number }).virtualMachineID!;
+      expect(h.sim.state.vms.get(vmid)?.config.name).toBe(pm.metadata.name);
+    }
+    await h.kube.apply(machineDeployment(n, 0));
+    await waitFor(async () => machineVms(h.sim), (vms) => vms.length === 0, 'the four VMs gone', 50_000, 250);
+  }, 120_000);
 
   it('the cleanup removes the Cluster and its objects, twice without error; the simulator holds what it was seeded with', async () => {
     await runStep(act.capiCleanupStep3, h.input(config, 'step3.cluster-ready'));

@@ -1,6 +1,6 @@
 // Malformed and hostile input: each gets exit code 2 and an error that names the problem, before anything starts;
 // afterwards no workflow exists for any of these clusters.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -100,12 +100,18 @@ const CALLS: [string, string[], string][] = [
   ['integrate-cluster without a config', ['integrate-cluster'], "required option '-c, --config <file>' not specified"],
   ['list with a negative limit', ['list', '--limit', '-1'], '--limit must be a positive whole number'],
   ['reject with an empty reason', ['reject', 'x', '--phase', 'basic-integration', '--reason', ' '], '--reason must not be empty'],
+  // Checked before anything starts: no sandbox directory is made.
+  ['sandbox up with a task speed of 0', ['sandbox', 'up', '--dir', join(dir, 'never-made'), '--task-speed', '0'], '--task-speed must be a number above 0 and at most 10 (got "0")'],
 ];
 
 test.each(CALLS)('%s: exit 2', async (_name, args, expected) => {
   const r = await runCli(args, cliEnv);
   expect(r.stderr).toContain(expected);
   expect(r.code).toBe(2);
+});
+
+test('the refused sandbox made nothing', () => {
+  expect(existsSync(join(dir, 'never-made'))).toBe(false);
 });
 
 test('no workflow was started for any of these clusters', async () => {

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { chartActivities } from '../../src/activities/charts';
 import { csiActivities } from '../../src/activities/csi';
-import { CSI_DRIVER } from '../../src/activities/csi/driver-facts';
+import { CSI_DRIVER, isTransientProvisioningError } from '../../src/activities/csi/driver-facts';
 import type { StepInput } from '../../src/catalogue/types';
 import { integrationConfigSchema } from '../../src/config/schema';
 import { KubeClient, waitForObject, type KubeObject } from '../../src/kubernetes';
@@ -152,4 +152,15 @@ describe('step 5 against the sandbox CSI controller', () => {
       await kube.delete({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', name: 'proxmox-no-images' });
     }
   });
+});
+
+test('a provisioner failure from the API or the network having a moment is transient; one to fix is not', () => {
+  expect(isTransientProvisioningError('rpc error: code = Internal desc = GET /nodes/pve1/storage/local-lvm/content/x: HTTP 503 Service Unavailable')).toBe(true);
+  expect(isTransientProvisioningError('rpc error: code = Unavailable desc = connection error')).toBe(true);
+  expect(isTransientProvisioningError('rpc error: code = DeadlineExceeded desc = context deadline exceeded')).toBe(true);
+  expect(isTransientProvisioningError("rpc error: code = Internal desc = storage 'local' does not support content-type 'images'")).toBe(false);
+  // Proxmox answers 500 for refusals as well as for its timeouts: the status alone says nothing.
+  expect(isTransientProvisioningError("rpc error: code = Internal desc = POST /nodes/pve1/storage/local/content: HTTP 500 storage 'local' does not support content-type 'images'")).toBe(false);
+  expect(isTransientProvisioningError('rpc error: code = Internal desc = POST /nodes/pve1/storage/local-lvm/content: HTTP 500 got timeout')).toBe(true);
+  expect(isTransientProvisioningError('rpc error: code = InvalidArgument desc = parameter storage is required')).toBe(false);
 });

@@ -155,6 +155,21 @@ describe('step7.prometheus-targets and step7.pve-metrics', () => {
     expect(err.message).toMatch(/cannot reach Prometheus at http:\/\/127\.0\.0\.1:1\/api\/v1\/targets/);
   });
 
+  test('scrapes that failed for a while make a warning naming the share of scrapes up; the metrics still pass', async () => {
+    // Every Proxmox request answered 5xx for three scrape intervals: the exporter answers 500, Prometheus records up 0.
+    sim.faults.set({ errorRate: 1 });
+    await new Promise((r) => setTimeout(r, 7_000));
+    sim.faults.clear();
+    const target = async () => (await axios.get<{ data: { activeTargets: { health: string }[] } }>(`${monitoring.prometheusUrl}/api/v1/targets`)).data.data.activeTargets[0];
+    while ((await target()).health !== 'up') await new Promise((r) => setTimeout(r, 500));
+    const out = (await new MockActivityEnvironment().run(act.monitoringPrometheusTargets, input('step7.prometheus-targets', config({ prometheus: monitoring.prometheusUrl })))) as StepOutcome;
+    expect(out.status).toBe('warning');
+    expect(out.message).toMatch(new RegExp(`not every scrape succeeds: pve/${monitoring.target.replace(/\./g, '\\.')} up in \\d+ of \\d+ scrapes over 5m`));
+    expect(out.metrics?.failedScrapes).toBeGreaterThanOrEqual(2);
+    const metrics = await act.monitoringPveMetrics(input('step7.pve-metrics', config({ prometheus: monitoring.prometheusUrl })));
+    expect(metrics.status).toBe('passed');
+  }, 60_000);
+
   test('a wrong token makes the exporter target fail, and the step names its lastError', async () => {
     const wrongSecret = join(dir, 'wrong-token-secret');
     writeFileSync(wrongSecret, '00000000-0000-4000-8000-000000000000\n', { mode: 0o600 });

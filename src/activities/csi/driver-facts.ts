@@ -79,3 +79,12 @@ export function bytesQuantity(bytes: number): string {
   if (bytes % MiB === 0) return `${bytes / MiB}Mi`;
   return String(bytes);
 }
+
+// What the provisioner reports when the Proxmox API or the network had a moment: the external-provisioner retries
+// these with backoff by itself, so a claim that met them is still on its way, not stuck. Not every 5xx: Proxmox
+// answers 500 for most refusals too (a storage without the content type), which are no less final for it.
+const TRANSIENT_PROVISIONING = /rpc error: code = (Unavailable|DeadlineExceeded|ResourceExhausted|Aborted)\b|\bHTTP 50[234]\b|Service Unavailable|got timeout|timed? ?out|connection (refused|reset)|\bECONN(REFUSED|RESET)\b|\bEAI_AGAIN\b|temporarily/i;
+
+export function isTransientProvisioningError(message: string): boolean {
+  return TRANSIENT_PROVISIONING.test(message);
+}

@@ -9,7 +9,7 @@ import { apiPath } from '../../proxmox/http';
 import { checkFailed, fail, FailureType } from '../common/failures';
 import { runKubernetesStep } from '../kubernetes/step-context';
 import { clientFor } from '../proxmox/step-context';
-import { bytesQuantity, parseProviderId, parseVolumeId, quantityBytes, roundUpGiB, volid, type CsiVolumeId } from './driver-facts';
+import { bytesQuantity, isTransientProvisioningError, parseProviderId, parseVolumeId, quantityBytes, roundUpGiB, volid, type CsiVolumeId } from './driver-facts';
 import { eventsOf, poll, PollTimeout, type EventSummary } from './kube-helpers';
 import { csiTestNames, TEST_VOLUME_BYTES } from './names';
 
@@ -111,7 +111,9 @@ export function csiVolume(input: StepInput): Promise<StepOutcome> {
           if (claim?.status?.phase === 'Bound' && pod?.status?.phase === 'Running') return true;
           const claimEvents = await eventsOf(kube, claim);
           const failed = latest(claimEvents, 'ProvisioningFailed');
-          if (claim?.status?.phase === 'Pending' && failed && failed.count >= PERSISTENT_FAILURES) {
+          // A failure that repeats is one to fix, unless it is the API or the network having a moment (the
+          // provisioner retries those itself): then the claim is given the whole wait.
+          if (claim?.status?.phase === 'Pending' && failed && failed.count >= PERSISTENT_FAILURES && !isTransientProvisioningError(failed.message)) {
             throw checkFailed(`PVC ${names.namespace}/${names.claim} stayed Pending: provisioner reported '${failed.message}' (${failed.count}x); ${HINT}`);
           }
           if (elapsed > UNSCHEDULABLE_GRACE_MS && claim?.status?.phase === 'Pending' && !failed) {
@@ -124,8 +126,12 @@ export function csiVolume(input: StepInput): Promise<StepOutcome> {
         });
       } catch (err) {
         if (!(err instanceof PollTimeout)) throw err;
-        const why = pendingReason(await eventsOf(kube, claim), await eventsOf(kube, pod));
-        throw checkFailed(
+        const claimEvents = await eventsOf(kube, claim);
+        const why = pendingReason(claimEvents, await eventsOf(kube, pod));
+        const lastFailure = latest(claimEvents, 'ProvisioningFailed');
+        // Still failing only transiently: another attempt (Temporal's backoff) may well see it through.
+        throw fail(
+          lastFailure && isTransientProvisioningError(lastFailure.message) ? FailureType.Transient : FailureType.CheckFailed,
           `PVC ${names.namespace}/${names.claim} is ${claim?.status?.phase ?? 'missing'} and pod ${names.pod} ${pod?.status?.phase ?? 'missing'} after ${BIND_TIMEOUT_MS / 1000} s: ${why}; ${HINT}`,
         );
       }

@@ -1,7 +1,9 @@
 // step7.pve-metrics: Prometheus holds the Proxmox metrics the plan names for the configured node: pve_up == 1,
 // pve_node_info, pve_version_info, pve_cpu_usage_ratio, pve_memory_usage_bytes, guest metrics and the configured
 // storage's pve_disk_size_bytes. One detail line per metric with its value. Every query after the first is pinned to
-// the instance/job whose pve_up was found, so that two Proxmox clusters in one Prometheus do not mix.
+// the instance/job whose pve_up was found, so that two Proxmox clusters in one Prometheus do not mix. Each value is
+// the latest within 5 minutes (last_over_time): a scrape that failed just now marks the target's series stale, and
+// the metrics the exporter delivered are no less there for it (step7.prometheus-targets reports failing scrapes).
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { checkFailed } from '../common/failures';
 import { PrometheusApi, type Sample } from './prometheus-api';
@@ -16,6 +18,9 @@ const quote = (v: string) => JSON.stringify(v);
 const gib = (bytes: number) => `${(bytes / GiB).toFixed(1)} GiB`;
 const percent = (ratio: number) => `${(ratio * 100).toFixed(1)}%`;
 
+/** The latest sample of each series the selector matches within the last 5 minutes. */
+const latest = (selector: string) => `last_over_time(${selector}[5m])`;
+
 export function monitoringPveMetrics(input: StepInput): Promise<StepOutcome> {
   const url = input.config.monitoring.prometheus;
   if (!url) return Promise.resolve(skipped(input, NO_PROMETHEUS));
@@ -25,11 +30,11 @@ export function monitoringPveMetrics(input: StepInput): Promise<StepOutcome> {
     const api = new PrometheusApi(url, cancellationSignal());
     const upQuery = `pve_up{id=${quote(`node/${node}`)}}`;
     const deadline = Date.now() + FIRST_SERIES_WAIT_MS;
-    let up: Sample[] = await api.query(upQuery);
+    let up: Sample[] = await api.query(latest(upQuery));
     while (up.length === 0 && Date.now() < deadline) {
       heartbeat(`waiting for Prometheus to hold ${upQuery}`);
       await pause(POLL_MS);
-      up = await api.query(upQuery);
+      up = await api.query(latest(upQuery));
     }
     if (up.length === 0) {
       throw checkFailed(
@@ -48,7 +53,7 @@ export function monitoringPveMetrics(input: StepInput): Promise<StepOutcome> {
     const missing: string[] = [];
     const one = async (what: string, promql: string): Promise<Sample | undefined> => {
       heartbeat(`querying ${what}`);
-      const samples = await api.query(promql);
+      const samples = await api.query(latest(promql));
       if (samples.length === 0) missing.push(`${what} (${promql})`);
       return samples[0];
     };
@@ -60,16 +65,16 @@ export function monitoringPveMetrics(input: StepInput): Promise<StepOutcome> {
     const cpu = await one('pve_cpu_usage_ratio', `pve_cpu_usage_ratio${sel(`id=${nodeId}`)}`);
     if (cpu) details.push(`pve_cpu_usage_ratio{id="node/${node}"} = ${cpu.value} (${percent(cpu.value)})`);
     const mem = await one('pve_memory_usage_bytes', `pve_memory_usage_bytes${sel(`id=${nodeId}`)}`);
-    const memSize = (await api.query(`pve_memory_size_bytes${sel(`id=${nodeId}`)}`))[0];
+    const memSize = (await api.query(latest(`pve_memory_size_bytes${sel(`id=${nodeId}`)}`)))[0];
     if (mem) details.push(`pve_memory_usage_bytes{id="node/${node}"} = ${mem.value} (${gib(mem.value)}${memSize ? ` of ${gib(memSize.value)}` : ''})`);
     const storageId = quote(`storage/${node}/${storage}`);
     const disk = await one(`pve_disk_size_bytes for storage ${storage}`, `pve_disk_size_bytes${sel(`id=${storageId}`)}`);
-    const diskUsed = (await api.query(`pve_disk_usage_bytes${sel(`id=${storageId}`)}`))[0];
+    const diskUsed = (await api.query(latest(`pve_disk_usage_bytes${sel(`id=${storageId}`)}`)))[0];
     if (disk) details.push(`pve_disk_size_bytes{id="storage/${node}/${storage}"} = ${disk.value} (${gib(disk.value)}${diskUsed ? `, ${gib(diskUsed.value)} used` : ''})`);
 
     // Guests: pve_guest_info (exporter 2.x+) names them; pve_up says which run.
-    const guests = await api.query(`pve_guest_info${sel(`node=${quote(node)}`)}`);
-    const guestUp = await api.query(`pve_up${sel('id=~"(qemu|lxc)/.+"')}`);
+    const guests = await api.query(latest(`pve_guest_info${sel(`node=${quote(node)}`)}`));
+    const guestUp = await api.query(latest(`pve_up${sel('id=~"(qemu|lxc)/.+"')}`));
     const running = guestUp.filter((s) => s.value === 1).length;
     if (guests.length > 0) {
       const names = guests.slice(0, 5).map((g) => `${g.metric.id} ${g.metric.name}${g.metric.template === '1' ? ' (template)' : ''}`);

@@ -132,6 +132,10 @@ async function findVm(client: ProxmoxClient, node: string, vmid: number): Promis
 }
 
 export class ProxmoxMachineReconciler {
+  private reservations: Promise<unknown> = Promise.resolve();
+  /** VMIDs this operator gave out; Proxmox's nextid does not know them until their clones start. */
+  private readonly reservedVmids = new Set<number>();
+
   constructor(
     private readonly ctx: OperatorContext,
     private readonly clients: CapmoxClients,
@@ -248,12 +252,21 @@ export class ProxmoxMachineReconciler {
     return false;
   }
 
-  /** The next free VMID that no other ProxmoxMachine has reserved (their clones may not have started yet). */
-  private async reserveVmid(client: ProxmoxClient, all: KubeObject[]): Promise<number> {
-    const reserved = new Set(all.map((m) => (m.spec as ProxmoxMachineSpec).virtualMachineID).filter((v): v is number => v !== undefined));
-    let vmid = await client.nextId();
-    while (reserved.has(vmid)) vmid++;
-    return vmid;
+  /**
+   * The next free VMID that no other ProxmoxMachine has reserved (their clones may not have started yet). Machines
+   * are reconciled concurrently and `all` is the list one pass began with, so reservations are made one at a time
+   * and remembered: two machines given the same VMID would both take the one VM cloned under it for their own.
+   */
+  private reserveVmid(client: ProxmoxClient, all: KubeObject[]): Promise<number> {
+    const next = this.reservations.then(async () => {
+      const reserved = new Set([...this.reservedVmids, ...all.map((m) => (m.spec as ProxmoxMachineSpec).virtualMachineID).filter((v): v is number => v !== undefined)]);
+      let vmid = await client.nextId();
+      while (reserved.has(vmid)) vmid++;
+      this.reservedVmids.add(vmid);
+      return vmid;
+    });
+    this.reservations = next.catch(() => undefined);
+    return next;
   }
 
   private async clone(pass: Pass, client: ProxmoxClient, pxc: KubeObject, node: string, vmid: number): Promise<void> {

@@ -1,9 +1,12 @@
 // Storage capacity as the external-provisioner publishes it for a driver with CSIDriver.storageCapacity: one
 // CSIStorageCapacity per StorageClass and topology segment (region + zone), in the driver's namespace, with the
 // storage's free bytes on that Proxmox node (GetCapacity). A storage the node does not have gets no object, so the
-// scheduler keeps pods that need such a claim off that node.
+// scheduler keeps pods that need such a claim off that node. A GetCapacity that fails for a moment (the API busy or
+// unreachable) keeps the object published last, as the external-provisioner does: dropping it would make the
+// scheduler turn pods away for want of storage that is there.
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../../kubernetes';
+import { ProxmoxError } from '../../proxmox/errors';
 import { CSI_DRIVER, REGION_LABEL, ZONE_LABEL } from '../../activities/csi/driver-facts';
 import type { OperatorContext } from './context';
 import { topologyOf, type CsiCloud } from './csi-cloud';
@@ -28,13 +31,14 @@ export async function publishCapacity(ctx: OperatorContext, cloud: CsiCloud): Pr
   const wanted = new Set<string>();
   for (const sc of classes) {
     for (const { region, zone } of segments.values()) {
+      const name = capacityName(sc.metadata.name, region, zone);
       let avail: number;
       try {
         avail = (await cloud.client(region).storageStatus(zone, sc.parameters!.storage)).avail ?? 0;
-      } catch {
-        continue; // no such storage on that node (or the node is down): no capacity there
+      } catch (err) {
+        if (!(err instanceof ProxmoxError) || err.retryable) wanted.add(name); // a moment's failure: keep the last
+        continue; // otherwise no such storage on that node: no capacity there
       }
-      const name = capacityName(sc.metadata.name, region, zone);
       wanted.add(name);
       await ctx.kube.apply({
         apiVersion: 'storage.k8s.io/v1',

@@ -6,7 +6,7 @@
 // that act on what every run in one sandbox shares, which a first, sequential run does once: the three chart
 // installs (one release each in the cluster), the host join (one Proxmox host joins once) and the node restart of
 // step8.reliability (it restarts the node every run's workload uses). The simulator is seeded with room for the
-// VMs of all runs (storage 20 TiB, 512 cores, 4 TiB memory).
+// VMs of all runs (storage 20 TiB, 512 cores, 4 TiB memory), and five more VM-backed nodes for the runs' volumes.
 //
 //   npm run bench:concurrent -- [--runs 50] [--task-speed 0.3] [--max-concurrent-activities 20]
 // (20 activity slots: the worker's default, so that the figures are those of a worker started as it ships.)
@@ -15,10 +15,21 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { buildPlan } from '../src/catalogue';
 import type { IntegrationConfig } from '../src/config/schema';
-import { defaultSeedInput } from '../src/sandbox/proxmox-sim/default-seed';
+import { KubeClient, type KubeObject } from '../src/kubernetes';
+import { waitForObject } from '../src/kubernetes/wait';
+import { KUBERNETES_VERSION } from '../src/sandbox/kubernetes/control-plane';
+import { fakeNodeManifest, nodeIsReady } from '../src/sandbox/kubernetes/fake-node';
+import { SANDBOX_LABELS, vmBackedNode } from '../src/sandbox/kubernetes/seed-objects';
+import { defaultSeedInput, SANDBOX_NODE_VM } from '../src/sandbox/proxmox-sim/default-seed';
 import { argValue, historyFigures, mib, runToEnd, say, seconds, startBenchSandbox, startRun, WorkerProcess, type RunResult } from './lib/sandbox-bench';
 
 export const SHARED_STEPS = ['capi.provider-chart', 'worker.chart', 'csi.chart', 'step4.host-preflight', 'step4.join', 'step4.node-ready', 'step8.reliability'];
+
+/**
+ * VM-backed Kubernetes nodes besides the sandbox's one: each VM takes 24 CSI attachments (the driver's default
+ * limit), and fifty runs' test pods with their volumes need more room than one node has.
+ */
+const EXTRA_VM_NODES = Array.from({ length: 5 }, (_, i) => ({ vmid: 812 + i, name: `cozy-bench-node-${i + 2}`, node: 'pve1' }));
 
 function roomySeed(dir: string): string {
   const seed = defaultSeedInput();
@@ -26,6 +37,9 @@ function roomySeed(dir: string): string {
     Object.assign(node, { cpus: 512, memory: '4096G' });
     for (const s of node.storages ?? []) if (s.id === 'local-lvm') s.total = '20T';
   }
+  const pve1 = seed.nodes.find((n) => n.name === 'pve1')!;
+  const nodeVm = pve1.vms!.find((v) => v.vmid === SANDBOX_NODE_VM.vmid)!;
+  pve1.vms!.push(...EXTRA_VM_NODES.map((vm, i) => ({ ...nodeVm, vmid: vm.vmid, name: vm.name, nets: [{ ...nodeVm.nets![0], macaddr: `BC:24:11:5E:7B:${(i + 16).toString(16).toUpperCase()}` }] })));
   const file = join(dir, 'bench-seed.yaml');
   writeFileSync(file, stringify(seed));
   return file;
@@ -59,6 +73,13 @@ async function main(): Promise<void> {
   const taskSpeed = Number(argValue('task-speed', '0.3'));
   const slots = argValue('max-concurrent-activities', '20');
   const b = await startBenchSandbox({ taskSpeed, proxmoxSeed: roomySeed });
+  say(`adding ${EXTRA_VM_NODES.length} VM-backed nodes: ${EXTRA_VM_NODES.map((v) => `${v.name} (VM ${v.vmid})`).join(', ')}`);
+  const kube = await KubeClient.connect({ kubeconfig: b.state.kubernetes!.kubeconfig });
+  for (const vm of EXTRA_VM_NODES) {
+    const manifest = fakeNodeManifest(vm.name, SANDBOX_LABELS, { kubeletVersion: KUBERNETES_VERSION, cpu: '8', memory: '32Gi' }) as KubeObject;
+    await kube.apply(vmBackedNode(manifest, vm));
+    await waitForObject(kube, { apiVersion: 'v1', kind: 'Node', name: vm.name }, (n) => n !== undefined && nodeIsReady(n as never), { timeoutMs: 60_000 });
+  }
   const worker = new WorkerProcess(b.state, join(b.dir, 'logs', 'bench-worker.log'), ['--max-concurrent-activities', slots]);
   worker.start();
   const sampler = setInterval(() => worker.peakRssBytes(), 200);

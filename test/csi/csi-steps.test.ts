@@ -7,6 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { chartActivities } from '../../src/activities/charts';
 import { csiActivities } from '../../src/activities/csi';
 import { CSI_DRIVER, isTransientProvisioningError } from '../../src/activities/csi/driver-facts';
+import { MAX_ATTACHMENTS_LABEL } from '../../src/sandbox/operator/csi-node-info';
+import { mergePatch } from '../../src/sandbox/operator/kube-ops';
 import type { StepInput } from '../../src/catalogue/types';
 import { integrationConfigSchema } from '../../src/config/schema';
 import { KubeClient, waitForObject, type KubeObject } from '../../src/kubernetes';
@@ -152,6 +154,14 @@ describe('step 5 against the sandbox CSI controller', () => {
       await kube.delete({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', name: 'proxmox-no-images' });
     }
   });
+});
+
+test("each node of the driver's region has a CSINode entry with the driver's attachment limit, 24 unless its label says otherwise", async () => {
+  type CsiNode = KubeObject & { spec: { drivers: { name: string; nodeID: string; topologyKeys: string[]; allocatable?: { count?: number } }[] } };
+  const entry = (name: string) => waitForObject(kube, { apiVersion: 'storage.k8s.io/v1', kind: 'CSINode', name }, (n) => n !== undefined, { timeoutMs: 30_000 }).then((n) => (n as CsiNode).spec.drivers[0]);
+  expect(await entry(SANDBOX_NODE_VM.name)).toEqual({ name: CSI_DRIVER, nodeID: SANDBOX_NODE_VM.name, topologyKeys: ['topology.kubernetes.io/region', 'topology.kubernetes.io/zone'], allocatable: { count: 24 } });
+  await mergePatch(kube, { apiVersion: 'v1', kind: 'Node', name: BARE_METAL_NODE }, { metadata: { labels: { [MAX_ATTACHMENTS_LABEL]: '2' } } });
+  await waitForObject(kube, { apiVersion: 'storage.k8s.io/v1', kind: 'CSINode', name: BARE_METAL_NODE }, (n) => (n as CsiNode | undefined)?.spec.drivers[0]?.allocatable?.count === 2, { timeoutMs: 30_000 });
 });
 
 test('a provisioner failure from the API or the network having a moment is transient; one to fix is not', () => {

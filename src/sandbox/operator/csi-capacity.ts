@@ -11,6 +11,7 @@ import { CSI_DRIVER, REGION_LABEL, ZONE_LABEL } from '../../activities/csi/drive
 import type { OperatorContext } from './context';
 import { topologyOf, type CsiCloud } from './csi-cloud';
 import { listOf } from './csi-kube';
+import { registerNodePlugins } from './csi-node-info';
 
 const LABELS = { 'csi.storage.k8s.io/drivername': CSI_DRIVER, 'csi.storage.k8s.io/managed-by': 'external-provisioner' };
 const SELECTOR = Object.entries(LABELS).map(([k, v]) => `${k}=${v}`).join(',');
@@ -24,7 +25,9 @@ export async function publishCapacity(ctx: OperatorContext, cloud: CsiCloud): Pr
     (sc) => sc.provisioner === CSI_DRIVER && sc.parameters?.storage,
   );
   const segments = new Map<string, { region: string; zone: string }>();
-  for (const node of await listOf(ctx.kube, 'v1', 'Node')) {
+  const nodes = await listOf(ctx.kube, 'v1', 'Node');
+  await registerNodePlugins(ctx, cloud, nodes);
+  for (const node of nodes) {
     const t = topologyOf(node);
     if (t.region && t.zone && cloud.regions.includes(t.region)) segments.set(`${t.region}/${t.zone}`, { region: t.region, zone: t.zone });
   }

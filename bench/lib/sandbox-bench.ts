@@ -2,6 +2,7 @@
 // can be killed and whose peak RSS the kernel reports, runs started through the client and awaited, and the figures
 // read afterwards: history events and the largest payload, Proxmox API calls by client, clones and joins.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { setMaxListeners } from 'node:events';
 import { mkdtempSync, openSync, readFileSync, rmSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -192,6 +193,8 @@ async function runEnd(cozy: CozyClient, workflowId: string): Promise<Progress> {
   };
   // A run found blocked leaves its long poll outstanding: abort it, so that nothing polls a closed connection.
   const controller = new AbortController();
+  // Each long poll of the result (one per history page) listens on the signal.
+  setMaxListeners(0, controller.signal);
   const ending = cozy.client.withAbortSignal(controller.signal, final);
   ending.catch(() => undefined);
   try {

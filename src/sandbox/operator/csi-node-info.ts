@@ -6,6 +6,7 @@ import type { KubeObject } from '../../kubernetes';
 import { CSI_DRIVER, REGION_LABEL, ZONE_LABEL } from '../../activities/csi/driver-facts';
 import type { OperatorContext } from './context';
 import { topologyOf, type CsiCloud } from './csi-cloud';
+import { listOf } from './csi-kube';
 
 /** The plugin's node label for the limit, and its default (QEMU has 30 hot-plug SCSI slots per VM, disks included). */
 export const MAX_ATTACHMENTS_LABEL = 'csi.proxmox.sinextra.dev/max-volume-attachments';
@@ -16,18 +17,34 @@ export function maxAttachments(node: KubeObject): number {
   return Number.isInteger(n) && n > 0 ? n : DEFAULT_MAX_ATTACHMENTS;
 }
 
-/** CSINode entries for the nodes of the driver's regions (those the node plugin's DaemonSet runs on). */
+type CsiNode = KubeObject & { spec?: { drivers?: { name: string; allocatable?: { count?: number } }[] } };
+
+/**
+ * CSINode entries for the nodes of the driver's regions (those the node plugin's DaemonSet runs on). An entry's
+ * fields cannot change once registered; a node whose limit changed gets its CSINode made anew, as the kubelet does
+ * when the plugin registers again after a restart.
+ */
 export async function registerNodePlugins(ctx: OperatorContext, cloud: CsiCloud, nodes: KubeObject[]): Promise<void> {
+  const existing = new Map((await listOf<CsiNode>(ctx.kube, 'storage.k8s.io/v1', 'CSINode')).map((c) => [c.metadata.name, c]));
   for (const node of nodes) {
     const t = topologyOf(node);
     if (!t.region || !t.zone || !cloud.regions.includes(t.region)) continue;
-    // Owned by its Node, as the kubelet makes it: it goes when the node goes.
-    const metadata = { name: node.metadata.name, ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: node.metadata.name, uid: node.metadata.uid ?? '' }] };
-    await ctx.kube.apply({
-      apiVersion: 'storage.k8s.io/v1',
-      kind: 'CSINode',
-      metadata,
-      spec: { drivers: [{ name: CSI_DRIVER, nodeID: node.metadata.name, topologyKeys: [REGION_LABEL, ZONE_LABEL], allocatable: { count: maxAttachments(node) } }] },
-    });
+    const name = node.metadata.name;
+    const count = maxAttachments(node);
+    const current = existing.get(name)?.spec?.drivers?.find((d) => d.name === CSI_DRIVER);
+    if (current?.allocatable?.count === count) continue;
+    try {
+      if (current) await ctx.kube.delete({ apiVersion: 'storage.k8s.io/v1', kind: 'CSINode', name });
+      // Owned by its Node, as the kubelet makes it: it goes when the node goes.
+      const metadata = { name, ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name, uid: node.metadata.uid ?? '' }] };
+      await ctx.kube.apply({
+        apiVersion: 'storage.k8s.io/v1',
+        kind: 'CSINode',
+        metadata,
+        spec: { drivers: [{ name: CSI_DRIVER, nodeID: name, topologyKeys: [REGION_LABEL, ZONE_LABEL], allocatable: { count } }] },
+      });
+    } catch (err) {
+      ctx.log('csi-provisioner', `cannot register the node plugin on ${name}: ${(err as Error).message}`);
+    }
   }
 }

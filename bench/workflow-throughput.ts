@@ -11,13 +11,13 @@ import { rmSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { CATALOGUE, buildPlan } from '../src/catalogue';
 import type { StepActivity } from '../src/catalogue/types';
 import { connectClient, startIntegration } from '../src/client';
 import { integrationConfigSchema } from '../src/config/schema';
 import { freePort, spawnDaemon, stopProcess, waitForPort } from '../src/sandbox/processes';
 import { temporalDevServerArgs } from '../src/sandbox/sandbox';
+import { bundleWorkflows } from '../src/workflow-bundle';
 import { toolPath } from '../src/tools/tool-paths';
 import { wrapStepActivities } from '../src/activities/common/step-wrapper';
 import { createWorker, installRuntime } from '../src/worker';
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     const instant: StepActivity = async () => ({ status: 'passed', message: 'instant (benchmark)' });
     const activities = wrapStepActivities(Object.fromEntries([...names].map((n) => [n, instant])));
 
-    const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows'), logger: { info: () => undefined, warn: () => undefined, error: console.error, debug: () => undefined, trace: () => undefined, log: () => undefined } });
+    const bundle = await bundleWorkflows();
     const { worker, connection } = await createWorker({ address, taskQueue: 'bench', activities, workflowBundle: bundle, maxConcurrentActivityTaskExecutions: 100 });
     let peakRss = 0;
     let peakHeap = 0;

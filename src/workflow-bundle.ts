@@ -25,12 +25,17 @@ export function prebuiltWorkflowBundle(): { codePath: string } | undefined {
   return statSync(WORKFLOW_BUNDLE_FILE).mtimeMs >= newestWorkflowSource() ? { codePath: WORKFLOW_BUNDLE_FILE } : undefined;
 }
 
-export async function writeWorkflowBundle(file = WORKFLOW_BUNDLE_FILE): Promise<void> {
+/** The workflow code bundled now (webpack's progress kept quiet, its warnings and errors shown). */
+export async function bundleWorkflows(): Promise<{ code: string }> {
   const quiet = () => undefined;
-  const { code } = await bundleWorkflowCode({
+  return bundleWorkflowCode({
     workflowsPath: require.resolve('./workflows'),
     logger: { trace: quiet, debug: quiet, info: quiet, log: quiet, warn: console.warn, error: console.error },
   });
+}
+
+export async function writeWorkflowBundle(file = WORKFLOW_BUNDLE_FILE): Promise<void> {
+  const { code } = await bundleWorkflows();
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, code);
 }

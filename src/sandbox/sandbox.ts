@@ -126,7 +126,7 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
     if (opts.worker !== false && (!existing.worker || stopped.includes('worker'))) {
       if (existing.worker) say(`the worker (pid ${existing.worker.pid}) is not running`);
       existing.worker = startWorkerProcess(existing, say);
-      writeFileSync(stateFile(dir), JSON.stringify(existing, null, 2) + '\n');
+      writeSandboxState(dir, existing);
     }
     return existing;
   }
@@ -137,14 +137,11 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
   const started: number[] = [];
   try {
     // Temporal dev server.
-    const temporalBin = toolPath('TEMPORAL_CLI', 'temporal');
     const port = await preferredPort(7233);
     const uiPort = await preferredPort(8233);
     const dbFile = join(dir, 'temporal.db');
     say(`starting Temporal dev server on 127.0.0.1:${port} (UI ${uiPort}, database ${dbFile})`);
-    const temporalPid = spawnDaemon(temporalBin, await temporalDevServerArgs({ port, uiPort, dbFile }), logs.temporal);
-    started.push(temporalPid);
-    await waitForPort(port, `Temporal (see ${logs.temporal})`, 60_000, temporalPid);
+    const temporalPid = await startTemporalDevServer({ port, uiPort, dbFile }, logs.temporal, started);
 
     // Proxmox VE API simulator.
     say('starting the Proxmox VE API simulator (simulated Proxmox, HTTPS with its own CA)');
@@ -204,7 +201,7 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
     }
 
     writeFileSync(state.configFile, sandboxConfigYaml(state));
-    writeFileSync(stateFile(dir), JSON.stringify(state, null, 2) + '\n');
+    writeSandboxState(dir, state);
     return state;
   } catch (err) {
     for (const pid of started.reverse()) await stopProcess(pid);
@@ -224,11 +221,21 @@ export async function restartSandboxTemporal(dir?: string, opts: { downMs?: numb
   if (opts.downMs) await new Promise((r) => setTimeout(r, opts.downMs));
   const port = Number(state.temporal.address.split(':')[1]);
   const uiPort = Number(new URL(state.temporal.uiUrl).port);
-  const pid = spawnDaemon(toolPath('TEMPORAL_CLI', 'temporal'), await temporalDevServerArgs({ port, uiPort, dbFile: state.temporal.dbFile }), state.logs.temporal);
-  await waitForPort(port, `Temporal (see ${state.logs.temporal})`, 60_000, pid);
-  state.temporal.pid = pid;
-  writeFileSync(stateFile(d), JSON.stringify(state, null, 2) + '\n');
+  state.temporal.pid = await startTemporalDevServer({ port, uiPort, dbFile: state.temporal.dbFile }, state.logs.temporal);
+  writeSandboxState(d, state);
   return state;
+}
+
+/** Starts the dev server and waits for its port; `started` collects the pid for a cleanup on failure. */
+async function startTemporalDevServer(opts: { port: number; uiPort: number; dbFile: string }, logFile: string, started: number[] = []): Promise<number> {
+  const pid = spawnDaemon(toolPath('TEMPORAL_CLI', 'temporal'), await temporalDevServerArgs(opts), logFile);
+  started.push(pid);
+  await waitForPort(opts.port, `Temporal (see ${logFile})`, 60_000, pid);
+  return pid;
+}
+
+function writeSandboxState(dir: string, state: SandboxState): void {
+  writeFileSync(stateFile(dir), JSON.stringify(state, null, 2) + '\n');
 }
 
 /** The dev server's command line; a restart with the same port and database file continues where it stopped. */

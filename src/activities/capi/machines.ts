@@ -64,17 +64,24 @@ export const STALE_TASK_FAILURE_GRACE_MS = 30_000;
 /**
  * Fails the step on what the provider reports as failed: a template that does not exist (the clone is refused; no
  * retry helps until the config names an existing template), a terminal failureMessage, or a failed Proxmox task
- * (retryable: CAPMOX clones again after a failed task). A TaskFailure that was already there when the attempt began
- * is the previous attempt's: it fails this one only if the provider has not moved on within the grace period.
+ * (retryable: CAPMOX clones again after a failed task). A TaskFailure on a Machine that existed before the attempt
+ * began may be the previous attempt's: it fails this one only if the provider has not moved on within the grace
+ * period. A Machine made during this attempt has no past, so its TaskFailure counts at once — however fast the
+ * provider reported it.
  */
 export class ProviderFailureWatch {
   private readonly progressed = new Set<string>();
   private readonly firstSeen = new Map<string, number>();
+  private readonly preexisting: Set<string>;
 
+  /** `before`: the Machines listed before this attempt applied anything. */
   constructor(
     private readonly input: StepInput,
+    before: MachineView[],
     private readonly graceMs = STALE_TASK_FAILURE_GRACE_MS,
-  ) {}
+  ) {
+    this.preexisting = new Set(before.map((v) => v.name));
+  }
 
   check(views: MachineView[]): void {
     const { templateId, node } = this.input.config.proxmox;
@@ -95,7 +102,7 @@ export class ProviderFailureWatch {
       }
       const first = this.firstSeen.get(v.name) ?? Date.now();
       this.firstSeen.set(v.name, first);
-      if (this.progressed.has(v.name) || Date.now() - first >= this.graceMs) {
+      if (!this.preexisting.has(v.name) || this.progressed.has(v.name) || Date.now() - first >= this.graceMs) {
         throw fail(
           FailureType.Transient,
           `${where}: VMProvisioned False (TaskFailure: ${v.message}); the provider retries the clone; if it keeps failing, read the task log in Proxmox (Datacenter > Tasks) for template ${templateId}`,

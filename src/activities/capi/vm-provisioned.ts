@@ -15,10 +15,10 @@ export function capiVmProvisioned(input: StepInput): Promise<StepOutcome> {
   const n = step3Names(input.config);
   const settings = vmSettings(input.config);
   return runKubernetesStep(input, `create the MachineDeployment ${n.namespace}/${n.machineDeployment}`, async (client) => {
+    const watch = new ProviderFailureWatch(input, await machinesOf(client, n));
     await client.apply(bootstrapSecret(n));
     await client.apply(machineTemplate(input.config, n));
     await client.apply(machineDeployment(n, 1));
-    const watch = new ProviderFailureWatch(input);
     const { value, elapsedMs } = await pollUntil<MachineView>(
       `Machine of ${n.machineDeployment} Running with its VM ready`,
       async () => {

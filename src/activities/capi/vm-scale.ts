@@ -11,8 +11,8 @@ import { pollUntil } from './poll';
 import { withProxmox } from './proxmox-side';
 
 async function scaleTo(input: StepInput, client: KubeClient, n: Step3Names, replicas: number): Promise<MachineView[]> {
+  const watch = new ProviderFailureWatch(input, await machinesOf(client, n));
   await client.apply(machineDeployment(n, replicas));
-  const watch = new ProviderFailureWatch(input);
   const { value } = await pollUntil<MachineView[]>(
     `${replicas} Machine(s) of ${n.machineDeployment} Running and no other left`,
     async () => {

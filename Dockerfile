@@ -43,5 +43,6 @@ COPY charts ./charts
 # Secrets, kubeconfig, the Proxmox CA and codec keys are mounted here read-only; config references point inside.
 RUN mkdir -p /run/cozy-proxmox /home/node/.cache/cozy-proxmox && chown node:node /home/node/.cache/cozy-proxmox
 USER node
-ENTRYPOINT ["node", "bin/cozy-proxmox.js"]
+# The worker's young-generation cap (src/worker-memory.ts): on the command line, so that the main thread has it too.
+ENTRYPOINT ["node", "--max-semi-space-size=4", "bin/cozy-proxmox.js"]
 CMD ["worker"]

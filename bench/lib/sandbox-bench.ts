@@ -18,6 +18,7 @@ import { isAlive, repoRoot } from '../../src/sandbox/processes';
 import { sandboxDown, sandboxUp, type SandboxState } from '../../src/sandbox/sandbox';
 import { readStandinState } from '../../src/sandbox/ssh-host';
 import { SimulatorAdmin, type SimulatorRequests } from '../../src/sandbox/simulator-admin';
+import { WORKER_NODE_FLAGS } from '../../src/worker-memory';
 
 export const say = (m: string) => process.stderr.write(`==> ${m}\n`);
 
@@ -83,7 +84,7 @@ export class WorkerProcess {
 
   start(): void {
     const out = openSync(this.logFile, 'a');
-    this.child = spawn(process.execPath, [join(repoRoot(), 'bin', 'cozy-proxmox.js'), 'worker', '--address', this.state.temporal.address, ...this.extraArgs], {
+    this.child = spawn(process.execPath, [...WORKER_NODE_FLAGS, join(repoRoot(), 'bin', 'cozy-proxmox.js'), 'worker', '--address', this.state.temporal.address, ...this.extraArgs], {
       stdio: ['ignore', out, out],
       env: { ...process.env, COZY_PROXMOX_LOG_LEVEL: 'WARN' },
     });

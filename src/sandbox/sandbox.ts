@@ -18,6 +18,7 @@ import { startControlPlane } from './kubernetes/control-plane';
 import { seedCozyStack, type SeedOptions } from './kubernetes/seed';
 import { startSandboxHost } from './ssh-host';
 import { sandboxMonitoringRunning, startSandboxMonitoring } from './monitoring';
+import { WORKER_NODE_FLAGS } from '../worker-memory';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
@@ -296,7 +297,7 @@ function startWorkerProcess(state: SandboxState, say: (m: string) => void): { pi
   say(`starting a worker on task queue ${DEFAULT_TASK_QUEUE}`);
   const pid = spawnDaemon(
     process.execPath,
-    [join(repoRoot(), 'bin', 'cozy-proxmox.js'), 'worker', '--address', state.temporal.address, '--task-queue', DEFAULT_TASK_QUEUE],
+    [...WORKER_NODE_FLAGS, join(repoRoot(), 'bin', 'cozy-proxmox.js'), 'worker', '--address', state.temporal.address, '--task-queue', DEFAULT_TASK_QUEUE],
     state.logs.worker,
   );
   return { pid, taskQueue: DEFAULT_TASK_QUEUE };

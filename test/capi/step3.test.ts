@@ -9,6 +9,7 @@ import { VM_STEPS } from '../../src/catalogue/vm-steps';
 import { isRunning, machinesOf } from '../../src/activities/capi/machines';
 import { step3Names } from '../../src/activities/capi/names';
 import { machineDeployment } from '../../src/activities/capi/objects';
+import { mergePatch, ownerReferencesOf } from '../../src/sandbox/operator/kube-ops';
 import { waitFor } from '../helpers/wait';
 import { machineVms, runStep, startHarness, type Harness } from './harness';
 
@@ -96,6 +97,28 @@ describe('step 3 in order', () => {
     }
     await h.kube.apply(machineDeployment(n, 0));
     await waitFor(async () => machineVms(h.sim), (vms) => vms.length === 0, 'the four VMs gone', 50_000, 250);
+  }, 120_000);
+
+  it('a ProxmoxMachine whose Machine never took it over goes with its MachineSet, and its VM with it', async () => {
+    const n = step3Names(config);
+    const PM_API = 'infrastructure.cluster.x-k8s.io/v1alpha1';
+    await h.kube.apply(machineDeployment(n, 1));
+    const [machine] = await waitFor(() => machinesOf(h.kube, n), (ms) => ms.length === 1 && ms.every(isRunning), '1 Machine Running', 50_000, 250);
+    const pmRef = { apiVersion: PM_API, kind: 'ProxmoxMachine', name: machine.name, namespace: h.namespace };
+    const owners = () => h.kube.get(pmRef).then(ownerReferencesOf);
+    // Made by the MachineSet, owned by it; the Machine, once it runs, is the controller owner.
+    expect((await owners()).map((o) => `${o.kind}${o.controller ? ' (controller)' : ''}`).sort()).toEqual(['Machine (controller)', 'MachineSet']);
+    // As when the set is deleted between making the pair and the Machine's first reconcile: the Machine goes
+    // without its finalizer having run and without owning the ProxmoxMachine.
+    await h.stopOperator();
+    await mergePatch(h.kube, pmRef, { metadata: { ownerReferences: ownerReferencesOf(await h.kube.get(pmRef)).filter((o) => o.kind === 'MachineSet') } });
+    const machineRef = { apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'Machine', name: machine.name, namespace: h.namespace };
+    await mergePatch(h.kube, machineRef, { metadata: { finalizers: null } });
+    await h.kube.delete(machineRef);
+    await h.kube.delete({ apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'MachineDeployment', name: n.machineDeployment, namespace: h.namespace });
+    await h.startOperator();
+    await waitFor(() => h.kube.find(pmRef), (pm) => pm === undefined, 'the ProxmoxMachine gone', 50_000, 250);
+    await waitFor(async () => machineVms(h.sim), (vms) => vms.length === 0, 'its VM gone', 50_000, 250);
   }, 120_000);
 
   it('the cleanup removes the Cluster and its objects, twice without error; the simulator holds what it was seeded with', async () => {

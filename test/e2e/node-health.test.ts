@@ -52,6 +52,10 @@ test('providerIDs of both forms are understood; a bare-metal or foreign one is n
   const uuid = uuidOfSmbios((await f.px.qemuConfig('pve1', VMID)).smbios1);
   expect(uuid).toMatch(/^[0-9a-f-]{36}$/);
   expect(await findNodeVm(f.px, { kind: 'uuid', uuid: uuid! })).toMatchObject({ vmid: VMID, node: 'pve1', status: 'running' });
+  // A VM deleted between the list and the read of its config (others' VMs come and go) is passed over.
+  const gone = { id: 'qemu/999998', type: 'qemu', vmid: 999998, node: 'pve1', name: 'deleted-meanwhile', status: 'stopped' };
+  const resources = [gone, ...(await f.px.clusterResources('vm'))];
+  expect(await findNodeVm(f.px, { kind: 'uuid', uuid: uuid! }, { resources: resources as never })).toMatchObject({ vmid: VMID });
 });
 
 test('the node goes NotReady when its VM stops, stays so, and is Ready again when it runs', async () => {

@@ -21,6 +21,7 @@ import { readSandboxState, type SandboxState } from '../../src/sandbox/sandbox';
 import { SimulatorAdmin, type SimulatorSnapshot } from '../../src/sandbox/simulator-admin';
 import { readStandinState } from '../../src/sandbox/ssh-host';
 import { toolPath } from '../../src/tools/tool-paths';
+import { WORKER_NODE_FLAGS } from '../../src/worker-memory';
 import { runCli, type CliResult } from '../helpers/cli';
 import { historyText } from '../helpers/history';
 import { waitFor } from '../helpers/wait';
@@ -58,7 +59,10 @@ async function crashWorker(): Promise<void> {
   const up = await runCli(['sandbox', 'up', '--dir', dir]);
   expect(up.code).toBe(0);
   expect(up.stderr).toContain(`the worker (pid ${pid}) is not running`);
-  expect(currentState().worker!.pid).not.toBe(pid);
+  const restarted = currentState().worker!.pid;
+  expect(restarted).not.toBe(pid);
+  // Started with the worker's Node flags (src/worker-memory.ts), as the launcher and the Dockerfile start it.
+  expect(readFileSync(`/proc/${restarted}/cmdline`, 'utf8').split('\0')).toEqual(expect.arrayContaining(WORKER_NODE_FLAGS));
 }
 
 test('demo runs the plan against the sandbox and reports simulated parts as such', async () => {

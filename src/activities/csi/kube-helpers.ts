@@ -24,6 +24,8 @@ export async function eventsOf(kube: KubeClient, obj: KubeObject | undefined): P
     'v1',
     'Event',
     obj.metadata.namespace,
+    undefined,
+    `involvedObject.uid=${obj.metadata.uid}`,
   );
   return events
     .filter((e) => e.involvedObject?.uid === obj.metadata.uid)

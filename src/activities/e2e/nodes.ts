@@ -3,7 +3,7 @@
 import type { KubeClient, KubeObject } from '../../kubernetes';
 import { findCondition } from '../../kubernetes';
 import type { ProxmoxClient } from '../../proxmox/client';
-import { findNodeVm, inRegion, parseProxmoxProviderId, type NodeVm } from './node-vm';
+import { findNodeVm, inRegion, parseProxmoxProviderId, type NodeVm, type NodeVmLookup } from './node-vm';
 
 export const CONTROL_PLANE_LABEL = 'node-role.kubernetes.io/control-plane';
 
@@ -21,20 +21,21 @@ export function nodeReady(node: KubeObject | undefined): boolean {
 }
 
 /** The node's VM in the Proxmox cluster `region` (config proxmox.region), or undefined. */
-export async function proxmoxNode(px: ProxmoxClient, region: string, node: NodeObject, uuids = new Map<string, number>()): Promise<ProxmoxNode | undefined> {
+export async function proxmoxNode(px: ProxmoxClient, region: string, node: NodeObject, lookup: NodeVmLookup = {}): Promise<ProxmoxNode | undefined> {
   const ref = parseProxmoxProviderId(node.spec?.providerID);
-  const vm = ref && inRegion(ref, region) ? await findNodeVm(px, ref, undefined, uuids) : undefined;
+  const vm = ref && inRegion(ref, region) ? await findNodeVm(px, ref, { ...lookup, nodeName: node.metadata.name }) : undefined;
   if (!vm) return undefined;
   return { name: node.metadata.name, vm, ready: nodeReady(node), controlPlane: node.metadata.labels?.[CONTROL_PLANE_LABEL] !== undefined };
 }
 
 /** Ready, schedulable nodes with a running VM behind them; workers first (a workload restart should spare control planes). */
 export async function proxmoxBackedNodes(kube: KubeClient, px: ProxmoxClient, region: string): Promise<ProxmoxNode[]> {
-  const uuids = new Map<string, number>();
+  const lookup: NodeVmLookup = { uuids: new Map() };
   const found: ProxmoxNode[] = [];
   for (const node of await kube.list<NodeObject>('v1', 'Node')) {
     if (node.spec?.unschedulable || !parseProxmoxProviderId(node.spec?.providerID)) continue;
-    const p = await proxmoxNode(px, region, node, uuids);
+    lookup.resources ??= await px.clusterResources('vm');
+    const p = await proxmoxNode(px, region, node, lookup);
     if (p && p.ready && p.vm.status === 'running') found.push(p);
   }
   const workers = found.filter((n) => !n.controlPlane);

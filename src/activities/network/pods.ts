@@ -31,6 +31,8 @@ export async function latestEvent(kube: KubeClient, obj: KubeObject | undefined)
     'v1',
     'Event',
     obj.metadata.namespace,
+    undefined,
+    `involvedObject.uid=${obj.metadata.uid}`,
   );
   const mine = events
     .filter((e) => e.involvedObject?.uid === obj.metadata.uid)

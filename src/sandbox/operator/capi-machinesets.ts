@@ -123,16 +123,19 @@ async function createMachine(ctx: OperatorContext, set: KubeObject, name: string
   if (!template) throw new Error(`${infraRef.kind} ${ns}/${infraRef.name} not found: cannot create the machines of MachineSet ${set.metadata.name}`);
   const infraKind = infraRef.kind.replace(/Template$/, '');
   const infraTemplate = (template.spec as { template?: { metadata?: { labels?: Record<string, string> }; spec?: unknown } }).template ?? {};
-  // Infrastructure machine first, as Cluster API does: the Machine then refers to something that exists.
+  // Infrastructure machine first, as Cluster API does: the Machine then refers to something that exists. Owned by
+  // the MachineSet until the Machine takes it over: a Machine removed before it ever ran (the set deleted meanwhile)
+  // cannot leave it, and its VM, behind.
   await createIfAbsent(kube, {
     apiVersion: infraRef.apiVersion,
     kind: infraKind,
     metadata: {
       name,
       namespace: ns,
+      ownerReferences: [{ ...controllerReference(set), controller: false, blockOwnerDeletion: false }],
       labels: { ...(infraTemplate.metadata?.labels ?? {}), ...labels },
       annotations: { 'cluster.x-k8s.io/cloned-from-name': infraRef.name, 'cluster.x-k8s.io/cloned-from-groupkind': `${infraKind}Template.${infraRef.apiVersion.split('/')[0]}` },
-    },
+    } as KubeObject['metadata'],
     spec: infraTemplate.spec ?? {},
   });
   await createIfAbsent(kube, {

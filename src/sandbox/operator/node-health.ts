@@ -77,7 +77,7 @@ class NodeHealth {
     return { list, close: () => cloud?.close() };
   }
 
-  private async vmOf(sources: ProxmoxSource[], providerID: string): Promise<NodeVm | undefined> {
+  private async vmOf(sources: ProxmoxSource[], providerID: string, nodeName: string): Promise<NodeVm | undefined> {
     const ref = parseProxmoxProviderId(providerID)!;
     // proxmox://<region>/<vmid> names the cluster: VMIDs are only unique within one, so a VM of the same number in
     // another cluster is not this node's. CAPMOX's proxmox://<uuid> is unique everywhere. Credentials read from
@@ -85,7 +85,7 @@ class NodeHealth {
     const candidates = ref.kind === 'vmid' ? sources.filter((s) => s.region === undefined || s.region === ref.region) : sources;
     for (const s of candidates) {
       s.resources ??= await s.client.clusterResources('vm');
-      const vm = await findNodeVm(s.client, ref, s.resources, this.uuids);
+      const vm = await findNodeVm(s.client, ref, { resources: s.resources, uuids: this.uuids, nodeName });
       if (vm) return vm;
     }
     return undefined;
@@ -101,7 +101,7 @@ class NodeHealth {
     try {
       if (list.length === 0) return;
       for (const node of played) {
-        const vm = await this.vmOf(list, node.spec!.providerID!);
+        const vm = await this.vmOf(list, node.spec!.providerID!, node.metadata.name);
         const name = node.metadata.name;
         if (!vm) {
           if (!this.unknown.has(name)) this.ctx.log(NODE_HEALTH_CONTROLLER, `node ${name}: no VM for providerID ${node.spec!.providerID} in Proxmox; left alone`);

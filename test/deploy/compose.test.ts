@@ -8,6 +8,7 @@ import Ajv from 'ajv';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
+import { WORKER_NODE_FLAGS } from '../../src/worker-memory';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/workflows/search-attributes';
 import { REPO_ROOT } from '../helpers/cli';
 import { checkCommandLine } from './cli-grammar';
@@ -172,13 +173,13 @@ describe('Dockerfile', () => {
     expect(instruction('ENV').join(' ')).toMatch(/TEMPORAL_ADDRESS=.*TEMPORAL_NAMESPACE=.*TEMPORAL_TASK_QUEUE=.*COZY_PROXMOX_CODEC_KEY_FILE=/s);
   });
 
-  test('runs `node bin/cozy-proxmox.js worker` as a non-root user', () => {
+  test('runs `node bin/cozy-proxmox.js worker` with the worker\'s Node flags as a non-root user', () => {
     const users = instruction('USER');
     expect(users.length).toBeGreaterThan(0);
     expect(users[users.length - 1]).not.toMatch(/^(root|0)(:|$)/);
     const [entrypoint] = instruction('ENTRYPOINT').map((e) => JSON.parse(e) as string[]);
     const [cmd] = instruction('CMD').map((e) => JSON.parse(e) as string[]);
-    expect(entrypoint).toEqual(['node', 'bin/cozy-proxmox.js']);
+    expect(entrypoint).toEqual(['node', ...WORKER_NODE_FLAGS, 'bin/cozy-proxmox.js']);
     expect(cmd).toEqual(['worker']);
     expect(checkCommandLine(cmd)).toEqual([]);
     // The files the image runs from are the ones the build makes or copies.

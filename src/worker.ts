@@ -5,7 +5,6 @@ import { allActivities } from './activities';
 import { resolveTemporalOptions, type TemporalOptions } from './client';
 import { codecSetup, type CodecOptions } from './codec';
 import { prebuiltWorkflowBundle } from './workflow-bundle';
-import { capWorkflowThreadYoungGeneration } from './worker-memory';
 
 export interface WorkerSettings extends TemporalOptions, CodecOptions {
   /** Step activities by name; defaults to the whole catalogue's. */
@@ -34,7 +33,6 @@ export async function createWorker(settings: WorkerSettings = {}): Promise<{ wor
   // Read the key before connecting: a bad key file is a configuration error, not a connection problem.
   const { dataConverter } = codecSetup(settings);
   const connection = await NativeConnection.connect({ address: opts.address });
-  capWorkflowThreadYoungGeneration();
   const worker = await Worker.create({
     connection,
     // Payload encryption when a codec key is configured (off by default); see src/codec.

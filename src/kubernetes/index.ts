@@ -1,6 +1,7 @@
 // The Kubernetes client layer: kubeconfig loading, server-side apply, waits driven by watches, error classification.
 export { KubeClient, FIELD_MANAGER, type ApplyOptions } from './client';
 export { conditionIsTrue, conditionsOf, describeConditions, findCondition } from './conditions';
+export { eventsAbout, type EventObject } from './events';
 export { httpStatusOf, isMissingResourceType, isNotFound, kubernetesErrorToFailure, type KubernetesCallContext } from './errors';
 export { loadKubeConfig, type KubeconfigSource } from './kubeconfig';
 export { kubernetesClientModule } from './module';

@@ -173,6 +173,11 @@ describe('Dockerfile', () => {
     expect(instruction('ENV').join(' ')).toMatch(/TEMPORAL_ADDRESS=.*TEMPORAL_NAMESPACE=.*TEMPORAL_TASK_QUEUE=.*COZY_PROXMOX_CODEC_KEY_FILE=/s);
   });
 
+  test('the launcher starts Node with the worker\'s flags too, when run as a command', () => {
+    const shebang = readFileSync(join(REPO_ROOT, 'bin', 'cozy-proxmox.js'), 'utf8').split('\n')[0];
+    expect(shebang).toBe(`#!/usr/bin/env -S node ${WORKER_NODE_FLAGS.join(' ')}`);
+  });
+
   test('runs `node bin/cozy-proxmox.js worker` with the worker\'s Node flags as a non-root user', () => {
     const users = instruction('USER');
     expect(users.length).toBeGreaterThan(0);

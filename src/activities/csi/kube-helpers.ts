@@ -1,7 +1,7 @@
 // Small Kubernetes reads and writes the CSI steps share: merge patches, the Events of an object (what the
 // provisioner, resizer and scheduler reported), and a polling wait that heartbeats what it waits for and stops when
 // the activity is cancelled.
-import type { KubeClient, KubeObject, ObjectRef } from '../../kubernetes';
+import { eventsAbout, type KubeClient, type KubeObject, type ObjectRef } from '../../kubernetes';
 import { rawRequest } from '../../kubernetes/raw-request';
 import { cancellationSignal, heartbeat } from '../common/activity-context';
 
@@ -19,18 +19,7 @@ export interface EventSummary {
 
 /** Events of one object (by uid), newest last. */
 export async function eventsOf(kube: KubeClient, obj: KubeObject | undefined): Promise<EventSummary[]> {
-  if (!obj?.metadata.uid) return [];
-  const events = await kube.list<KubeObject & { involvedObject?: { uid?: string }; reason?: string; message?: string; type?: string; count?: number; lastTimestamp?: string }>(
-    'v1',
-    'Event',
-    obj.metadata.namespace,
-    undefined,
-    `involvedObject.uid=${obj.metadata.uid}`,
-  );
-  return events
-    .filter((e) => e.involvedObject?.uid === obj.metadata.uid)
-    .sort((a, b) => String(a.lastTimestamp ?? '').localeCompare(String(b.lastTimestamp ?? '')))
-    .map((e) => ({ reason: e.reason ?? '', message: e.message ?? '', type: e.type ?? 'Normal', count: e.count ?? 1 }));
+  return (await eventsAbout(kube, obj)).map((e) => ({ reason: e.reason ?? '', message: e.message ?? '', type: e.type ?? 'Normal', count: e.count ?? 1 }));
 }
 
 export class PollTimeout extends Error {}

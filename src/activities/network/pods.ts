@@ -1,7 +1,7 @@
 // Test pods: created once (check, then create), then waited for until they run with an address. A pod that does not
 // get there fails with what the cluster said about it (its phase, conditions and latest Event).
 import type { KubeClient, KubeObject, ObjectRef } from '../../kubernetes';
-import { describeRef } from '../../kubernetes';
+import { describeRef, eventsAbout } from '../../kubernetes';
 import { checkFailed } from '../common/failures';
 import { pollFor, PollTimeout } from './poll';
 
@@ -26,18 +26,7 @@ export function podIsReady(pod: PodObject | undefined): boolean {
 
 /** The latest Event about the object, e.g. "FailedScheduling: 0/3 nodes are available ...". */
 export async function latestEvent(kube: KubeClient, obj: KubeObject | undefined): Promise<string | undefined> {
-  if (!obj?.metadata.uid) return undefined;
-  const events = await kube.list<KubeObject & { involvedObject?: { uid?: string }; reason?: string; message?: string; lastTimestamp?: string; eventTime?: string }>(
-    'v1',
-    'Event',
-    obj.metadata.namespace,
-    undefined,
-    `involvedObject.uid=${obj.metadata.uid}`,
-  );
-  const mine = events
-    .filter((e) => e.involvedObject?.uid === obj.metadata.uid)
-    .sort((a, b) => String(a.lastTimestamp ?? a.eventTime ?? '').localeCompare(String(b.lastTimestamp ?? b.eventTime ?? '')));
-  const last = mine[mine.length - 1];
+  const last = (await eventsAbout(kube, obj)).pop();
   return last ? `${last.reason ?? ''}: ${last.message ?? ''}` : undefined;
 }
 

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../../kubernetes';
 import type { OperatorContext } from './context';
-import { CLUSTER_API, CLUSTER_NAME_LABEL, controllerReference, createIfAbsent, differs, ensureOwner, isDeleting, mergePatch, ownerReferencesOf, patchStatus, refOfObject, setCondition } from './kube-ops';
+import { CLUSTER_API, CLUSTER_NAME_LABEL, controllerReference, createIfAbsent, differs, ensureOwner, isDeleting, mergePatch, ownerReference, ownerReferencesOf, patchStatus, refOfObject, setCondition } from './kube-ops';
 
 const LOG = 'capi-core';
 export const DEPLOYMENT_NAME_LABEL = 'cluster.x-k8s.io/deployment-name';
@@ -132,7 +132,7 @@ async function createMachine(ctx: OperatorContext, set: KubeObject, name: string
     metadata: {
       name,
       namespace: ns,
-      ownerReferences: [{ ...controllerReference(set), controller: false, blockOwnerDeletion: false }],
+      ownerReferences: [ownerReference(set, false)],
       labels: { ...(infraTemplate.metadata?.labels ?? {}), ...labels },
       annotations: { 'cluster.x-k8s.io/cloned-from-name': infraRef.name, 'cluster.x-k8s.io/cloned-from-groupkind': `${infraKind}Template.${infraRef.apiVersion.split('/')[0]}` },
     } as KubeObject['metadata'],

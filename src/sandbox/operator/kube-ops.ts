@@ -72,8 +72,13 @@ export function ownerOfKind(obj: KubeObject, kind: string): OwnerReference | und
   return ownerReferencesOf(obj).find((o) => o.kind === kind);
 }
 
+/** An owner reference; a controller one (the default) also blocks the owner's foreground deletion. */
+export function ownerReference(owner: KubeObject, controller = true): OwnerReference {
+  return { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name, uid: owner.metadata.uid ?? '', controller, blockOwnerDeletion: controller };
+}
+
 export function controllerReference(owner: KubeObject): OwnerReference {
-  return { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name, uid: owner.metadata.uid ?? '', controller: true, blockOwnerDeletion: true };
+  return ownerReference(owner);
 }
 
 /** Sets `owner` as the controller owner of `obj` unless it already is. */

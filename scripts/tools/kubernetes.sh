@@ -102,8 +102,10 @@ go_build_step() {
   local module=$1 pkg=$2 out=$3 ldflags=$4 step=$5 log
   log="$(dirname "$(dirname "$out")").log"
   progress "$step: go build $pkg (a first build takes minutes; log: $log)"
+  local started=$SECONDS
   (go_env && cd "$module" && go build -trimpath -ldflags "$ldflags" -o "$out" "$pkg") >>"$log" 2>&1 \
     || step_failed "$step" "$log"
+  progress "$step: done in $((SECONDS - started)) s"
 }
 
 # go_install_step PACKAGE@VERSION BIN_DIR LDFLAGS STEP_NAME
@@ -111,8 +113,10 @@ go_install_step() {
   local spec=$1 bindir=$2 ldflags=$3 step=$4 log
   log="$(dirname "$bindir").log"
   progress "$step: go install $spec (a first build takes minutes; log: $log)"
+  local started=$SECONDS
   (go_env && cd "$COZY_CACHE" && GOBIN="$bindir" go install -trimpath -ldflags "$ldflags" "$spec") >>"$log" 2>&1 \
     || step_failed "$step" "$log"
+  progress "$step: done in $((SECONDS - started)) s"
 }
 
 step_failed() {

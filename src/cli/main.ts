@@ -6,7 +6,8 @@ import { repoRoot } from '../sandbox/processes';
 import { codecCommands } from './commands/codec-commands';
 import { configCommand } from './commands/config-commands';
 import { runCommands } from './commands/run-commands';
-import { demoCommand, sandboxCommand, workerCommand } from './commands/sandbox-commands';
+import { demoCommand } from './commands/demo-command';
+import { sandboxCommand, workerCommand } from './commands/sandbox-commands';
 import { CliError, EXIT_BAD_INPUT, EXIT_FAILURE } from './errors';
 
 function packageVersion(): string {

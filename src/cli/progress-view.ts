@@ -1,5 +1,6 @@
 // The live progress view of `status --watch` and `integrate-cluster --wait`: redrawn in place on a terminal,
 // one line per change otherwise (logs, CI).
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { CozyClient } from '../client';
 import { PHASE_TITLES } from '../catalogue/phases';
 import { formatDuration, STATE_MARK } from '../report/format';
@@ -26,14 +27,41 @@ export function renderProgressText(p: Progress): string {
       out.push(`    ${mark} ${s.id.padEnd(28)} ${formatDuration(s.durationMs).padStart(9)}${tries}  ${s.message ?? s.live ?? ''}`.trimEnd());
     }
   }
-  const open = p.gates.find((g) => g.state === 'open');
-  if (open) out.push(`  waiting for approval: cozy-proxmox approve ${p.workflowId} --phase ${open.phase}`);
-  for (const s of p.steps.filter((x) => x.state === 'blocked')) {
-    out.push(`  blocked on ${s.id}: cozy-proxmox resolve ${p.workflowId} --step ${s.id} --action retry|skip|abort`);
-  }
+  for (const d of pendingDecisions(p)) out.push(`  ${d.what}: ${d.command}`);
   const m = p.metrics;
   out.push(`  tests ${m.testsCompleted}/${m.testsTotal}  success ${m.successRate}%  issues found ${m.issuesFound} fixed ${m.issuesFixed}`);
   return out.join('\n');
+}
+
+interface PendingDecision {
+  /** Changes when the run waits anew (a retried step that blocks again). */
+  key: string;
+  /** `waiting for approval` or `blocked on STEP`. */
+  what: string;
+  reason?: string;
+  command: string;
+}
+
+/** What the run waits for, with the command that moves it on: one per open gate and per blocked step. */
+export function pendingDecisions(p: Progress): PendingDecision[] {
+  const out: PendingDecision[] = [];
+  for (const g of p.gates.filter((x) => x.state === 'open')) {
+    out.push({ key: `gate:${g.phase}`, what: 'waiting for approval', command: `cozy-proxmox approve ${p.workflowId} --phase ${g.phase}` });
+  }
+  for (const s of p.steps.filter((x) => x.state === 'blocked')) {
+    out.push({
+      key: `step:${s.id}:${s.executions}`,
+      what: `blocked on ${s.id}`,
+      reason: s.message,
+      command: `cozy-proxmox resolve ${p.workflowId} --step ${s.id} --action retry|skip|abort`,
+    });
+  }
+  return out;
+}
+
+/** The announcement a follower without a terminal prints once, as soon as the run waits. */
+function announcement(d: PendingDecision): string {
+  return d.reason ? `${d.what}: ${d.reason}\n  decide with: ${d.command}` : `${d.what}: ${d.command}`;
 }
 
 function changeLine(p: Progress): string {
@@ -43,18 +71,23 @@ function changeLine(p: Progress): string {
 
 /**
  * Polls until the run ends; returns its final progress. Progress goes to `out` (stderr when stdout carries JSON).
- * While no worker answers, it says so and keeps waiting: the run is durable, a worker may come later.
+ * While no worker answers, it says so and keeps waiting: the run is durable, a worker may come later. An abort ends
+ * the watch (the run goes on) with the signal's reason, after any poll in flight has returned.
  */
 export async function watchProgress(
   cozy: CozyClient,
   workflowId: string,
   out: NodeJS.WriteStream = process.stdout,
   intervalMs = 1000,
+  signal?: AbortSignal,
 ): Promise<Progress> {
   const { getProgress, QueryNotAnsweredError } = await import('../client');
   const tty = out.isTTY === true;
   let lastLine = '';
+  // Each gate and blocked step is announced once, as soon as it waits (a retried step that blocks again, again).
+  const announced = new Set<string>();
   for (;;) {
+    signal?.throwIfAborted();
     let p: Progress | undefined;
     try {
       p = await getProgress(cozy, workflowId);
@@ -72,9 +105,13 @@ export async function watchProgress(
         const key = line.replace(/^\[[^\]]+\] /, '');
         if (key !== lastLine) out.write(line + '\n');
         lastLine = key;
+        for (const d of pendingDecisions(p).filter((x) => !announced.has(x.key))) {
+          announced.add(d.key);
+          out.write(announcement(d) + '\n');
+        }
       }
       if (isFinished(p)) return p;
     }
-    await new Promise((r) => setTimeout(r, intervalMs));
+    await sleep(intervalMs, undefined, { signal });
   }
 }

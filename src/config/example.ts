@@ -36,4 +36,5 @@ gates:                              # manual | auto | auto-if-green, optionally 
   monitoring-security: auto-if-green
 approvers: [alice, bob]             # who may approve, reject and resolve (empty: anyone)
 keepTestResources: false
+onStepFailure: wait                 # a blocking step that failed for good: wait for \`resolve\`, or abort the run
 `;

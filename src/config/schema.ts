@@ -114,6 +114,9 @@ export const sshSchema = z.strictObject({
   criSocket: z.string().regex(/^unix:\/\/\/[A-Za-z0-9._/-]+$/, 'must be unix:///path/to/socket').optional(),
   // HOST:PORT the host reaches the API server at, when it differs from cluster-info / the kubeconfig.
   apiServerEndpoint: z.string().regex(/^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):\d{1,5}$/, 'must be HOST:PORT').optional(),
+  // Where kubeadm keeps the host's kubelet.conf and pki/ (default /etc/kubernetes): the preflight reads them to tell
+  // whether the host is already joined, and to which cluster.
+  kubernetesDir: z.string().regex(/^\/[A-Za-z0-9._/-]*$/, 'must be an absolute path of letters, digits and ._/-').optional(),
 });
 
 const ipv4Address = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, 'must be an IPv4 address');
@@ -156,6 +159,10 @@ export const integrationConfigSchema = z
     gates: gatesSchema,
     approvers: z.array(z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'must be a user name')).default([]),
     keepTestResources: z.boolean().default(false),
+    // A blocking step that failed for good: `wait` for the operator to retry, skip or abort it (\`cozy-proxmox
+    // resolve\`), or `abort` the run at once, its compensations run. `--auto-approve` sets abort: nobody is there to
+    // decide, and a run must not wait forever.
+    onStepFailure: z.enum(['wait', 'abort']).default('wait'),
     // Set by `sandbox up`: steps that run against simulated parts say so in the report.
     sandbox: z.boolean().default(false),
   })

@@ -5,9 +5,9 @@
 //   - a worker on the sandbox's Temporal
 // `up` writes a ready config whose secrets are file references under the sandbox directory, and a state file that
 // `status` and `down` read. Starting twice is harmless: running components are kept.
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
 import { toolPath } from '../tools/tool-paths';
@@ -31,7 +31,7 @@ export interface SandboxState {
   /** The sandbox operator: plays cluster-api-operator, Cluster API, CAPMOX and the CSI controller (simulated). */
   operator?: { pid: number; simulated: true };
   /** sshd on loopback standing in for the Proxmox host, with a kubeadm stand-in (simulated host). */
-  sshHost?: { host: string; port: number; user: string; privateKeyFile: string; hostKeyFingerprint: string; criSocket: string; stateFile: string; pid: number; simulated: true };
+  sshHost?: { host: string; port: number; user: string; privateKeyFile: string; hostKeyFingerprint: string; criSocket: string; kubernetesDir: string; stateFile: string; pid: number; simulated: true };
   /** Prometheus and the real prometheus-pve-exporter scraping the simulator. */
   monitoring?: { prometheusUrl: string; exporterUrl: string; pids: { exporter: number; prometheus: number } };
   /** The Kubernetes control plane; absent when the sandbox was started without it. */
@@ -74,6 +74,8 @@ export interface SandboxOptions {
   /** What the seed installs (default: everything a CozyStack cluster has). */
   seed?: Omit<SeedOptions, 'onProgress'>;
   onProgress?: (message: string) => void;
+  /** Aborting stops what was started so far (checked between components). */
+  signal?: AbortSignal;
 }
 
 export function sandboxDir(dir?: string): string {
@@ -132,6 +134,7 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
     return existing;
   }
   if (existing) await sandboxDown(dir); // half-running: start clean
+  setAsidePreviousSandbox(dir, say);
   for (const sub of ['logs', 'secrets', 'proxmox']) mkdirSync(join(dir, sub), { recursive: true });
   chmodSync(join(dir, 'secrets'), 0o700);
   const logs = { temporal: join(dir, 'logs', 'temporal.log'), proxmox: join(dir, 'logs', 'proxmox-simulator.log'), worker: join(dir, 'logs', 'worker.log') };
@@ -143,6 +146,7 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
     const dbFile = join(dir, 'temporal.db');
     say(`starting Temporal dev server on 127.0.0.1:${port} (UI ${uiPort}, database ${dbFile})`);
     const temporalPid = await startTemporalDevServer({ port, uiPort, dbFile }, logs.temporal, started);
+    opts.signal?.throwIfAborted();
 
     // Proxmox VE API simulator.
     say('starting the Proxmox VE API simulator (simulated Proxmox, HTTPS with its own CA)');
@@ -154,8 +158,10 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
     started.push(simPid);
     await waitForPort(proxmoxPort, `the Proxmox simulator (see ${logs.proxmox})`, 30_000, simPid);
     const sim = await readSimulatorLine(logs.proxmox);
+    opts.signal?.throwIfAborted();
 
     const kubernetes = opts.kubernetes === false ? undefined : await startKubernetes(dir, say, started, opts.seed);
+    opts.signal?.throwIfAborted();
 
     // Credentials live in files only the owner can read; the config refers to them.
     const passwordFile = join(dir, 'secrets', 'proxmox-password');
@@ -182,18 +188,21 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
     if (kubernetes) {
       state.operator = await startOperatorProcess(state, kubernetes, say);
       started.push(state.operator.pid);
+      opts.signal?.throwIfAborted();
       say('starting sshd on loopback as the Proxmox host (simulated host with a kubeadm stand-in)');
       const host = await startSandboxHost(join(dir, 'ssh-host'), { detached: true });
       started.push(host.pid);
+      opts.signal?.throwIfAborted();
       state.sshHost = {
         host: host.host, port: host.port, user: host.user, privateKeyFile: host.privateKeyFile,
-        hostKeyFingerprint: host.hostKeyFingerprint, criSocket: host.criSocket, stateFile: host.stateFile, pid: host.pid, simulated: true,
+        hostKeyFingerprint: host.hostKeyFingerprint, criSocket: host.criSocket, kubernetesDir: host.kubernetesDir, stateFile: host.stateFile, pid: host.pid, simulated: true,
       };
       await installDashboard(kubernetes.kubeconfig, say);
     }
     say('starting Prometheus and prometheus-pve-exporter scraping the simulator');
     const monitoring = await startSandboxMonitoring(dir, { proxmoxUrl: sim.url, caFile: sim.caFile, tokenId: DEFAULT_TOKEN_ID, tokenSecretFile: tokenFile, onProgress: say });
     started.push(monitoring.pids.exporter, monitoring.pids.prometheus);
+    opts.signal?.throwIfAborted();
     state.monitoring = { prometheusUrl: monitoring.prometheusUrl, exporterUrl: monitoring.exporterUrl, pids: monitoring.pids };
 
     if (opts.worker !== false) {
@@ -205,9 +214,33 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
     writeSandboxState(dir, state);
     return state;
   } catch (err) {
-    for (const pid of started.reverse()) await stopProcess(pid);
+    let stopped = 0;
+    for (const pid of started.reverse()) if (await stopProcess(pid)) stopped++;
+    say(`sandbox not started: stopped the ${stopped} process${stopped === 1 ? '' : 'es'} it had started`);
     throw err;
   }
+}
+
+/**
+ * What one sandbox's components hold between its `up` and its `down`: Temporal's database, the simulator's VMs and
+ * tasks, the cluster's etcd and PKI, the host's kubeadm files (its /etc/kubernetes), Prometheus' data, the logs. A new
+ * sandbox starts with none of it, so that they all agree: a host file from an earlier cluster would make the next
+ * join fail, and a run in an old Temporal database would go on against a cluster that no longer has its objects.
+ * The SSH keys and the credentials files stay (the config written by `up` names them).
+ */
+export const SANDBOX_RUN_DATA = ['temporal.db', 'temporal.db-wal', 'temporal.db-shm', 'proxmox', 'kubernetes', join('ssh-host', 'root'), 'monitoring', 'logs'];
+
+/** Moves the run data of the sandbox that ran last in `dir` into `dir/previous` (replacing an older one there). */
+function setAsidePreviousSandbox(dir: string, say: (m: string) => void): void {
+  const found = SANDBOX_RUN_DATA.filter((p) => existsSync(join(dir, p)));
+  if (found.length === 0) return;
+  const previous = join(dir, 'previous');
+  rmSync(previous, { recursive: true, force: true });
+  for (const p of found) {
+    mkdirSync(dirname(join(previous, p)), { recursive: true });
+    renameSync(join(dir, p), join(previous, p));
+  }
+  say(`starting a new sandbox in ${dir}: the last one's Temporal history, simulator state, cluster and host files are in ${previous}`);
 }
 
 /**
@@ -254,8 +287,6 @@ export async function temporalDevServerArgs(opts: { port: number; uiPort: number
 /** Starts the control plane (its processes outlive this one) and seeds it like a CozyStack cluster. */
 async function startKubernetes(dir: string, say: (m: string) => void, started: number[], seed: SandboxOptions['seed'] = {}): Promise<SandboxKubernetes> {
   const kubeDir = join(dir, 'kubernetes');
-  // A fresh PKI goes with fresh etcd data: what a previous sandbox left is not reused.
-  rmSync(kubeDir, { recursive: true, force: true });
   say('starting the Kubernetes control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok)');
   const plane = await startControlPlane({ dir: kubeDir, detached: true });
   const components = plane.components();
@@ -349,6 +380,7 @@ export function sandboxConfigYaml(state: SandboxState): string {
             privateKey: `file:${state.sshHost.privateKeyFile}`,
             hostKeyFingerprint: state.sshHost.hostKeyFingerprint,
             criSocket: `unix://${state.sshHost.criSocket}`,
+            kubernetesDir: state.sshHost.kubernetesDir,
           },
         }
       : {}),

@@ -7,6 +7,7 @@ import {
   CancellationScope,
   condition,
   isCancellation,
+  patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -29,6 +30,8 @@ import { describeStepFailure } from './step-failure';
 import { RunTracker } from './run-tracker';
 import { PHASE_KEY, STATE_KEY } from './search-attributes';
 import { validateApprove, validateReject, validateResolve } from './validators';
+
+const OPEN_GATE_PHASE_PATCH = 'open-gate-phase';
 
 /** Ends a run early: a rejection, an operator's abort or a gate that timed out. */
 class RunEnd extends Error {
@@ -83,7 +86,8 @@ export async function integrateCluster(input: IntegrateClusterInput): Promise<Re
   let published = '';
   const publish = () => {
     run.refreshState();
-    const phase = run.currentPhase ?? 'none';
+    // While a gate waits, the run is at the phase behind it (runs recorded before this carry the previous phase).
+    const phase = (patched(OPEN_GATE_PHASE_PATCH) ? run.shownPhase() : run.currentPhase) ?? 'none';
     const key = `${run.state}|${phase}`;
     setCurrentDetails(`**${run.state}** — ${phase}`);
     if (key === published) return;
@@ -140,6 +144,10 @@ export async function integrateCluster(input: IntegrateClusterInput): Promise<Re
         if (isCancellation(err)) throw err;
         run.stepFailed(def.id, describeStepFailure(err, def));
         if (!def.blocking) return;
+        // Absent in runs started before the setting existed: those wait, as they always did.
+        if (input.config.onStepFailure === 'abort') {
+          throw new RunEnd('failed', `step ${def.id} failed: ${run.step(def.id).message ?? 'no reason given'}`);
+        }
         run.step(def.id).state = 'blocked';
         publish();
         await condition(() => decisions.has(def.id));

@@ -62,6 +62,11 @@ export class RunTracker {
     else this.state = 'running';
   }
 
+  /** The phase whose gate is open while one waits, else the phase that runs. */
+  shownPhase(): PhaseId | undefined {
+    return [...this.gates.values()].find((g) => g.state === 'open')?.phase ?? this.currentPhase;
+  }
+
   phaseStarted(id: PhaseId): void {
     this.currentPhase = id;
     const p = this.phase(id);
@@ -148,7 +153,7 @@ export class RunTracker {
       state: this.state,
       outcome: this.outcome,
       outcomeMessage: this.outcomeMessage,
-      currentPhase: this.currentPhase,
+      currentPhase: this.shownPhase(),
       currentSteps: steps.filter((s) => s.state === 'running' || s.state === 'blocked').map((s) => s.id),
       startedAt: this.startedAt,
       finishedAt: this.finishedAt,

@@ -1,10 +1,11 @@
 // An operator drives a four-phase run with the CLI: status, approve at each gate, refused approvals, report.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { ApplicationFailure } from '@temporalio/common';
 import type { StepActivity } from '../../src/catalogue/types';
 import { startIntegration } from '../../src/client';
 import { connectTestEnv, cozyClientFor, startTestWorker, temporalAddress, uniqueQueue, type RunningWorker } from '../helpers/temporal';
 import { step, testConfig } from '../helpers/plan';
-import { runCli } from '../helpers/cli';
+import { runCli, startCli } from '../helpers/cli';
 import { waitFor } from '../helpers/wait';
 
 let env: TestWorkflowEnvironment;
@@ -12,6 +13,7 @@ let worker: RunningWorker;
 const queue = uniqueQueue('cli');
 
 const pass = (message: string): StepActivity => async () => ({ status: 'passed', message, simulated: true });
+let brokenCalls = 0;
 
 beforeAll(async () => {
   env = await connectTestEnv();
@@ -20,6 +22,12 @@ beforeAll(async () => {
     connect: pass('connected'),
     join: pass('joined'),
     observe: pass('metrics scraped'),
+    // Fails for good the first time, passes once retried.
+    broken: async () => {
+      brokenCalls += 1;
+      if (brokenCalls === 1) throw ApplicationFailure.nonRetryable('template 9000 has no cloud-init drive', 'CheckFailed');
+      return { status: 'passed', message: 'template fixed' };
+    },
   });
 });
 afterAll(async () => {
@@ -59,6 +67,9 @@ test('four phases with manual gates approved over the CLI; refused approvals exi
     await waitFor(status, (p) => p.gates.some((g: { phase: string; state: string }) => g.phase === phase && g.state === 'open'), `gate ${phase}`);
     const text = await runCli(['status', id], cliEnv());
     expect(text.stdout).toContain(`waiting for approval: cozy-proxmox approve ${id} --phase ${phase}`);
+    // While a gate waits, the run is at the phase behind it, in text and JSON.
+    expect(text.stdout).toMatch(new RegExp(`state: awaiting-approval +phase: ${phase} `));
+    expect((await status()).currentPhase).toBe(phase);
     const ok = await runCli(['approve', id, '--phase', phase, '--by', 'bob', '--comment', 'window open'], cliEnv());
     expect(ok).toMatchObject({ code: 0, stdout: `gate ${phase} approved by bob\n` });
   }
@@ -78,6 +89,22 @@ test('four phases with manual gates approved over the CLI; refused approvals exi
 
   const list = JSON.parse((await runCli(['list', '--json'], cliEnv())).stdout);
   expect(list.find((r: { workflowId: string }) => r.workflowId === id)).toMatchObject({ status: 'COMPLETED', cluster: 'cli-gates', state: 'completed' });
+});
+
+test('status --watch says at once which step blocks, why, and the resolve command; resolve over the CLI moves the run on', async () => {
+  const cozy = cozyClientFor(env, queue);
+  const config = testConfig({ cluster: { name: 'cli-blocked' }, gates: { preparation: 'auto' } });
+  const id = await startIntegration(cozy, { config, plan: [step('prep.template', 'preparation', 'broken', { group: 'step1-api-connection' })] });
+  const watch = startCli(['status', id, '--watch'], cliEnv(), 60_000);
+  const announced = `blocked on prep.template: template 9000 has no cloud-init drive\n  decide with: cozy-proxmox resolve ${id} --step prep.template --action retry|skip|abort\n`;
+  await waitFor(async () => watch.output().stdout, (out) => out.includes(announced), 'the blocked step announced');
+  const resolved = await runCli(['resolve', id, '--step', 'prep.template', '--action', 'retry', '--by', 'alice'], cliEnv());
+  expect(resolved).toMatchObject({ code: 0, stdout: 'step prep.template: retry by alice\n' });
+  const done = await watch.result;
+  expect(done.code).toBe(0);
+  // Announced once, though the run stayed blocked over several polls.
+  expect(done.stdout.split(announced)).toHaveLength(2);
+  expect(done.stdout).toMatch(/completed preparation/);
 });
 
 test('a request for an unknown run and an unreachable server fail clearly', async () => {

@@ -13,22 +13,35 @@ export interface CliResult {
 }
 
 export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<CliResult> {
+  return startCli(args, env, timeoutMs).result;
+}
+
+export interface RunningCli {
+  pid: number;
+  /** What it printed so far. */
+  output(): CliResult;
+  result: Promise<CliResult>;
+}
+
+/** Starts the CLI and lets the test read its output while it runs. */
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000, command: string[] = [process.execPath, BIN]): RunningCli {
   if (!existsSync(join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js'))) {
     throw new Error('dist/ is missing: the test command builds it first (npm run build)');
   }
-  return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+  const child = spawn(command[0], [...command.slice(1), ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const result = new Promise<CliResult>((ok, fail) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      fail(new Error(`cozy-proxmox ${args.join(' ')} did not finish in ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+      fail(new Error(`${command.join(' ')} ${args.join(' ')} did not finish in ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
     }, timeoutMs);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
-      ok({ code: code ?? -1, stdout, stderr });
+      ok({ code: code ?? (signal ? -1 : 0), stdout, stderr });
     });
   });
+  return { pid: child.pid as number, output: () => ({ code: -1, stdout, stderr }), result };
 }

@@ -4,9 +4,11 @@
 //   provider clones the step-3 VM and while the host joins, `sandbox up` starting a new worker each time: the run
 //   completes with one clone per VM, one join, and nothing left over in the simulator;
 // - no secret value appears in either run's history, in any log of the sandbox, or in any report;
-// - `sandbox down` stops every process.
+// - a failing step under --auto-approve ends the run with its compensations and exit 1, naming the step;
+// - `sandbox down` stops every process;
+// - the demo again, on the same directory, passes with the same report: the new sandbox keeps nothing of the last.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -25,6 +27,8 @@ import { WORKER_NODE_FLAGS } from '../../src/worker-memory';
 import { runCli, type CliResult } from '../helpers/cli';
 import { historyText } from '../helpers/history';
 import { waitFor } from '../helpers/wait';
+import { processesMentioning } from '../helpers/processes';
+import { stringify } from 'yaml';
 
 const dir = mkdtempSync(join(tmpdir(), 'cozy-sandbox-'));
 const execFileP = promisify(execFile);
@@ -180,6 +184,21 @@ test('no secret value is in the runs\' histories, the sandbox\'s logs or the rep
   expect(found).toEqual([]);
 }, 120_000);
 
+test('a step that fails for good under --auto-approve ends the run: compensations ran, exit 1 names the step and why', async () => {
+  const config = loadConfigFile(state.configFile, { env: {} });
+  const broken = join(dir, 'config-missing-template.yaml');
+  writeFileSync(broken, stringify({ ...config, proxmox: { ...config.proxmox, templateId: 9999 } }));
+  const run = await runCli(['integrate-cluster', '-c', broken, '--wait', '--auto-approve', '--id', 'integrate-cluster-sandbox-broken'], { TEMPORAL_ADDRESS: state.temporal.address }, 300_000);
+  expect(run.code).toBe(1);
+  expect(run.stderr).toMatch(/^error: run integrate-cluster-sandbox-broken ended failed: step proxmox\.template failed: VM template 9999 does not exist on node pve1/m);
+  const report = JSON.parse((await runCli(['report', 'integrate-cluster-sandbox-broken', '--format', 'json'], { TEMPORAL_ADDRESS: state.temporal.address })).stdout);
+  expect(report).toMatchObject({ state: 'failed', outcome: 'failed' });
+  expect(report.steps.find((s: { id: string }) => s.id === 'proxmox.template')).toMatchObject({ state: 'failed', resolutions: [] });
+  // What the phase made before the abort was undone; nothing is left running or waiting.
+  expect(report.compensations.every((c: { state: string }) => c.state === 'done')).toBe(true);
+  expect(report.steps.filter((s: { state: string }) => ['running', 'blocked'].includes(s.state))).toEqual([]);
+}, 360_000);
+
 test('the kubeconfig works with kubectl, and sandbox down stops every process', async () => {
   const kubectl = await execFileP(toolPath('KUBECTL', 'kubernetes'), ['--kubeconfig', state.kubernetes!.kubeconfig, 'get', 'nodes,ns', '-o', 'name']);
   expect(kubectl.stdout.split('\n')).toEqual(expect.arrayContaining(['namespace/cozy-system', 'namespace/cozy-cilium']));
@@ -194,6 +213,22 @@ test('the kubeconfig works with kubectl, and sandbox down stops every process', 
   const stopped = await runCli(['sandbox', 'status', '--dir', dir]);
   expect(stopped.code).toBe(1);
 }, 120_000);
+
+test('the demo again on the same directory: a new sandbox (the last one set aside), the same report, nothing left running', async () => {
+  const again = await runCli(['demo', '--dir', dir, '--task-speed', '0.3'], {}, 420_000);
+  expect(again.stderr).not.toContain('error:');
+  expect(again.code).toBe(0);
+  expect(again.stderr).toContain(`starting a new sandbox in ${dir}: the last one's Temporal history, simulator state, cluster and host files are in ${join(dir, 'previous')}`);
+  expect(existsSync(join(dir, 'previous', 'temporal.db'))).toBe(true);
+  expect(existsSync(join(dir, 'previous', 'ssh-host', 'root', 'etc', 'kubernetes', 'kubelet.conf'))).toBe(true);
+  // Step by step the same results and the same verdict per test step (durations and ids differ).
+  const results = (report: string) => report.split('\n').filter((l) => /^\| (`|step\d)/.test(l)).map((l) => l.split(' | ').slice(0, 2).join(' | '));
+  expect(results(again.stdout)).toEqual(results(outputs[0].stdout));
+  expect(results(again.stdout).length).toBeGreaterThan(40);
+  expect(again.stdout).toContain('- All 8 test steps pass: **yes**');
+  expect(again.stderr).toMatch(/stopped: sandbox-operator, monitoring, ssh-host, kubernetes, proxmox-simulator, temporal\n/);
+  expect(processesMentioning(dir)).toEqual([]);
+}, 480_000);
 
 function filesUnder(root: string): string[] {
   let entries: string[];

@@ -1,10 +1,13 @@
 // How step4 fails: a host key that changed stops the preflight with both fingerprints; a join kubeadm cannot finish
 // fails with kubeadm's own message and leaves no bootstrap token behind; the stand-in refuses a CA pin that does not
 // match the cluster's, as kubeadm does.
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { workerHostActivities as act } from '../../src/activities/worker-host';
 import { bootstrapTokenId, deleteBootstrapToken, ensureBootstrapToken } from '../../src/activities/worker-host/bootstrap-token';
 import { endpointOf } from '../../src/activities/worker-host/cluster-info';
+import { CertificateAuthority } from '../../src/sandbox/kubernetes/certificates';
 import { readStandinState, startSandboxHost } from '../../src/sandbox/ssh-host';
 import { withSsh } from '../../src/ssh';
 import { activityFailure, bootstrapTokens, runActivity, workerFixture, type WorkerFixture } from './fixture';
@@ -52,6 +55,43 @@ test('the stand-in refuses a CA pin other than the cluster CA\'s, as kubeadm doe
   } finally {
     await deleteBootstrapToken(f.kube, id);
   }
+});
+
+test('a host joined to another cluster stops step4.host-preflight, non-retryable, naming the file, its server and the fix; nothing is joined', async () => {
+  const other = CertificateAuthority.create('kubernetes-of-another-cluster');
+  const kubeletConf = join(f.host.kubernetesDir, 'kubelet.conf');
+  mkdirSync(f.host.kubernetesDir, { recursive: true });
+  // What kubeadm leaves on a host joined elsewhere (the kubelet's kubeconfig and the cluster CA).
+  writeFileSync(kubeletConf, stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'default-cluster', cluster: { server: 'https://10.20.0.5:6443', 'certificate-authority-data': Buffer.from(other.certPem).toString('base64') } }],
+    contexts: [{ name: 'default', context: { cluster: 'default-cluster', user: 'default-auth' } }],
+    'current-context': 'default',
+    users: [{ name: 'default-auth', user: { 'client-certificate': '/var/lib/kubelet/pki/kubelet-client-current.pem' } }],
+  }), { mode: 0o600 });
+  try {
+    const failure = await activityFailure(act.workerHostPreflight, f.input('step4.host-preflight'));
+    expect(failure.type).toBe('CheckFailed');
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toMatch(new RegExp(
+      `^the Proxmox host is already joined to another cluster: ${kubeletConf} points at https://10\\.20\\.0\\.5:6443, with a CA other than this cluster's \\(sha256:[0-9a-f]{64}\\); ` +
+        'if the host should leave it, run `kubeadm reset -f` on the host, then retry the step',
+    ));
+    expect((failure.details?.[0] as string[]).join('\n')).toMatch(/FAIL: joined: to another cluster/);
+    // Only a pki/ca.crt of the other cluster (kubelet.conf gone): the same verdict, naming that file.
+    rmSync(kubeletConf);
+    mkdirSync(join(f.host.kubernetesDir, 'pki'), { recursive: true });
+    writeFileSync(join(f.host.kubernetesDir, 'pki', 'ca.crt'), other.certPem);
+    const caOnly = await activityFailure(act.workerHostPreflight, f.input('step4.host-preflight'));
+    expect(caOnly.message).toContain(`already joined to another cluster: ${join(f.host.kubernetesDir, 'pki', 'ca.crt')} is there`);
+    expect(readStandinState(f.host.stateFile).joins).toEqual([]);
+  } finally {
+    rmSync(f.host.kubernetesDir, { recursive: true, force: true });
+  }
+  // Reset (the files gone), the host is ready again.
+  const { result } = await runActivity(act.workerHostPreflight, f.input('step4.host-preflight'));
+  expect(result.status).toBe('passed');
 });
 
 test('a changed host key stops step4.host-preflight, non-retryable, with the offered fingerprint', async () => {

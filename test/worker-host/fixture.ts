@@ -48,8 +48,8 @@ export async function workerFixture(label: string): Promise<WorkerFixture> {
     ssh: { host: host.host, port: host.port, user: host.user, privateKey: `file:${host.privateKeyFile}`, hostKeyFingerprint: host.hostKeyFingerprint },
     sandbox: true,
   });
-  // The sandbox host's runtime socket lives under its own root (config field ssh.criSocket).
-  Object.assign(config.ssh as object, { criSocket: `unix://${host.criSocket}` });
+  // The sandbox host's runtime socket and kubeadm files live under its own root (ssh.criSocket, ssh.kubernetesDir).
+  Object.assign(config.ssh as object, { criSocket: `unix://${host.criSocket}`, kubernetesDir: host.kubernetesDir });
   const { release, namespace: chartNamespace } = CHART_RELEASES.worker;
   const fixture: WorkerFixture = {
     kube,

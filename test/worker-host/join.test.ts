@@ -47,7 +47,9 @@ test('step4.host-preflight: pinned host key, swap, runtime socket, kubeadm, port
     expect.stringMatching(/^ok: container runtime: socket unix:\/\/.*containerd\.sock present \(sandbox: /),
     'ok: kubeadm: v1.34.4 (cluster v1.34.4)',
     'ok: port 10250: free',
+    'ok: joined: no (no kubelet.conf or pki/ca.crt from an earlier join)',
   ]));
+  expect(result.outputs?.alreadyJoined).toBe(false);
 });
 
 test('step4.join: token and CA hash through the API, kubeadm join over SSH, labels applied, token deleted', async () => {
@@ -86,6 +88,15 @@ test('step4.join again: the node is registered, so no second join (one node, one
   expect(readStandinState(f.host.stateFile).joins).toHaveLength(1);
   const nodes = await f.kube.list('v1', 'Node');
   expect(nodes.filter((n) => n.metadata.name === f.nodeName)).toHaveLength(1);
+});
+
+test('step4.host-preflight on the joined host: joined to this cluster, so it passes and says the join is done', async () => {
+  const { result } = await runActivity(act.workerHostPreflight, f.input('step4.host-preflight'));
+  expect(result).toMatchObject({ status: 'passed', message: `host 127.0.0.1 is already joined to this cluster as node ${f.nodeName}`, outputs: { alreadyJoined: true } });
+  const kubeletConf = join(f.host.kubernetesDir, 'kubelet.conf');
+  expect(result.details).toEqual(expect.arrayContaining([
+    `ok: joined: yes, to this cluster as node ${f.nodeName} (${kubeletConf} points at ${f.kube.server} and trusts this cluster's CA); the join changes nothing`,
+  ]));
 });
 
 test('step4.node-ready: Ready, labels and taints as set, allocatable reported, a pinned pod ran and is gone', async () => {

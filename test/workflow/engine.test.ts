@@ -20,6 +20,7 @@ import { step, testConfig } from '../helpers/plan';
 import { historyText } from '../helpers/history';
 import { waitFor } from '../helpers/wait';
 import { recordHistory } from '../helpers/record-history';
+import { withAutoApprove } from '../../src/config/auto-approve';
 
 let env: TestWorkflowEnvironment;
 
@@ -141,6 +142,9 @@ test('runs four phases through manual gates and records who approved', async () 
 
   let p = await untilState(id, 'awaiting-approval');
   expect(p.gates.find((g) => g.phase === 'preparation')).toMatchObject({ state: 'approved', decision: 'auto' });
+  // Progress and the search attribute name the phase whose gate waits, not the phase that ran before it.
+  expect(p.currentPhase).toBe('basic-integration');
+  expect((await env.client.workflow.getHandle(id).describe()).searchAttributes).toMatchObject({ CozyPhase: ['basic-integration'], CozyState: ['awaiting-approval'] });
   expect(p.gates.find((g) => g.phase === 'basic-integration')?.state).toBe('open');
   expect(p.steps.filter((s) => s.phase === 'preparation').map((s) => s.state)).toEqual(['passed', 'passed', 'passed']);
   expect(calls).not.toContain('makeThing');
@@ -194,7 +198,8 @@ test('approvals for the wrong phase or from an unknown approver are refused and 
   await approvePhase(cozy, id, { phase: 'basic-integration', by: 'bob' });
   const again = await approvePhase(cozy, id, { phase: 'basic-integration', by: 'bob' });
   expect(again.state).toBe('approved');
-  await untilState(id, 'awaiting-approval', 'basic-integration');
+  // The next gate waits: the run is at the phase behind it.
+  await untilState(id, 'awaiting-approval', 'advanced-integration');
 
   const text = await historyText(env.client, id);
   expect(text).not.toContain('mallory');
@@ -282,6 +287,36 @@ test('abort ends the run as failed after compensating what was made', async () =
   ]);
   expect(calls.slice(-2)).toEqual(['undoThing', 'removeTestNs']);
   recordHistory(id, 'aborted-with-compensation');
+});
+
+test('with onStepFailure abort (as --auto-approve sets it) a step that fails for good ends the run at once, after compensating', async () => {
+  failuresLeft.flaky = 5;
+  const config = withAutoApprove(testConfig({ cluster: { name: uniqueCluster('autoabort') } }));
+  expect(config.onStepFailure).toBe('abort');
+  const plan = [
+    step('prep.ns', 'preparation', 'makeTestNs', { compensation: { activity: 'removeTestNs', when: 'always' } }),
+    step('basic.make', 'basic-integration', 'makeThing', { compensation: { activity: 'undoThing', when: 'on-failure' } }),
+    step('basic.flaky', 'basic-integration', 'flaky', { dependsOn: ['basic.make'] }),
+    step('adv.one', 'advanced-integration', 'advanced'),
+  ];
+  const id = await startIntegration(cozy, { config, plan });
+  const err = await env.client.workflow.getHandle(id).result().catch((e) => e);
+  expect((err as WorkflowFailedError).cause).toMatchObject({ type: 'IntegrationFailed' });
+  const p = (await finalProgress(cozy, id)) as Progress;
+  expect(p).toMatchObject({
+    state: 'failed',
+    outcome: 'failed',
+    outcomeMessage: 'step basic.flaky failed: flaky found a problem: template 9000 has no cloud-init drive',
+  });
+  expect(p.steps.find((s) => s.id === 'basic.flaky')).toMatchObject({ state: 'failed', resolutions: [] });
+  expect(p.compensations.map((c) => [c.stepId, c.state])).toEqual([
+    ['basic.make', 'done'],
+    ['prep.ns', 'done'],
+  ]);
+  expect(calls).not.toContain('advanced');
+  // It never waited for a decision.
+  expect(await historyText(env.client, id)).not.toContain('blocked-on-step');
+  recordHistory(id, 'auto-approve-step-failure');
 });
 
 test('rejection at a gate ends the run after compensation', async () => {

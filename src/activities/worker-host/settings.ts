@@ -7,6 +7,7 @@ import { CHART_RELEASES } from '../charts/chart-step';
 import { checkFailed } from '../common/failures';
 
 export const DEFAULT_CRI_SOCKET = 'unix:///var/run/containerd/containerd.sock';
+export const DEFAULT_KUBERNETES_DIR = '/etc/kubernetes';
 
 type SshSection = NonNullable<IntegrationConfig['ssh']>;
 
@@ -16,12 +17,15 @@ export interface WorkerSsh extends SshSection {
   criSocket: string;
   /** HOST:PORT the host reaches the API server at, when it differs from what cluster-info or the kubeconfig say. */
   apiServerEndpoint?: string;
+  /** Where kubeadm keeps the host's kubelet.conf and pki/ (kubeadm's own default /etc/kubernetes). */
+  kubernetesDir: string;
 }
 
 interface SshExtras {
   nodeName?: string;
   criSocket?: string;
   apiServerEndpoint?: string;
+  kubernetesDir?: string;
 }
 
 /** Node names are DNS subdomains; a Proxmox node name may carry capitals or underscores. */
@@ -36,6 +40,7 @@ export function workerSsh(config: IntegrationConfig): WorkerSsh | undefined {
     ...config.ssh,
     nodeName: extras.nodeName ?? nodeNameFromProxmoxNode(config.proxmox.node),
     criSocket: extras.criSocket ?? DEFAULT_CRI_SOCKET,
+    kubernetesDir: extras.kubernetesDir ?? DEFAULT_KUBERNETES_DIR,
     ...(extras.apiServerEndpoint ? { apiServerEndpoint: extras.apiServerEndpoint } : {}),
   };
 }

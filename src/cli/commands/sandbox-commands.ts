@@ -1,25 +1,21 @@
-// `sandbox up|down|status`, `worker` and `demo`.
+// `sandbox up|down|status` and `worker`.
 import { Command } from 'commander';
-import { loadConfigFile } from '../../config/load';
-import { buildPlan } from '../../catalogue';
-import { renderMarkdown } from '../../report/render-markdown';
 import type { SandboxState } from '../../sandbox/sandbox';
 import { addTemporalOptions, codecErrorToCli, temporalOptionsFrom } from '../connection';
 import { BadInputError, CliError } from '../errors';
 import { printJson } from '../output';
-import { watchProgress } from '../progress-view';
-import { withAutoApprove } from '../../config/auto-approve';
+import { watchInterrupts } from '../interrupt';
 
-const progress = (m: string) => process.stderr.write(`==> ${m}\n`);
+export const progress = (m: string) => process.stderr.write(`==> ${m}\n`);
 
 // The sandbox (its control plane, seed and Kubernetes client), the worker and the Temporal client are loaded by the
 // actions that use them, so that the rest of the CLI starts without them.
-const sandboxModule = () => import('../../sandbox/sandbox');
+export const sandboxModule = () => import('../../sandbox/sandbox');
 
-const TASK_SPEED_HELP = "multiplier on the simulated Proxmox tasks' durations (1 realistic, 0.2 five times faster)";
+export const TASK_SPEED_HELP = "multiplier on the simulated Proxmox tasks' durations (1 realistic, 0.2 five times faster)";
 
 /** --task-speed: a positive number up to 10. */
-function taskSpeed(text: string | undefined): number | undefined {
+export function taskSpeed(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
   if (!(n > 0 && n <= 10)) throw new BadInputError(`--task-speed must be a number above 0 and at most 10 (got "${text}")`);
@@ -55,7 +51,16 @@ export function sandboxCommand(): Command {
     .action(async (opts) => {
       const speed = taskSpeed(opts.taskSpeed);
       const { sandboxUp } = await sandboxModule();
-      const state = await sandboxUp({ dir: opts.dir, worker: opts.worker, kubernetes: opts.kubernetes, proxmoxSeed: opts.proxmoxSeed, taskSpeed: speed, onProgress: progress });
+      // Interrupted while it starts, it stops what it had started.
+      const interrupts = watchInterrupts(progress);
+      let state: SandboxState;
+      try {
+        state = await sandboxUp({ dir: opts.dir, worker: opts.worker, kubernetes: opts.kubernetes, proxmoxSeed: opts.proxmoxSeed, taskSpeed: speed, onProgress: progress, signal: interrupts.signal });
+      } catch (err) {
+        throw interrupts.error() ?? err;
+      } finally {
+        interrupts.dispose();
+      }
       if (opts.json) printJson(state);
       else process.stdout.write(describe(state) + '\n');
     });
@@ -105,49 +110,4 @@ export function workerCommand(): Command {
       throw codecErrorToCli(err);
     }
   });
-}
-
-export function demoCommand(): Command {
-  return new Command('demo')
-    .description('start the sandbox and a worker, run integrate-cluster with gates approved automatically, print the report')
-    .option('--keep', 'leave the sandbox running afterwards')
-    .option('--dir <dir>', 'sandbox directory')
-    .option('--task-speed <x>', TASK_SPEED_HELP)
-    .action(async (opts) => {
-      const speed = taskSpeed(opts.taskSpeed);
-      const [{ sandboxDown, sandboxUp }, { createWorker, installRuntime }, { connectClient, startIntegration }] = await Promise.all([
-        sandboxModule(),
-        import('../../worker'),
-        import('../../client'),
-      ]);
-      installRuntime('WARN');
-      const state = await sandboxUp({ dir: opts.dir, worker: false, taskSpeed: speed, onProgress: progress });
-      let failed: string | undefined;
-      try {
-        const { worker, connection } = await createWorker({ address: state.temporal.address });
-        const running = worker.run();
-        const cozy = await connectClient({ address: state.temporal.address });
-        try {
-          const config = withAutoApprove(loadConfigFile(state.configFile, { env: {} }));
-          const id = await startIntegration(cozy, { config, plan: buildPlan(config), workflowId: `integrate-cluster-sandbox-${Date.now()}`, startedBy: 'demo' });
-          progress(`run ${id} started; Temporal UI: ${state.temporal.uiUrl}/namespaces/default/workflows/${id}`);
-          const final = await watchProgress(cozy, id);
-          process.stdout.write('\n' + renderMarkdown(final));
-          process.stdout.write(`\nTemporal UI: ${state.temporal.uiUrl}/namespaces/default/workflows/${id}\n`);
-          if (final.state !== 'completed') failed = `the run ended ${final.state}: ${final.outcomeMessage ?? ''}`;
-        } finally {
-          await cozy.close();
-          worker.shutdown();
-          await running;
-          await connection.close();
-        }
-      } finally {
-        if (opts.keep) progress(`sandbox kept running; stop it with: cozy-proxmox sandbox down${opts.dir ? ` --dir ${opts.dir}` : ''}`);
-        else {
-          progress('stopping the sandbox');
-          await sandboxDown(state.dir);
-        }
-      }
-      if (failed) throw new CliError(failed);
-    });
 }

@@ -38,6 +38,8 @@ export interface SandboxHost {
   hostKeyFingerprint: string;
   /** The container runtime socket the stand-in host has (a socket file; the sandbox runs no runtime). */
   criSocket: string;
+  /** The host's /etc/kubernetes (config.ssh.kubernetesDir). */
+  kubernetesDir: string;
   /** The directory playing the host's filesystem root (etc/kubernetes, var/lib/kubelet). */
   hostRoot: string;
   /** JSON record of what the stand-in kubeadm did (joins, resets). */
@@ -76,6 +78,7 @@ export async function startSandboxHost(dir: string, opts: SandboxHostOptions = {
     privateKeyFile: layout.clientKey,
     hostKeyFingerprint: keys.hostKeyFingerprint,
     criSocket: layout.criSocket,
+    kubernetesDir: layout.kubernetesDir,
     hostRoot: layout.root,
     stateFile: standinStateFile(layout.root),
     logFile: layout.logFile,

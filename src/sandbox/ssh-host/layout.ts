@@ -17,6 +17,8 @@ export interface SandboxHostLayout {
   bin: string;
   root: string;
   criSocket: string;
+  /** The host's /etc/kubernetes, where kubeadm writes kubelet.conf and pki/. */
+  kubernetesDir: string;
 }
 
 export function sandboxHostLayout(dir: string): SandboxHostLayout {
@@ -34,5 +36,6 @@ export function sandboxHostLayout(dir: string): SandboxHostLayout {
     bin: join(dir, 'bin'),
     root,
     criSocket: join(root, 'run', 'containerd', 'containerd.sock'),
+    kubernetesDir: join(root, 'etc', 'kubernetes'),
   };
 }

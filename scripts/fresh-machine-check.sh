@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What a new user meets: a fresh clone of this repository's HEAD, HOME and the tool cache pointed at a new, empty
-# directory, then the README's two commands and the demo once more. Prints each command's time and exit code, and
-# fails when a command fails or leaves a process behind.
+# directory, then the README's two commands, the demo once more, and twice `sandbox up` / `integrate-cluster` /
+# `sandbox down`. Prints each command's time and exit code, and fails when a command fails or leaves a process
+# behind.
 #
 #   scripts/fresh-machine-check.sh [--skip-test] [--keep] [WORK_DIR]
 #
@@ -48,7 +49,7 @@ names=() seconds=() codes=()
 run() {
   local name=$1 log started code=0
   shift
-  log="$work/logs/$(printf '%02d' "${#names[@]}")-${name// /-}.log"
+  log="$work/logs/$(printf '%02d' "${#names[@]}")-$(printf '%s' "$name" | tr ' ' '-' | tr -cd 'a-z0-9-').log"
   say "$name: $* (log: $log)"
   started=$SECONDS
   "$@" >"$log" 2>&1 </dev/null || code=$?
@@ -63,14 +64,22 @@ leftovers() { pgrep -af -- "$work" | grep -v -e "pgrep" -e "fresh-machine-check"
 run "demo (cold)" npm run demo
 [ "$skip_test" -eq 1 ] || run "test" npm test
 run "demo (again)" npm run demo
+# The sandbox by hand, as the README's "embedded sandbox" section has it, twice: the second `up` follows a `down`.
+sandbox_config="$COZY_PROXMOX_CACHE/sandbox/config.yaml"
+for round in 1 2; do
+  run "sandbox up $round" node bin/cozy-proxmox.js sandbox up
+  address="$(node bin/cozy-proxmox.js sandbox status --json 2>/dev/null | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s).temporal.address)}catch{}})')"
+  run "integrate $round" env TEMPORAL_ADDRESS="$address" node bin/cozy-proxmox.js integrate-cluster -c "$sandbox_config" --auto-approve --wait --id "integrate-cluster-check-$round"
+  run "sandbox down $round" node bin/cozy-proxmox.js sandbox down
+done
 
 left="$(leftovers)"
 
 printf '\nfresh-machine check of %s at %s\n' "$(git rev-parse --short HEAD)" "$(date -u +%FT%TZ)"
-printf '%-16s %8s %6s\n' command seconds exit
+printf '%-18s %8s %6s\n' command seconds exit
 failed=0
 for i in "${!names[@]}"; do
-  printf '%-16s %8s %6s\n' "${names[$i]}" "${seconds[$i]}" "${codes[$i]}"
+  printf '%-18s %8s %6s\n' "${names[$i]}" "${seconds[$i]}" "${codes[$i]}"
   [ "${codes[$i]}" -eq 0 ] || failed=1
 done
 grep -h '^tests: ' "$work"/logs/*test*.log 2>/dev/null | tail -n 1 || true

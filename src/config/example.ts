@@ -29,6 +29,14 @@ kubernetes:
   # kubeconfig: ~/.kube/config      # default: KUBECONFIG or ~/.kube/config
   testNamespace: cozy-proxmox-test
   csiStorageClass: proxmox-data
+# ssh:                              # the Proxmox host joined as a worker (step4); without it step4 is skipped
+#   host: pve.example.com
+#   user: root                      # or a user with passwordless sudo
+#   privateKey: file:/etc/cozy-proxmox/ssh-key
+#   hostKeyFingerprint: SHA256:...  # ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub, read at the host's console
+#   # nodeName: pve                 # default: the Proxmox node name in lower case
+#   # criSocket: unix:///var/run/containerd/containerd.sock
+#   # kubernetesDir: /etc/kubernetes  # where kubeadm keeps kubelet.conf and pki/: an earlier join is found there
 gates:                              # manual | auto | auto-if-green, optionally with a timeout
   preparation: auto
   basic-integration: manual

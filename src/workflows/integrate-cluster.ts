@@ -26,12 +26,11 @@ import {
   type IntegrateClusterInput,
   type ResolveStepRequest,
 } from './definitions';
+import { PATCHES } from './patches';
 import { describeStepFailure } from './step-failure';
 import { RunTracker } from './run-tracker';
 import { PHASE_KEY, STATE_KEY } from './search-attributes';
 import { validateApprove, validateReject, validateResolve } from './validators';
-
-const OPEN_GATE_PHASE_PATCH = 'open-gate-phase';
 
 /** Ends a run early: a rejection, an operator's abort or a gate that timed out. */
 class RunEnd extends Error {
@@ -87,7 +86,7 @@ export async function integrateCluster(input: IntegrateClusterInput): Promise<Re
   const publish = () => {
     run.refreshState();
     // While a gate waits, the run is at the phase behind it (runs recorded before this carry the previous phase).
-    const phase = (patched(OPEN_GATE_PHASE_PATCH) ? run.shownPhase() : run.currentPhase) ?? 'none';
+    const phase = (patched(PATCHES.openGatePhase) ? run.shownPhase() : run.currentPhase) ?? 'none';
     const key = `${run.state}|${phase}`;
     setCurrentDetails(`**${run.state}** — ${phase}`);
     if (key === published) return;

@@ -228,7 +228,7 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
  * join fail, and a run in an old Temporal database would go on against a cluster that no longer has its objects.
  * The SSH keys and the credentials files stay (the config written by `up` names them).
  */
-export const SANDBOX_RUN_DATA = ['temporal.db', 'temporal.db-wal', 'temporal.db-shm', 'proxmox', 'kubernetes', join('ssh-host', 'root'), 'monitoring', 'logs'];
+const SANDBOX_RUN_DATA = ['temporal.db', 'temporal.db-wal', 'temporal.db-shm', 'proxmox', 'kubernetes', join('ssh-host', 'root'), 'monitoring', 'logs'];
 
 /** Moves the run data of the sandbox that ran last in `dir` into `dir/previous` (replacing an older one there). */
 function setAsidePreviousSandbox(dir: string, say: (m: string) => void): void {

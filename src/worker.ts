@@ -12,6 +12,11 @@ export interface WorkerSettings extends TemporalOptions, CodecOptions {
   /** A prebuilt workflow bundle (tests build it once); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   maxConcurrentActivityTaskExecutions?: number;
+  /**
+   * How long a stopping worker lets the steps in flight finish before it cancels them (their attempt then fails and
+   * Temporal runs it again on another worker). Default 0: cancel at once; `cozy-proxmox worker` defaults to 60s.
+   */
+  shutdownGraceMs?: number;
 }
 
 let runtimeInstalled = false;
@@ -42,6 +47,7 @@ export async function createWorker(settings: WorkerSettings = {}): Promise<{ wor
     activities: settings.activities ?? allActivities(),
     ...workflowCode(settings),
     maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivityTaskExecutions ?? 20,
+    shutdownGraceTime: settings.shutdownGraceMs ?? 0,
   });
   return { worker, connection };
 }
@@ -52,7 +58,10 @@ function workflowCode(settings: WorkerSettings): Pick<WorkerOptions, 'workflowBu
   return bundle ? { workflowBundle: bundle } : { workflowsPath: require.resolve('./workflows') };
 }
 
-/** Runs a worker until SIGINT/SIGTERM (the SDK installs those handlers and shuts down gracefully). */
+/**
+ * Runs a worker until SIGINT/SIGTERM. The SDK's handlers stop polling at once; steps in flight get the grace time to
+ * finish, then are cancelled.
+ */
 export async function runWorker(settings: WorkerSettings = {}): Promise<void> {
   const { worker, connection } = await createWorker(settings);
   try {

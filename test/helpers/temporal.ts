@@ -48,13 +48,14 @@ export interface RunningWorker {
 }
 
 /** Starts a worker with the given step activities (wrapped as the real worker wraps them) until stop(). */
-export async function startTestWorker(taskQueue: string, activities: Record<string, StepActivity>): Promise<RunningWorker> {
+export async function startTestWorker(taskQueue: string, activities: Record<string, StepActivity>, settings: { shutdownGraceMs?: number } = {}): Promise<RunningWorker> {
   quietRuntime();
   const { worker, connection } = await createWorker({
     address: temporalAddress(),
     taskQueue,
     activities: wrapStepActivities(activities),
     workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE as string },
+    ...settings,
   });
   const running = worker.run();
   return {

@@ -1,4 +1,5 @@
 // Every step and compensation activity the catalogue names, registered under the names StepDefinition.activity uses.
+import { CATALOGUE } from '../catalogue';
 import type { StepActivity } from '../catalogue/types';
 import { wrapStepActivities } from './common/step-wrapper';
 import { chartActivities } from './charts';
@@ -13,6 +14,9 @@ import { e2eActivities } from './e2e';
 
 const asSteps = (acts: object) => acts as Record<string, StepActivity>;
 
+/** The activities the catalogue names as undos (compensations). */
+export const UNDO_ACTIVITIES: ReadonlySet<string> = new Set(CATALOGUE.flatMap((s) => (s.compensation ? [s.compensation.activity] : [])));
+
 export function allActivities(): Record<string, StepActivity> {
   return wrapStepActivities({
     ...asSteps(proxmoxActivities), ...asSteps(kubernetesActivities), ...asSteps(chartActivities),
@@ -22,5 +26,5 @@ export function allActivities(): Record<string, StepActivity> {
     ...asSteps(networkActivities),
     ...asSteps(monitoringActivities),
     ...asSteps(e2eActivities),
-  });
+  }, UNDO_ACTIVITIES);
 }

@@ -3,15 +3,19 @@
 import type { ChartActivities } from '../activities/charts';
 import type { IntegrationConfig } from '../config/schema';
 import type { StepDefinition, StepRetry } from './types';
+import { undo as undoOf } from './undo';
 
 type ActivityName = keyof ChartActivities;
 
 // An install meets a locked release or an unreachable cluster now and then: a few attempts, longer backoff.
 const INSTALL_RETRY: StepRetry = { maximumAttempts: 4, initialIntervalSeconds: 10, backoffCoefficient: 2, maximumIntervalSeconds: 120 };
 
+// helm uninstall --wait is given 300 s; the undo a minute more.
+const UNINSTALL_SECONDS = 360;
+
 function step(def: Omit<StepDefinition, 'activity' | 'retry' | 'compensation'> & { activity: ActivityName; undo: ActivityName }): StepDefinition {
   const { undo, ...rest } = def;
-  return { retry: INSTALL_RETRY, ...rest, compensation: { activity: undo, when: 'on-failure' } };
+  return { retry: INSTALL_RETRY, ...rest, compensation: undoOf(undo, 'on-failure', UNINSTALL_SECONDS) };
 }
 
 export const CHART_STEPS: StepDefinition[] = [

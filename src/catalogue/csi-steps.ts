@@ -4,6 +4,7 @@
 import type { CsiActivities } from '../activities/csi';
 import type { IntegrationConfig } from '../config/schema';
 import type { StepDefinition, StepRetry } from './types';
+import { undo } from './undo';
 
 type ActivityName = keyof CsiActivities;
 
@@ -12,14 +13,15 @@ const CHECK_RETRY: StepRetry = { maximumAttempts: 4, initialIntervalSeconds: 2, 
 const VOLUME_RETRY: StepRetry = { maximumAttempts: 3, initialIntervalSeconds: 10, backoffCoefficient: 2, maximumIntervalSeconds: 60 };
 
 function step(def: Omit<StepDefinition, 'activity' | 'phase' | 'group' | 'retry' | 'compensation'> & { activity: ActivityName; retry?: StepRetry; undo?: ActivityName }): StepDefinition {
-  const { undo, ...rest } = def;
+  // Three deletions of up to 60 s each and the PV's of up to 120 s.
+  const { undo: undoActivity, ...rest } = def;
   return {
     phase: 'advanced-integration',
     group: 'step5-csi',
     retry: CHECK_RETRY,
     component: 'Proxmox CSI driver',
     ...rest,
-    ...(undo ? { compensation: { activity: undo, when: 'always' as const } } : {}),
+    ...(undoActivity ? { compensation: undo(undoActivity, 'always', 360) } : {}),
   };
 }
 

@@ -4,6 +4,7 @@
 import type { E2eActivities } from '../activities/e2e';
 import type { IntegrationConfig } from '../config/schema';
 import type { StepDefinition, StepRetry } from './types';
+import { undo } from './undo';
 
 type ActivityName = keyof E2eActivities;
 
@@ -11,13 +12,14 @@ type ActivityName = keyof E2eActivities;
 const E2E_RETRY: StepRetry = { maximumAttempts: 3, initialIntervalSeconds: 10, backoffCoefficient: 2, maximumIntervalSeconds: 60 };
 
 function step(def: Omit<StepDefinition, 'activity' | 'phase' | 'group' | 'retry' | 'compensation'> & { activity: ActivityName; undo?: ActivityName }): StepDefinition {
-  const { undo, ...rest } = def;
+  // The objects' deletion is waited for up to 120 s.
+  const { undo: undoActivity, ...rest } = def;
   return {
     phase: 'monitoring-security',
     group: 'step8-e2e',
     retry: E2E_RETRY,
     ...rest,
-    ...(undo ? { compensation: { activity: undo, when: 'always' as const } } : {}),
+    ...(undoActivity ? { compensation: undo(undoActivity, 'always', 240) } : {}),
   };
 }
 

@@ -3,6 +3,7 @@
 import type { KubernetesActivities } from '../activities/kubernetes';
 import type { IntegrationConfig } from '../config/schema';
 import type { StepDefinition, StepRetry } from './types';
+import { undo } from './undo';
 
 type ActivityName = keyof KubernetesActivities;
 
@@ -58,7 +59,8 @@ export const KUBERNETES_PREPARATION_STEPS: StepDefinition[] = [
     dependsOn: [VERSION],
     blocking: true,
     // Removed at the end of the run (unless keepTestResources), and only when this run created it.
-    compensation: { activity: 'kubernetesDeleteTestNamespace', when: 'always' },
+    // The namespace's deletion is waited for up to 120 s.
+    compensation: undo('kubernetesDeleteTestNamespace', 'always', 180),
   }),
 ];
 

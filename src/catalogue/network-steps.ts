@@ -1,9 +1,10 @@
-// The plan's step6 (network policies) in phase 4: the CNIs ready, then NetworkPolicies proven enforced (or, in the
-// sandbox, created and read back with every probe marked simulated). Pure data (workflow code imports it): activity
+// The plan's step6 (network policies) in phase 4: the CNIs ready, then NetworkPolicies proven enforced (or, without
+// pod exec, created and read back and reported as not verified). Pure data (workflow code imports it): activity
 // names are strings, checked against the activity module at compile time only.
 import type { NetworkActivities } from '../activities/network';
 import type { IntegrationConfig } from '../config/schema';
 import type { StepDefinition, StepRetry } from './types';
+import { undo } from './undo';
 
 type ActivityName = keyof NetworkActivities;
 
@@ -12,13 +13,14 @@ const CHECK_RETRY: StepRetry = { maximumAttempts: 4, initialIntervalSeconds: 2, 
 const PROBE_RETRY: StepRetry = { maximumAttempts: 3, initialIntervalSeconds: 10, backoffCoefficient: 2, maximumIntervalSeconds: 60 };
 
 function step(def: Omit<StepDefinition, 'activity' | 'phase' | 'group' | 'compensation'> & { activity: ActivityName; undo?: ActivityName }): StepDefinition {
-  const { undo, ...rest } = def;
+  // The objects' deletion is waited for up to 90 s.
+  const { undo: undoActivity, ...rest } = def;
   return {
     phase: 'monitoring-security',
     group: 'step6-network-policies',
     component: 'Network policies (Cilium, Kube-OVN)',
     ...rest,
-    ...(undo ? { compensation: { activity: undo, when: 'always' as const } } : {}),
+    ...(undoActivity ? { compensation: undo(undoActivity, 'always', 180) } : {}),
   };
 }
 

@@ -3,6 +3,7 @@
 import type { ProxmoxActivities } from '../activities/proxmox';
 import type { IntegrationConfig } from '../config/schema';
 import type { StepDefinition, StepRetry } from './types';
+import { undo } from './undo';
 
 type ActivityName = keyof ProxmoxActivities;
 
@@ -120,7 +121,7 @@ const CREATE_BRIDGE: StepDefinition = step({
   activity: 'step2CreateBridge',
   blocking: true,
   startToCloseSeconds: 300,
-  compensation: { activity: 'step2DeleteBridge', when: 'on-failure' },
+  compensation: undo('step2DeleteBridge', 'on-failure', 300),
 });
 
 function step2Steps(createsBridge: boolean): StepDefinition[] {

@@ -25,10 +25,22 @@ export interface StepDefinition {
   startToCloseSeconds: number;
   heartbeatSeconds?: number;
   retry: StepRetry;
-  /** Undoes what the step made. `on-failure`: on reject/abort/cancel; `always`: also at the end (test resources). */
-  compensation?: { activity: string; when: 'on-failure' | 'always' };
+  /**
+   * Undoes what the step made, registered before the step runs, so it must be safe whatever the step got to.
+   * `on-failure`: on reject/abort/cancel, and at the end of a run in which the step did not pass; `always`: also at
+   * the end of every run (test resources).
+   */
+  compensation?: Compensation;
   /** The integrated component this step proves, counted in the report's "integrated components". */
   component?: string;
+}
+
+export interface Compensation {
+  activity: string;
+  when: 'on-failure' | 'always';
+  /** The undo's own limit and retries (plans recorded before they existed have none: the step's are used). */
+  startToCloseSeconds?: number;
+  retry?: StepRetry;
 }
 
 /** What every step activity receives. The config holds secret references only. */
@@ -52,6 +64,11 @@ export interface StepOutcome {
   /** Figures for the report (latencies in ms, sizes, counts). */
   metrics?: Record<string, number>;
   outputs?: StepOutputs;
+  /**
+   * Set when a check of the step could not be carried out (the reason): the step's status is then `warning`, and its
+   * test step counts as not verified in the success criteria, never as passed.
+   */
+  notVerified?: string;
   /** True when the step ran against a simulated part (the sandbox); the report marks it. */
   simulated?: boolean;
 }

@@ -3,6 +3,7 @@
 import type { CapiActivities } from '../activities/capi';
 import type { IntegrationConfig } from '../config/schema';
 import type { StepDefinition, StepRetry } from './types';
+import { undo } from './undo';
 
 type ActivityName = keyof CapiActivities;
 
@@ -33,7 +34,8 @@ export const VM_STEPS: StepDefinition[] = [
     dependsOn: ['capi.provider-ready'],
     startToCloseSeconds: 180,
     // Removes everything the step-3 steps made and waits until their VMs are gone (kept with keepTestResources).
-    compensation: { activity: 'capiCleanupStep3', when: 'always' },
+    // Two waits of up to 180 s (Machines, then Cluster) and one of 60 s (the VMs in Proxmox).
+    compensation: undo('capiCleanupStep3', 'always', 480),
   }),
   step({
     id: 'step3.vm-provisioned',

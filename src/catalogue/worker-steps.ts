@@ -2,7 +2,8 @@
 // it): activity names are strings, checked against the activity module at compile time only.
 import type { WorkerHostActivities } from '../activities/worker-host';
 import type { IntegrationConfig } from '../config/schema';
-import type { StepDefinition, StepRetry } from './types';
+import type { Compensation, StepDefinition, StepRetry } from './types';
+import { undo } from './undo';
 
 type ActivityName = keyof WorkerHostActivities;
 
@@ -11,7 +12,7 @@ const HOST_RETRY: StepRetry = { maximumAttempts: 4, initialIntervalSeconds: 5, b
 
 function step(def: Omit<StepDefinition, 'activity' | 'phase' | 'group' | 'retry' | 'compensation'> & {
   activity: ActivityName;
-  compensation?: { activity: ActivityName; when: 'on-failure' | 'always' };
+  compensation?: Compensation & { activity: ActivityName };
 }): StepDefinition {
   return { phase: 'advanced-integration', group: 'step4-worker', retry: HOST_RETRY, ...def };
 }
@@ -37,7 +38,7 @@ export const WORKER_STEPS: StepDefinition[] = [
     blocking: true,
     // kubeadm join itself may take minutes (discovery, TLS bootstrap), plus waiting for the node to register.
     startToCloseSeconds: 600,
-    compensation: { activity: 'workerHostReset', when: 'on-failure' },
+    compensation: undo('workerHostReset', 'on-failure', 300),
     component: 'Proxmox host as Kubernetes worker',
   }),
   step({

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { repoRoot } from '../sandbox/processes';
+import { packageRoot } from '../package-root';
 import { codecCommands } from './commands/codec-commands';
 import { configCommand } from './commands/config-commands';
 import { runCommands } from './commands/run-commands';
@@ -11,7 +11,7 @@ import { sandboxCommand, workerCommand } from './commands/sandbox-commands';
 import { CliError, EXIT_BAD_INPUT, EXIT_FAILURE } from './errors';
 
 function packageVersion(): string {
-  return (JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 export function buildProgram(): Command {

@@ -99,6 +99,10 @@ export const kubernetesSchema = z.strictObject({
   testNamespace: z.string().regex(DNS_LABEL, 'must be a DNS label (lowercase letters, digits, -)').default('cozy-proxmox-test'),
   csiStorageClass: z.string().regex(DNS_LABEL, 'must be a DNS label').default('proxmox-data'),
   minVersion: z.string().regex(/^\d+\.\d+$/, 'must be MAJOR.MINOR').default('1.26'),
+  // Commands in pods through the API server (as `kubectl exec`): the NetworkPolicy traffic probes and the workload's
+  // write/read proof run that way. false where the API server cannot reach the nodes' kubelets (or policy forbids
+  // exec): those checks are then reported as not verified, never as passed.
+  podExec: z.boolean().default(true),
 });
 
 export const sshSchema = z.strictObject({

@@ -22,6 +22,8 @@ export interface HelmClientOptions {
   heartbeatMs?: number;
   /** Helm's cache, config and data folders; default a folder of its own under the system temp dir. */
   homeDir?: string;
+  /** Ends a running helm (SIGTERM, then SIGKILL 10 s later) when aborted: a cancelled step stops its helm. */
+  signal?: AbortSignal;
 }
 
 export interface UpgradeInstallOptions {
@@ -48,6 +50,15 @@ export interface ReleaseInfo {
   chart: string;
   chartVersion: string;
   appVersion: string;
+}
+
+/** One revision of a release, as `helm history` lists it. */
+export interface ReleaseRevision {
+  revision: number;
+  /** When the revision was last written (ms since the epoch). */
+  updatedAt: number;
+  status: string;
+  description: string;
 }
 
 export interface LintResult {
@@ -118,6 +129,27 @@ export class HelmClient {
       chartVersion: meta.version,
       appVersion: meta.appVersion ?? '',
     };
+  }
+
+  /** The release's revisions, oldest first; empty when there is no release. */
+  async history(release: string, namespace: string): Promise<ReleaseRevision[]> {
+    assertDnsLabel('release name', release);
+    assertDnsLabel('namespace', namespace);
+    const result = await this.run(['history', release, `--namespace=${namespace}`, '--output=json', '--max=20'], `history ${release}`, 60_000, true);
+    if (result.code !== 0) {
+      if (/release: not found/i.test(result.stderr)) return [];
+      throw this.failure(`history ${release}`, result.stderr);
+    }
+    const rows = JSON.parse(result.stdout) as { revision: number; updated: string; status: string; description?: string }[];
+    return rows.map((r) => ({ revision: r.revision, updatedAt: Date.parse(r.updated), status: r.status, description: r.description ?? '' }));
+  }
+
+  /** Rolls the release back to a revision (without waiting for its workloads: the next upgrade waits for its own). */
+  async rollback(release: string, namespace: string, revision: number, timeoutSeconds = 300): Promise<void> {
+    assertDnsLabel('release name', release);
+    assertDnsLabel('namespace', namespace);
+    if (!Number.isInteger(revision) || revision < 1) throw new HelmError(`revision ${revision} is not a positive integer`);
+    await this.run(['rollback', release, String(revision), `--namespace=${namespace}`, timeoutArg(timeoutSeconds)], `rollback ${release}`, (timeoutSeconds + 60) * 1000);
   }
 
   /** Uninstalls the release and waits for its objects to go; a release that does not exist is a success. */
@@ -206,9 +238,17 @@ export class HelmClient {
     const beat = this.opts.onHeartbeat;
     const timer = beat ? setInterval(() => beat(what, Date.now() - started), this.opts.heartbeatMs ?? 10_000) : undefined;
     return new Promise<RunResult>((resolve, reject) => {
-      execFile(this.binary, [...args, ...this.globalArgs()], { env: this.env(), timeout: timeoutMs, maxBuffer: MAX_OUTPUT }, (error, stdout, stderr) => {
+      const signal = this.opts.signal;
+      let kill: NodeJS.Timeout | undefined;
+      const child = execFile(this.binary, [...args, ...this.globalArgs()], { env: this.env(), timeout: timeoutMs, maxBuffer: MAX_OUTPUT }, (error, stdout, stderr) => {
         if (timer) clearInterval(timer);
+        clearTimeout(kill);
+        signal?.removeEventListener('abort', onAbort);
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        if (signal?.aborted) {
+          reject(new HelmTransientError(`helm ${what} was stopped: the step was cancelled`));
+          return;
+        }
         if (error && code === -1) {
           reject(new HelmTransientError(`helm ${what} did not finish: ${error.killed ? `killed after ${timeoutMs} ms` : this.redact(error.message)}`));
           return;
@@ -219,6 +259,14 @@ export class HelmClient {
         }
         resolve({ stdout, stderr, code });
       });
+      // A cancelled step ends its helm with SIGTERM (helm then records the release's state) and settles only once
+      // helm has exited, so nothing still runs when the undo starts; a helm that ignores SIGTERM is killed.
+      function onAbort() {
+        child.kill('SIGTERM');
+        kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      }
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 }

@@ -1,47 +1,59 @@
-// Helm failures, classified by what helm printed. The error names match the failure types of the activities
-// (catalogue/failure-types.ts), so the step wrapper keeps their meaning: a chart or values problem, a missing API or
-// a Kubernetes version out of range is not retried; an unreachable cluster, a release locked by another operation or
-// a wait that ran out is.
-import { FailureType } from '../catalogue/failure-types';
+// Helm failures, sorted by what helm printed into kinds the activity layer classifies (activities/common/to-failure):
+// a chart or values problem, a missing API or a Kubernetes version out of range is not retried; an unreachable
+// cluster, a release locked by another operation or a wait that ran out is.
+
+/** What kind of failure a helm command had; the activity layer maps it onto its failure classification. */
+export type HelmFailureKind = 'transient' | 'validation' | 'version' | 'missing-api' | 'permission';
 
 export class HelmError extends Error {
-  constructor(message: string, readonly stderr = '') {
+  constructor(
+    message: string,
+    readonly stderr = '',
+    readonly kind: HelmFailureKind = 'transient',
+  ) {
     super(message);
-    this.name = FailureType.Transient;
+    this.name = 'HelmError';
   }
 }
 
+/** A chart, values or an argument that another attempt cannot fix. */
 export class HelmValidationError extends HelmError {
   constructor(message: string, stderr = '') {
-    super(message, stderr);
-    this.name = FailureType.Validation;
+    super(message, stderr, 'validation');
+    this.name = 'HelmValidationError';
   }
 }
 
+/** The chart does not support the cluster's Kubernetes version. */
 export class HelmVersionError extends HelmError {
   constructor(message: string, stderr = '') {
-    super(message, stderr);
-    this.name = FailureType.Version;
+    super(message, stderr, 'version');
+    this.name = 'HelmVersionError';
   }
 }
 
 /** An object's kind is not served by the cluster: the CRDs it needs are missing. */
 export class HelmMissingApiError extends HelmError {
   constructor(message: string, stderr = '') {
-    super(message, stderr);
-    this.name = FailureType.NotFound;
+    super(message, stderr, 'missing-api');
+    this.name = 'HelmMissingApiError';
   }
 }
 
 export class HelmPermissionError extends HelmError {
   constructor(message: string, stderr = '') {
-    super(message, stderr);
-    this.name = FailureType.Permission;
+    super(message, stderr, 'permission');
+    this.name = 'HelmPermissionError';
   }
 }
 
 /** Retryable: the cluster is unreachable, another operation holds the release, or a wait timed out. */
-export class HelmTransientError extends HelmError {}
+export class HelmTransientError extends HelmError {
+  constructor(message: string, stderr = '') {
+    super(message, stderr, 'transient');
+    this.name = 'HelmTransientError';
+  }
+}
 
 /** Helm's message without its "Error: " prefix and the trailing advice about --debug. */
 export function helmMessage(stderr: string): string {

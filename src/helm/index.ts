@@ -5,6 +5,7 @@ export { HelmClient, type HelmClientOptions, type LintResult, type ReleaseInfo, 
 export {
   classifyHelmFailure,
   HelmError,
+  type HelmFailureKind,
   HelmMissingApiError,
   HelmPermissionError,
   HelmTransientError,

@@ -1,6 +1,6 @@
 // The project's Kubernetes client: server-side apply of typed and unstructured objects (field manager
 // "cozy-proxmox"), reads, lists and deletes by apiVersion/kind, the status subresource, and the server version.
-// Every error is left as the client raised it; callers classify it with kubernetesErrorToFailure.
+// Every error is left as the client raised it; the activity layer classifies it (activities/kubernetes/to-failure.ts).
 import type { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import { isMissingResourceType, isNotFound } from './errors';
 import { loadKubeConfig, type KubeconfigSource } from './kubeconfig';

@@ -1,16 +1,5 @@
-// Maps a failed Kubernetes API call to the project's failure classification (activities/common/failures.ts): what
-// another attempt cannot fix (no permission, bad credentials, a CRD that is not installed, an invalid object) is
-// non-retryable with a message that says what to do; conflicts, throttling, server errors and network errors stay
-// retryable so Temporal backs off and tries again.
-import type { ApplicationFailure } from '@temporalio/common';
-import { fail, FailureType } from '../activities/common/failures';
-
-export interface KubernetesCallContext {
-  /** What was being done, e.g. "list CoreProviders in capi-operator-system". */
-  action: string;
-  /** The CRD the resource type comes from (plural.group), named when its type turns out to be missing. */
-  crd?: string;
-}
+// What a failed Kubernetes API call says: its HTTP status, the apiserver's Status body, a network error code, whether
+// the resource type is not served. The activity layer classifies failures from these (activities/kubernetes/to-failure).
 
 interface StatusBody {
   kind?: string;
@@ -43,7 +32,7 @@ export function statusBodyOf(err: unknown): StatusBody | undefined {
   return undefined;
 }
 
-function networkCodeOf(err: unknown): string | undefined {
+export function networkCodeOf(err: unknown): string | undefined {
   let current: unknown = err;
   // fetch wraps the socket error: look through the causes.
   for (let depth = 0; current && depth < 4; depth++) {
@@ -67,34 +56,16 @@ export function isNotFound(err: unknown): boolean {
   return httpStatusOf(err) === 404 || isMissingResourceType(err);
 }
 
-function reasonOf(err: unknown): string {
+export function reasonOf(err: unknown): string {
   const status = statusBodyOf(err);
   if (status?.message) return status.message;
   return err instanceof Error ? err.message : String(err);
 }
 
-export function kubernetesErrorToFailure(err: unknown, ctx: KubernetesCallContext): ApplicationFailure {
-  const code = httpStatusOf(err);
-  const reason = reasonOf(err);
-  if (isMissingResourceType(err)) {
-    const crd = ctx.crd ? `the CRD ${ctx.crd} is not installed` : 'the resource type is not served by this cluster';
-    return fail(FailureType.NotFound, `cannot ${ctx.action}: ${crd} (install the component that provides it)`);
+/** The kubeconfig cannot be used (missing file, unknown context, no cluster): an input error. */
+export class KubeconfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KubeconfigError';
   }
-  switch (code) {
-    case 401:
-      return fail(FailureType.Auth, `cannot ${ctx.action}: the cluster rejected the credentials (HTTP 401: ${reason}); check the kubeconfig's user and that its certificate or token has not expired`);
-    case 403:
-      return fail(FailureType.Permission, `cannot ${ctx.action}: forbidden (HTTP 403: ${reason}); grant the kubeconfig's user this permission through RBAC`);
-    case 404:
-      return fail(FailureType.NotFound, `cannot ${ctx.action}: not found (${reason})`);
-    case 400:
-    case 422:
-      return fail(FailureType.Validation, `cannot ${ctx.action}: the cluster refused the object (HTTP ${code}: ${reason})`);
-  }
-  if (code === 409 || code === 429 || (code !== undefined && code >= 500)) {
-    return fail(FailureType.Transient, `cannot ${ctx.action} yet (HTTP ${code}: ${reason}); retrying`);
-  }
-  const network = networkCodeOf(err);
-  if (network) return fail(FailureType.Transient, `cannot ${ctx.action}: the API server is unreachable (${network}); retrying`);
-  return fail(FailureType.Transient, `cannot ${ctx.action}: ${code !== undefined ? `HTTP ${code}: ` : ''}${reason}`);
 }

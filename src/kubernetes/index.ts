@@ -2,7 +2,7 @@
 export { KubeClient, FIELD_MANAGER, type ApplyOptions } from './client';
 export { conditionIsTrue, conditionsOf, describeConditions, findCondition } from './conditions';
 export { eventsAbout, type EventObject } from './events';
-export { httpStatusOf, isMissingResourceType, isNotFound, kubernetesErrorToFailure, type KubernetesCallContext } from './errors';
+export { httpStatusOf, isMissingResourceType, isNotFound, KubeconfigError, networkCodeOf } from './errors';
 export { loadKubeConfig, type KubeconfigSource } from './kubeconfig';
 export { kubernetesClientModule } from './module';
 export { describeRef, refOf, type Condition, type KubeObject, type ObjectMeta, type ObjectRef } from './types';

@@ -2,7 +2,7 @@
 // loading rules), then config.kubernetes.context if set. A kubeconfig that cannot be used is an input error.
 import { existsSync } from 'node:fs';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { fail, FailureType } from '../activities/common/failures';
+import { KubeconfigError } from './errors';
 import { kubernetesClientModule } from './module';
 import { useSharedAgents } from './shared-agents';
 
@@ -23,17 +23,17 @@ export async function loadKubeConfig(source: KubeconfigSource = {}): Promise<Kub
     }
   } catch (err) {
     const where = source.kubeconfig ?? (process.env.KUBECONFIG ? `KUBECONFIG=${process.env.KUBECONFIG}` : '~/.kube/config');
-    throw fail(FailureType.Validation, `cannot load the kubeconfig (${where}): ${(err as Error).message}; set kubernetes.kubeconfig in the config`);
+    throw new KubeconfigError(`cannot load the kubeconfig (${where}): ${(err as Error).message}; set kubernetes.kubeconfig in the config`);
   }
   if (source.context) {
     const names = kc.getContexts().map((c) => c.name);
     if (!names.includes(source.context)) {
-      throw fail(FailureType.Validation, `kubeconfig has no context "${source.context}" (it has: ${names.join(', ') || 'none'}); fix kubernetes.context`);
+      throw new KubeconfigError(`kubeconfig has no context "${source.context}" (it has: ${names.join(', ') || 'none'}); fix kubernetes.context`);
     }
     kc.setCurrentContext(source.context);
   }
   if (!kc.getCurrentCluster()) {
-    throw fail(FailureType.Validation, 'the kubeconfig names no cluster for its current context; set kubernetes.kubeconfig or kubernetes.context');
+    throw new KubeconfigError('the kubeconfig names no cluster for its current context; set kubernetes.kubeconfig or kubernetes.context');
   }
   return useSharedAgents(kc);
 }

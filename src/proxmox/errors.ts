@@ -1,5 +1,5 @@
 // Typed errors of the Proxmox VE API. Each says whether another attempt can help (`retryable`), so that the in-client
-// retry and the activity-level classification (to-failure.ts) take the same decision.
+// retry and the activity-level classification (activities/proxmox/to-failure.ts) take the same decision.
 
 export interface RequestContext {
   method: string;

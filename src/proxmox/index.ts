@@ -7,7 +7,6 @@ export { cloneIfAbsent, deleteIfPresent, type CloneRequest, type CloneResult, ty
 export { DEFAULT_READ_RETRY, type RetryPolicy } from './retry';
 export { waitForTask, readTaskLog, type TaskResult, type TaskProgress, type WaitOptions, type TaskStatus } from './tasks';
 export { type TlsMode, type TlsSettings, tlsModeFromSettings, normaliseFingerprint, FingerprintMismatchError } from './tls';
-export { proxmoxErrorToFailure } from './to-failure';
 export * from './types';
 export { parseUpid, isUpid, type Upid } from './upid';
 export { normaliseBaseUrl, ProxmoxUrlError, API_SUFFIX, type NormalisedUrl } from './url';

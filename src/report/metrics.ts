@@ -9,6 +9,8 @@ export function groupResult(steps: StepProgress[], group: TestStepGroup): GroupR
   const members = steps.filter((s) => s.group === group);
   if (members.length === 0) return 'not-planned';
   if (members.some((s) => s.state === 'failed' || s.state === 'blocked')) return 'failed';
+  // A check that could not be carried out proves nothing: the test step is not passed, whatever the others did.
+  if (members.some((s) => s.notVerified !== undefined)) return 'not-verified';
   // A step that skipped itself (e.g. snapshots where the driver has none) does not fail its group; one an operator
   // skipped after it failed does.
   const ok = (s: StepProgress) => s.state === 'passed' || s.state === 'warning' || (s.state === 'skipped' && !s.failedOnce);

@@ -32,6 +32,8 @@ export interface StepProgress {
   failureType?: string;
   metrics?: Record<string, number>;
   simulated?: boolean;
+  /** Why a check of the step could not be carried out (the step is then a warning, its test step not verified). */
+  notVerified?: string;
   /** While running: what its activity last reported (heartbeat), added by the client from the server's view. */
   live?: string;
   /** The step failed at least once during this run (an issue found); if it then passed, the issue was fixed. */
@@ -70,7 +72,7 @@ export interface CompensationProgress {
   at: number;
 }
 
-export type GroupResult = 'passed' | 'failed' | 'incomplete' | 'not-planned';
+export type GroupResult = 'passed' | 'failed' | 'not-verified' | 'incomplete' | 'not-planned';
 
 export interface PlanMetrics {
   testsTotal: number;

@@ -39,7 +39,7 @@ export function renderMarkdown(p: Progress): string {
     }
     lines.push('| Step | Result | Attempts | Duration | Message |', '|---|---|---|---|---|');
     for (const s of steps) {
-      const mark = `${STATE_MARK[s.state] ?? s.state}${s.simulated ? ' (simulated)' : ''}`;
+      const mark = `${s.notVerified !== undefined ? 'NOT VERIFIED' : (STATE_MARK[s.state] ?? s.state)}${s.simulated ? ' (simulated)' : ''}`;
       lines.push(`| \`${s.id}\` ${esc(s.title)} | ${mark} | ${s.attempts} | ${formatDuration(s.durationMs)} | ${esc(s.message)} |`);
     }
     const details = steps.filter((s) => s.details && s.details.length > 0);

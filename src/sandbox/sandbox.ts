@@ -370,7 +370,8 @@ export function sandboxConfigYaml(state: SandboxState): string {
       bridge: 'vmbr0',
       templateId: 9000,
     },
-    ...(state.kubernetes ? { kubernetes: { kubeconfig: state.kubernetes.kubeconfig, testNamespace: state.kubernetes.testNamespace } } : {}),
+    // kwok plays the kubelets: nothing serves exec, so checks that exec into pods are reported as not verified.
+    ...(state.kubernetes ? { kubernetes: { kubeconfig: state.kubernetes.kubeconfig, testNamespace: state.kubernetes.testNamespace, podExec: false } } : {}),
     ...(state.sshHost
       ? {
           ssh: {

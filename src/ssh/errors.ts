@@ -1,8 +1,5 @@
-// What can go wrong on an SSH connection, as errors the step layer classifies: a refused or dropped connection may
+// What can go wrong on an SSH connection, as errors the step layer classifies (activities/worker-host/ssh-failure): a refused or dropped connection may
 // clear on another attempt (transient); a rejected key or an unusable key file will not (non-retryable).
-import type { ApplicationFailure } from '@temporalio/common';
-import { fail, FailureType } from '../activities/common/failures';
-import { hostKeyFailure, SshHostKeyError } from './host-key-error';
 
 /** The TCP connection or the SSH handshake failed, or the connection dropped: another attempt may succeed. */
 export class SshConnectionError extends Error {
@@ -38,13 +35,4 @@ export class SshCommandTimeoutError extends Error {
     super(`\`${command}\` did not finish within ${Math.round(timeoutMs / 1000)} s${stderrTail ? `; last stderr: ${stderrTail}` : ''}`);
     this.name = 'SshCommandTimeoutError';
   }
-}
-
-/** Maps an SSH error to the activity failure classification; anything unknown stays retryable. */
-export function sshErrorToFailure(err: unknown, what: string): ApplicationFailure {
-  if (err instanceof SshHostKeyError) return hostKeyFailure(err);
-  if (err instanceof SshAuthError) return fail(FailureType.Auth, `${what}: ${err.message}`);
-  if (err instanceof SshKeyError) return fail(FailureType.Validation, `${what}: ${err.message}`);
-  const message = err instanceof Error ? err.message : String(err);
-  return fail(FailureType.Transient, `${what}: ${message}`);
 }

@@ -1,8 +1,6 @@
-import type { ApplicationFailure } from '@temporalio/common';
-import { FailureType, fail } from '../activities/common/failures';
 
 // Raised when the server's host key is not the pinned one. Another attempt would meet the same key, and trusting it
-// blindly would hand root on the Proxmox host to whoever answers, so it ends as a non-retryable PermissionError.
+// blindly would hand root on the Proxmox host to whoever answers, so the step layer ends it as a non-retryable PermissionError.
 export class SshHostKeyError extends Error {
   constructor(
     readonly host: string,
@@ -17,11 +15,4 @@ export class SshHostKeyError extends Error {
     );
     this.name = 'SshHostKeyError';
   }
-}
-
-export function hostKeyFailure(error: SshHostKeyError): ApplicationFailure {
-  return fail(FailureType.Permission, error.message, [
-    `offered: ${error.offeredFingerprint}`,
-    `configured: ${error.configuredFingerprint}`,
-  ]);
 }

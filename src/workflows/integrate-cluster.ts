@@ -47,8 +47,10 @@ export async function integrateCluster(input: IntegrateClusterInput): Promise<Re
   const run = new RunTracker(input, workflowId, Date.now());
   const decisions = new Map<string, ResolveStepRequest>();
   const outputs: Record<string, StepOutputs> = {};
+  /** Steps whose undo is registered, in the order they started (or passed, in runs from before sagas). */
   const completed: StepDefinition[] = [];
   const approvers = input.config.approvers;
+  const sagas = patched(PATCHES.sagas);
 
   setHandler(progressQuery, () => run.snapshot());
   setHandler(
@@ -130,14 +132,16 @@ export async function integrateCluster(input: IntegrateClusterInput): Promise<Re
 
   /** Runs one step until it passes, is skipped, or fails for good; blocking failures wait for the operator. */
   async function executeStep(def: StepDefinition): Promise<void> {
+    // The undo is registered before the step runs: a step that fails or is cancelled half way is undone too.
+    if (sagas && def.compensation) completed.push(def);
     for (;;) {
       run.stepStarted(def.id);
       publish();
       try {
-        const outcome = await activityForStep(def)(stepInput(def));
+        const outcome = await activityForStep(def, sagas)(stepInput(def));
         run.stepSucceeded(def.id, outcome);
         if (outcome.outputs) outputs[def.id] = outcome.outputs;
-        if (def.compensation) completed.push(def);
+        if (!sagas && def.compensation) completed.push(def);
         return;
       } catch (err) {
         if (isCancellation(err)) throw err;
@@ -200,6 +204,9 @@ export async function integrateCluster(input: IntegrateClusterInput): Promise<Re
     try {
       await scope.run(() => Promise.all(steps.map(start)));
     } catch (err) {
+      // The phase's other steps are being cancelled: wait until each has ended, so no step is still changing
+      // something when the undos run.
+      if (sagas) await Promise.allSettled(running.values());
       if (ended) throw ended;
       throw err;
     }
@@ -210,12 +217,13 @@ export async function integrateCluster(input: IntegrateClusterInput): Promise<Re
     );
   }
 
-  /** Undoes what passed steps made, newest first. Each compensation runs even if the run was cancelled. */
+  /** Undoes what the steps made, newest first. Each compensation runs even if the run was cancelled. */
   async function compensate(onSuccess: boolean): Promise<void> {
     for (const def of [...completed].reverse()) {
       const c = def.compensation;
       if (!c) continue;
-      if (onSuccess && c.when !== 'always') continue;
+      // At the end of a run, an on-failure undo runs only for a step that did not pass (what it left is half made).
+      if (onSuccess && c.when !== 'always' && (!sagas || ['passed', 'warning'].includes(run.step(def.id).state))) continue;
       if (c.when === 'always' && input.config.keepTestResources) continue;
       try {
         await compensationForStep(def)(stepInput(def));

@@ -4,6 +4,13 @@
 export const PATCHES = {
   /** While a gate waits, the CozyPhase search attribute names the phase behind it (before: the phase that ran). */
   openGatePhase: 'open-gate-phase',
+  /**
+   * Sagas: a step's undo is registered before the step runs (and runs at the end of a run in which the step did not
+   * pass), every step waits for its cancellation to complete, a phase lets its steps settle before the run
+   * compensates, and undos run with their own limits (before: an undo was registered once its step passed, an abort
+   * compensated while sibling steps were still being cancelled, and undos borrowed the step's limit).
+   */
+  sagas: 'sagas',
 } as const;
 
 export const PATCH_IDS: readonly string[] = Object.values(PATCHES);

@@ -100,6 +100,7 @@ export class RunTracker {
     s.details = outcome.details;
     s.metrics = outcome.metrics;
     s.simulated = outcome.simulated;
+    s.notVerified = outcome.notVerified;
     this.stepEnded(s);
   }
 

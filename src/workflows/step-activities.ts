@@ -1,6 +1,6 @@
 // Activity stubs built from a step's definition: its timeouts, retry policy and a summary that makes the Temporal
 // UI's timeline read as the plan ("proxmox.version: Proxmox VE version >= 7.0").
-import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import { NON_RETRYABLE_TYPES } from '../catalogue/failure-types';
 import type { CompensationActivity, StepActivity, StepDefinition } from '../catalogue/types';
 
@@ -23,18 +23,32 @@ function optionsFor(def: StepDefinition, summary: string): ActivityOptions {
   };
 }
 
-export function activityForStep(def: StepDefinition): StepActivity {
-  const acts = proxyActivities<Record<string, StepActivity>>(optionsFor(def, `${def.id}: ${def.title}`));
+/**
+ * `waitForCancellation`: a cancelled step's promise settles only once its activity has ended (it heartbeats, sees the
+ * cancellation, stops its helm or SSH command and reports), so nothing is still changing when the undos start.
+ */
+export function activityForStep(def: StepDefinition, waitForCancellation = false): StepActivity {
+  const acts = proxyActivities<Record<string, StepActivity>>({
+    ...optionsFor(def, `${def.id}: ${def.title}`),
+    ...(waitForCancellation ? { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED } : {}),
+  });
   return acts[def.activity];
 }
 
 export function compensationForStep(def: StepDefinition): CompensationActivity {
   const c = def.compensation;
   if (!c) throw new Error(`step ${def.id} has no compensation`);
-  // Compensations retry longer than steps: leaving resources behind is worse than waiting.
-  const acts = proxyActivities<Record<string, CompensationActivity>>({
-    ...optionsFor(def, `undo ${def.id}`),
-    retry: { maximumAttempts: 10, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES] },
-  });
+  // An undo has its own limit and retries (catalogue/undo.ts); a plan recorded before undos had them used the step's
+  // limit and this retry policy.
+  const own = c.startToCloseSeconds !== undefined && c.retry !== undefined;
+  const acts = proxyActivities<Record<string, CompensationActivity>>(
+    own
+      ? optionsFor({ ...def, startToCloseSeconds: c.startToCloseSeconds as number, retry: c.retry as StepDefinition['retry'] }, `undo ${def.id}`)
+      : {
+          ...optionsFor(def, `undo ${def.id}`),
+          // Compensations retry longer than steps: leaving resources behind is worse than waiting.
+          retry: { maximumAttempts: 10, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES] },
+        },
+  );
   return acts[c.activity];
 }

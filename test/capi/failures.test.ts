@@ -1,7 +1,11 @@
 // What the provider reports when provisioning fails reaches step3.vm-provisioned: a failed clone task (the
 // simulator's faults) fails the step with the task's exit status, retryable because CAPMOX clones again; a template
 // that does not exist fails it for good with a message that says so.
+import { CancelledFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { capiActivities as act } from '../../src/activities/capi';
+import { wrapStepActivity } from '../../src/activities/common/step-wrapper';
+import { waitFor } from '../helpers/wait';
 import { machineVms, runStep, startHarness, stepFailure, type Harness } from './harness';
 
 let h: Harness;
@@ -38,6 +42,25 @@ describe('a failed clone task', () => {
     await runStep(act.capiCleanupStep3, h.input(config, 'step3.cluster-ready'));
     expect(machineVms(h.sim)).toEqual([]);
   }, 60_000);
+});
+
+describe('a step 3 cancelled while its VM is being cloned', () => {
+  it('ends as cancelled, and the undo leaves no Machine, Cluster or VM', async () => {
+    const config = h.config('cancelclone');
+    cleanups.push(() => runStep(act.capiCleanupStep3, h.input(config, 'step3.cluster-ready')));
+    await runStep(act.capiClusterReady, h.input(config, 'step3.cluster-ready'));
+    const env = new MockActivityEnvironment();
+    const provisioning = env.run(wrapStepActivity(act.capiVmProvisioned), h.input(config, 'step3.vm-provisioned')).catch((e: unknown) => e);
+    // The provider has started the clone: the VM exists, the step waits for it to run.
+    await waitFor(async () => machineVms(h.sim), (vms) => vms.length > 0, 'the clone to start', 60_000, 50);
+    env.cancel();
+    expect(await provisioning).toBeInstanceOf(CancelledFailure);
+    // The undo, as the worker registers it (a wait that runs out is retried, not failed).
+    await new MockActivityEnvironment().run(wrapStepActivity(act.capiCleanupStep3, 'undo'), h.input(config, 'step3.cluster-ready'));
+    expect(machineVms(h.sim)).toEqual([]);
+    expect(await h.kube.list('cluster.x-k8s.io/v1beta1', 'Machine', h.namespace)).toEqual([]);
+    expect(await h.kube.list('cluster.x-k8s.io/v1beta1', 'Cluster', h.namespace)).toEqual([]);
+  }, 90_000);
 });
 
 describe('a template that does not exist', () => {

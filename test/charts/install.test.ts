@@ -2,10 +2,15 @@
 // cluster-api-operator and external-snapshotter, through the real helm binary: installs, upgrades, the atomic
 // rollback of an install whose wait cannot succeed, compensation, an absent release, an unreachable cluster, and the
 // Flux HelmRelease mode.
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chartActivities, CREATED_BY_LABEL } from '../../src/activities/charts';
+import { settlePendingRelease } from '../../src/activities/charts/chart-step';
+import { toolPath } from '../../src/tools/tool-paths';
+import { processesMentioning } from '../helpers/processes';
+import { waitFor } from '../helpers/wait';
 import type { StepInput } from '../../src/catalogue/types';
 import { integrationConfigSchema } from '../../src/config/schema';
 import { applyHelmRelease, chartPath, HelmClient, HelmTransientError, helmReleaseManifest, releaseLabels } from '../../src/helm';
@@ -79,9 +84,68 @@ describe('a failed install', () => {
     const error = await helm
       .upgradeInstall({ release: 'refused-worker', chart: chartPath('proxmox-worker'), namespace: 'refused', values, atomic: true, timeoutSeconds: 30 })
       .catch((e: unknown) => e);
-    expect(error).toMatchObject({ name: 'ValidationError', message: expect.stringMatching(/Invalid value: "not a label value!"/) });
+    expect(error).toMatchObject({ kind: 'validation', message: expect.stringMatching(/Invalid value: "not a label value!"/) });
     expect(await helm.status('refused-worker', 'refused')).toBeUndefined();
     expect(await kube.list('v1', 'ConfigMap', 'refused', 'app.kubernetes.io/instance=refused-worker')).toEqual([]);
+  });
+});
+
+describe('a helm that was stopped', () => {
+  // The CSI chart with a controller that can never be scheduled: helm --wait waits until it is stopped.
+  const values = { ...CSI_VALUES, storageClass: { ...CSI_VALUES.storageClass, name: 'stuck' }, controller: { nodeSelector: { 'no-such-node': 'true' } } };
+  const target = { release: 'stuck-csi', namespace: 'stuck' };
+  const statusOf = () => helm.status(target.release, target.namespace);
+  const pending = (state: string) => waitFor(statusOf, (i) => i?.status === state, `release ${target.release} ${state}`);
+
+  /** helm upgrade --install --wait, SIGKILLed once the release is pending, as a worker killed mid-install leaves it. */
+  async function killedHelm(state: string): Promise<void> {
+    const file = join(mkdtempSync(join(tmpdir(), 'cozy-stuck-')), 'values.yaml');
+    writeFileSync(file, JSON.stringify(values));
+    const child = execFile(toolPath('HELM', 'kubernetes'), [
+      'upgrade', '--install', target.release, chartPath('cozy-proxmox-csi-operator'), `--namespace=${target.namespace}`, '--create-namespace',
+      `--values=${file}`, '--wait', '--timeout=2m', `--kubeconfig=${plane.kubeconfigPath}`,
+    ]);
+    await pending(state);
+    child.kill('SIGKILL');
+    await waitFor(async () => child.exitCode !== null || child.signalCode !== null, Boolean, 'helm killed');
+  }
+
+  const remove = () => helm.uninstall(target.release, target.namespace).catch(() => undefined);
+  beforeEach(remove);
+  afterAll(remove);
+
+  it('a release a killed helm left pending-install is uninstalled once no live helm can still hold it', async () => {
+    await killedHelm('pending-install');
+    // A live helm would still be within its --timeout: the release is left alone until then.
+    const started = Date.now();
+    expect(await settlePendingRelease(helm, target, 1)).toBeUndefined();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3_000);
+    expect(await get('storage.k8s.io/v1', 'StorageClass', 'stuck')).toBeUndefined();
+  });
+
+  it('a release a killed helm left pending-upgrade is rolled back to its last deployed revision', async () => {
+    await helm.upgradeInstall({ ...target, chart: chartPath('cozy-proxmox-csi-operator'), values, wait: false });
+    await killedHelm('pending-upgrade');
+    const info = await settlePendingRelease(helm, target, 1);
+    expect(info).toMatchObject({ status: 'deployed', revision: 3 });
+    expect((await helm.history(target.release, target.namespace)).map((r) => r.status)).toEqual(['superseded', 'pending-upgrade', 'deployed']);
+  });
+
+  it('an aborted helm (a cancelled step) is ended, not left running', async () => {
+    const abort = new AbortController();
+    const cancellable = new HelmClient({ kubeconfig: plane.kubeconfigPath, signal: abort.signal });
+    const install = cancellable.upgradeInstall({ ...target, chart: chartPath('cozy-proxmox-csi-operator'), values, wait: true, timeoutSeconds: 120 }).catch((e: unknown) => e);
+    await pending('pending-install');
+    const stopping = Date.now();
+    abort.abort();
+    expect(await install).toMatchObject({ kind: 'transient', message: expect.stringContaining('was stopped: the step was cancelled') });
+    // It settled once helm had exited: nothing is left running.
+    expect(Date.now() - stopping).toBeLessThan(12_000);
+    expect(processesMentioning(`upgrade --install ${target.release}`)).toEqual([]);
+    // Whatever the SIGTERM left (helm marks it failed, or it stays pending), the release can be settled and removed.
+    await settlePendingRelease(helm, target, 1);
+    await helm.uninstall(target.release, target.namespace);
+    expect(await statusOf()).toBeUndefined();
   });
 });
 
@@ -155,8 +219,8 @@ describe('the helm layer', () => {
 
   it('refuses a release name or namespace that is not a DNS label before running helm', async () => {
     const bad = helm.upgradeInstall({ release: '--post-renderer=/bin/sh', chart: chartPath('proxmox-worker'), namespace: 'default' });
-    await expect(bad).rejects.toMatchObject({ name: 'ValidationError', message: expect.stringMatching(/must be a DNS label/) });
-    await expect(helm.status('ok', 'kube;rm')).rejects.toMatchObject({ name: 'ValidationError' });
+    await expect(bad).rejects.toMatchObject({ kind: 'validation', message: expect.stringMatching(/must be a DNS label/) });
+    await expect(helm.status('ok', 'kube;rm')).rejects.toMatchObject({ kind: 'validation' });
   });
 
   it('reports an unreachable cluster as retryable', async () => {
@@ -165,7 +229,7 @@ describe('the helm layer', () => {
     // Port 1 on loopback: nothing listens there.
     writeFileSync(kubeconfig, readFileSync(plane.kubeconfigPath, 'utf8').replace(plane.server, 'https://127.0.0.1:1'), { mode: 0o600 });
     const unreachable = new HelmClient({ kubeconfig });
-    await expect(unreachable.status('anything', 'default')).rejects.toMatchObject({ name: 'TransientError', message: expect.stringMatching(/unreachable|connection refused/) });
+    await expect(unreachable.status('anything', 'default')).rejects.toMatchObject({ kind: 'transient', message: expect.stringMatching(/unreachable|connection refused/) });
   });
 });
 

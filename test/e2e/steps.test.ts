@@ -5,7 +5,7 @@
 import { activityFailure, runActivity } from '../helpers/activity-run';
 import { e2eActivities as act } from '../../src/activities/e2e';
 import { benchVmidFor, e2eNames } from '../../src/activities/e2e/names';
-import { SIMULATED_PROOF } from '../../src/activities/e2e/workload';
+import { PROOF_NOT_VERIFIED } from '../../src/activities/e2e/workload';
 import { E2E_STEPS } from '../../src/catalogue/e2e-steps';
 import type { KubeObject } from '../../src/kubernetes';
 import { startOperator, type RunningOperator } from '../../src/sandbox/operator';
@@ -118,11 +118,12 @@ test('step8.benchmark without the StorageClass warns and still records the other
   expect(typeof result.metrics?.vmCloneSeconds).toBe('number');
 }, 60_000);
 
-test('step8.workload runs on the Proxmox-backed node with its claim Bound, the proof marked simulated', async () => {
+test('step8.workload runs on the Proxmox-backed node with its claim Bound; without pod exec the proof is not verified', async () => {
   const { result } = await run(act.e2eWorkload, f.input('step8.workload'));
-  expect(result.status).toBe('passed');
+  expect(result.status).toBe('warning');
+  expect(result.notVerified).toBe(PROOF_NOT_VERIFIED);
   expect(result.message).toContain(`Running on ${nodeName} (VM ${VMID} on pve1)`);
-  expect(result.message).toContain(SIMULATED_PROOF);
+  expect(result.message).toContain(PROOF_NOT_VERIFIED);
   expect(result.outputs).toMatchObject({ node: nodeName, vmid: VMID, deployment: e2eNames(f.config).deployment });
   // A re-run finds the same Deployment and claim.
   const again = await run(act.e2eWorkload, f.input('step8.workload'));

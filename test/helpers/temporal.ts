@@ -48,12 +48,17 @@ export interface RunningWorker {
 }
 
 /** Starts a worker with the given step activities (wrapped as the real worker wraps them) until stop(). */
-export async function startTestWorker(taskQueue: string, activities: Record<string, StepActivity>, settings: { shutdownGraceMs?: number } = {}): Promise<RunningWorker> {
+/** `undoActivities`: the activities that are undos (compensations), wrapped as the worker wraps undos. */
+export async function startTestWorker(
+  taskQueue: string,
+  activities: Record<string, StepActivity>,
+  { undoActivities = [], ...settings }: { shutdownGraceMs?: number; undoActivities?: string[] } = {},
+): Promise<RunningWorker> {
   quietRuntime();
   const { worker, connection } = await createWorker({
     address: temporalAddress(),
     taskQueue,
-    activities: wrapStepActivities(activities),
+    activities: wrapStepActivities(activities, new Set(undoActivities)),
     workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE as string },
     ...settings,
   });

@@ -2,7 +2,8 @@
 // of kubernetes.version.
 import { ApplicationFailure } from '@temporalio/common';
 import { kubernetesVersionAtLeast, parseKubernetesVersion } from '../../src/activities/kubernetes/version';
-import { isMissingResourceType, kubernetesErrorToFailure } from '../../src/kubernetes/errors';
+import { kubernetesErrorToFailure } from '../../src/activities/kubernetes/to-failure';
+import { isMissingResourceType } from '../../src/kubernetes/errors';
 import { KubernetesHttpError } from '../../src/kubernetes/raw-request';
 
 /** An error shaped as the client's ApiException: HTTP code and the apiserver's Status body as a JSON string. */

@@ -8,13 +8,13 @@ import type { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { kubernetesActivities as act } from '../../src/activities/kubernetes';
 import { IPAM_KNOWN_CAUSE } from '../../src/activities/kubernetes/ipam';
+import { kubernetesErrorToFailure } from '../../src/activities/kubernetes/to-failure';
 import { ALL_KUBERNETES_STEPS } from '../../src/catalogue/kubernetes-steps';
 import type { StepInput, StepOutcome } from '../../src/catalogue/types';
 import { integrationConfigSchema, type IntegrationConfig } from '../../src/config/schema';
 import {
   describeConditions,
   KubeClient,
-  kubernetesErrorToFailure,
   waitForCondition,
   WaitTimeoutError,
   type KubeObject,

@@ -31,7 +31,7 @@ describe('proxmoxSteps', () => {
   it('adds step2.create-bridge, with its compensation, only when proxmox.createBridge is set', () => {
     const steps = proxmoxSteps({ proxmox: { ...(base as object), createBridge: { name: 'vmbr1' } } as never });
     const create = steps.find((s) => s.id === 'step2.create-bridge');
-    expect(create?.compensation).toEqual({ activity: 'step2DeleteBridge', when: 'on-failure' });
+    expect(create?.compensation).toMatchObject({ activity: 'step2DeleteBridge', when: 'on-failure', startToCloseSeconds: 300 });
     expect(steps.find((s) => s.id === 'step2.bridges')?.dependsOn).toEqual(['step2.create-bridge']);
     expect(proxmoxSteps({ proxmox: base }).some((s) => s.id === 'step2.create-bridge')).toBe(false);
   });

@@ -12,7 +12,7 @@ import {
   ProxmoxServerError,
   ProxmoxValidationError,
 } from '../../src/proxmox/errors';
-import { proxmoxErrorToFailure } from '../../src/proxmox/to-failure';
+import { proxmoxErrorToFailure } from '../../src/activities/proxmox/to-failure';
 import { defaultSeedInput, DEFAULT_ROOT_PASSWORD, Simulator, startSim, ticketClient, tokenClient } from './helpers';
 
 const LIMITED_TOKEN = 'root@pam!limited';

@@ -4,7 +4,7 @@ import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { ProxmoxClient } from '../../src/proxmox/client';
 import { ProxmoxTaskError, ProxmoxTaskTimeoutError } from '../../src/proxmox/errors';
-import { proxmoxErrorToFailure } from '../../src/proxmox/to-failure';
+import { proxmoxErrorToFailure } from '../../src/activities/proxmox/to-failure';
 import type { TaskProgress } from '../../src/proxmox/tasks';
 import { Simulator, startSim, tokenClient } from './helpers';
 

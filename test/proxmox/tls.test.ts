@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { ProxmoxNetworkError } from '../../src/proxmox/errors';
-import { proxmoxErrorToFailure } from '../../src/proxmox/to-failure';
+import { proxmoxErrorToFailure } from '../../src/activities/proxmox/to-failure';
 import { Simulator, startSim, tokenClient } from './helpers';
 
 async function tlsFailure(promise: Promise<unknown>): Promise<ProxmoxNetworkError> {

@@ -4,13 +4,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sshErrorToFailure } from '../../src/activities/worker-host/ssh-failure';
 import { startSandboxHost, type SandboxHost } from '../../src/sandbox/ssh-host';
 import {
   SshAuthError,
   SshClient,
   SshCommandTimeoutError,
   SshConnectionError,
-  sshErrorToFailure,
   SshHostKeyError,
   SshKeyError,
   withSsh,

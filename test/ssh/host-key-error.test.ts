@@ -1,4 +1,5 @@
-import { SshHostKeyError, hostKeyFailure } from '../../src/ssh/host-key-error';
+import { hostKeyFailure } from '../../src/activities/worker-host/ssh-failure';
+import { SshHostKeyError } from '../../src/ssh/host-key-error';
 
 describe('hostKeyFailure', () => {
   it('is a non-retryable PermissionError naming both fingerprints and how to verify', () => {

@@ -33,7 +33,7 @@ test('the catalogue: three steps of phase advanced-integration, group step4-work
     ['step4.join', 'advanced-integration', 'step4-worker', ['step4.host-preflight']],
     ['step4.node-ready', 'advanced-integration', 'step4-worker', ['step4.join']],
   ]);
-  expect(WORKER_STEPS[1].compensation).toEqual({ activity: 'workerHostReset', when: 'on-failure' });
+  expect(WORKER_STEPS[1].compensation).toMatchObject({ activity: 'workerHostReset', when: 'on-failure', startToCloseSeconds: 300 });
   for (const s of workerSteps(f.config)) expect(Object.keys(act)).toContain(s.activity);
 });
 

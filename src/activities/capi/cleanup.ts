@@ -5,7 +5,7 @@ import type { StepInput } from '../../catalogue/types';
 import { runKubernetesStep } from '../kubernetes/step-context';
 import { describeMachines, machinesOf, vmsNamed } from './machines';
 import { refs, step3Names } from './names';
-import { pollUntil } from './poll';
+import { waitUntil } from '../common/wait';
 import { withProxmox } from './proxmox-side';
 
 export const CLEANUP_WAIT_MS = 180_000;
@@ -16,12 +16,12 @@ export async function capiCleanupStep3(input: StepInput): Promise<void> {
   const hint = 'the Cluster API and CAPMOX controllers remove their finalizers once the VMs are destroyed: check that they run';
   await runKubernetesStep(input, `remove the step-3 objects in ${n.namespace}`, async (client) => {
     await client.delete(refs.machineDeployment(n));
-    await pollUntil(`Machines of ${n.machineDeployment} gone`, async () => {
+    await waitUntil(`Machines of ${n.machineDeployment} gone`, async () => {
       const views = await machinesOf(client, n);
       return { done: views.length === 0, seen: describeMachines(views) };
     }, { timeoutMs: CLEANUP_WAIT_MS, hint });
     await client.delete(refs.cluster(n));
-    await pollUntil(`Cluster and ProxmoxCluster ${n.cluster} gone`, async () => {
+    await waitUntil(`Cluster and ProxmoxCluster ${n.cluster} gone`, async () => {
       const [c, pxc] = await Promise.all([client.find(refs.cluster(n)), client.find(refs.proxmoxCluster(n))]);
       // A ProxmoxCluster left without its Cluster (a half-made run) is deleted directly.
       if (!c && pxc && !pxc.metadata.deletionTimestamp) await client.delete(refs.proxmoxCluster(n));
@@ -30,7 +30,7 @@ export async function capiCleanupStep3(input: StepInput): Promise<void> {
     await client.delete(refs.machineTemplate(n));
     await client.delete(refs.secret(n.bootstrapSecret, n));
     await client.delete(refs.secret(n.credentialsSecret, n));
-    await pollUntil(`VMs of ${n.machineDeployment} gone from Proxmox`, async () => {
+    await waitUntil(`VMs of ${n.machineDeployment} gone from Proxmox`, async () => {
       const vms = await withProxmox(input, (p) => vmsNamed(p, input.config.proxmox.node, n.machineDeployment));
       return { done: vms.length === 0, seen: `VMs: ${vms.map((v) => `${v.vmid} ${v.name}`).join(', ') || 'none'}` };
     }, { timeoutMs: 60_000 });

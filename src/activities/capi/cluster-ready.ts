@@ -8,7 +8,7 @@ import { checkFailed } from '../common/failures';
 import { runKubernetesStep } from '../kubernetes/step-context';
 import { cluster, credentialsSecret, proxmoxCluster, type ProxmoxCredentials } from './objects';
 import { refs, step3Names } from './names';
-import { pollUntil } from './poll';
+import { waitUntil } from '../common/wait';
 
 export const CLUSTER_WAIT_MS = 120_000;
 const CHART_SECRET = { apiVersion: 'v1', kind: 'Secret', name: `${CHART_RELEASES.capiProvider.release}-credentials`, namespace: CHART_RELEASES.capiProvider.namespace };
@@ -34,7 +34,7 @@ export function capiClusterReady(input: StepInput): Promise<StepOutcome> {
     await client.apply(credentialsSecret(n, await chartCredentials(client)));
     await client.apply(proxmoxCluster(input.config, n));
     await client.apply(cluster(n));
-    const { elapsedMs } = await pollUntil(
+    const { elapsedMs } = await waitUntil(
       `ProxmoxCluster and Cluster ${n.namespace}/${n.cluster} Ready`,
       async () => {
         const pxc = await client.find(refs.proxmoxCluster(n));

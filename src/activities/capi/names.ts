@@ -5,6 +5,8 @@ import type { ObjectRef } from '../../kubernetes';
 
 export const CLUSTER_API = 'cluster.x-k8s.io/v1beta1';
 export const CAPMOX_API = 'infrastructure.cluster.x-k8s.io/v1alpha1';
+/** The CRDs of the kinds step 3 creates; CAPMOX's deployment must have made them Established. */
+export const CAPMOX_CRD_NAMES = ['proxmoxclusters', 'proxmoxmachines', 'proxmoxmachinetemplates'].map((p) => `${p}.infrastructure.cluster.x-k8s.io`);
 export const CLUSTER_NAME_LABEL = 'cluster.x-k8s.io/cluster-name';
 export const DEPLOYMENT_NAME_LABEL = 'cluster.x-k8s.io/deployment-name';
 /** Marks every object the step-3 steps create, so the cleanup finds them. */

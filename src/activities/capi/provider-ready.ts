@@ -2,17 +2,17 @@
 // Ready True) and CAPMOX's CRDs are served (Established). Waits up to PROVIDER_WAIT_MS, heartbeating what it sees.
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { CAPI_OPERATOR_API, conditionIsTrue, crdRef, describeConditions, type KubeObject } from '../../kubernetes';
-import { CAPMOX_CRD_NAMES } from '../../sandbox/kubernetes/crds-capmox';
 import { CHART_RELEASES } from '../charts/chart-step';
+import { CAPMOX_CRD_NAMES } from './names';
 import { runKubernetesStep } from '../kubernetes/step-context';
-import { pollUntil } from './poll';
+import { waitUntil } from '../common/wait';
 
 export const PROVIDER_WAIT_MS = 120_000;
 const PROVIDER = { apiVersion: CAPI_OPERATOR_API, kind: 'InfrastructureProvider', name: 'proxmox', namespace: CHART_RELEASES.capiProvider.namespace };
 
 export function capiProviderReady(input: StepInput): Promise<StepOutcome> {
   return runKubernetesStep(input, 'read the Proxmox InfrastructureProvider', async (client) => {
-    const { value } = await pollUntil<KubeObject>(
+    const { value } = await waitUntil<KubeObject>(
       `InfrastructureProvider ${PROVIDER.namespace}/${PROVIDER.name} Ready and CRDs ${CAPMOX_CRD_NAMES.join(', ')} Established`,
       async () => {
         const provider = await client.find(PROVIDER);

@@ -3,7 +3,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { StepInput } from '../../catalogue/types';
 import type { ProxmoxClient } from '../../proxmox/client';
-import { proxmoxErrorToFailure } from '../../proxmox/to-failure';
+import { proxmoxErrorToFailure } from '../proxmox/to-failure';
 import { clientFor } from '../proxmox/step-context';
 import { vmSettings } from './names';
 

@@ -4,7 +4,7 @@ import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { runKubernetesStep } from '../kubernetes/step-context';
 import { describeMachines, machinesOf, vmsNamed } from './machines';
 import { CAPMOX_API, CLUSTER_NAME_LABEL, refs, step3Names } from './names';
-import { pollUntil } from './poll';
+import { waitUntil } from '../common/wait';
 import { withProxmox } from './proxmox-side';
 
 export const DELETE_WAIT_MS = 180_000;
@@ -16,7 +16,7 @@ export function capiVmDelete(input: StepInput): Promise<StepOutcome> {
     const before = await machinesOf(client, n);
     const started = Date.now();
     await client.delete(refs.machineDeployment(n));
-    await pollUntil(
+    await waitUntil(
       `Machines and ProxmoxMachines of ${n.machineDeployment} gone`,
       async () => {
         const views = await machinesOf(client, n);
@@ -25,7 +25,7 @@ export function capiVmDelete(input: StepInput): Promise<StepOutcome> {
       },
       { timeoutMs: DELETE_WAIT_MS },
     );
-    await pollUntil(
+    await waitUntil(
       `VMs of ${n.machineDeployment} gone from Proxmox`,
       async () => {
         const vms = await withProxmox(input, (p) => vmsNamed(p, node, n.machineDeployment));

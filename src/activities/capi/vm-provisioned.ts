@@ -8,7 +8,7 @@ import { runKubernetesStep } from '../kubernetes/step-context';
 import { describeMachines, isRunning, machinesOf, ProviderFailureWatch, type MachineView } from './machines';
 import { step3Names, vmSettings } from './names';
 import { bootstrapSecret, machineDeployment, machineTemplate } from './objects';
-import { pollUntil } from './poll';
+import { waitUntil } from '../common/wait';
 import { vmFacts, vmMismatches, withProxmox } from './proxmox-side';
 
 export function capiVmProvisioned(input: StepInput): Promise<StepOutcome> {
@@ -19,7 +19,7 @@ export function capiVmProvisioned(input: StepInput): Promise<StepOutcome> {
     await client.apply(bootstrapSecret(n));
     await client.apply(machineTemplate(input.config, n));
     await client.apply(machineDeployment(n, 1));
-    const { value, elapsedMs } = await pollUntil<MachineView>(
+    const { value, elapsedMs } = await waitUntil<MachineView>(
       `Machine of ${n.machineDeployment} Running with its VM ready`,
       async () => {
         const views = await machinesOf(client, n);

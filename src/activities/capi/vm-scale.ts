@@ -7,13 +7,13 @@ import { runKubernetesStep } from '../kubernetes/step-context';
 import { describeMachines, isRunning, machinesOf, ProviderFailureWatch, vmsNamed, type MachineView } from './machines';
 import { step3Names, vmSettings, type Step3Names } from './names';
 import { machineDeployment } from './objects';
-import { pollUntil } from './poll';
+import { waitUntil } from '../common/wait';
 import { withProxmox } from './proxmox-side';
 
 async function scaleTo(input: StepInput, client: KubeClient, n: Step3Names, replicas: number): Promise<MachineView[]> {
   const watch = new ProviderFailureWatch(input, await machinesOf(client, n));
   await client.apply(machineDeployment(n, replicas));
-  const { value } = await pollUntil<MachineView[]>(
+  const { value } = await waitUntil<MachineView[]>(
     `${replicas} Machine(s) of ${n.machineDeployment} Running and no other left`,
     async () => {
       const views = await machinesOf(client, n);
@@ -40,7 +40,7 @@ export function capiVmScale(input: StepInput): Promise<StepOutcome> {
     }
     const one = await scaleTo(input, client, n, 1);
     const removed = expected.filter((vmid) => vmid !== one[0].vmid);
-    const { value: left } = await pollUntil(
+    const { value: left } = await waitUntil(
       `VM ${removed.join(', ')} gone from Proxmox after scaling down`,
       async () => {
         const vms = await withProxmox(input, (p) => vmsNamed(p, node, n.machineDeployment));

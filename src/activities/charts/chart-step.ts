@@ -1,7 +1,8 @@
 // What the chart steps share: a helm client for the configured cluster with heartbeats while helm runs, the release
 // marker that lets a compensation remove only a release this run created, and the outcome that reports what was
 // installed.
-import { heartbeat } from '../common/activity-context';
+import { cancellationSignal, heartbeat } from '../common/activity-context';
+import { waitUntil } from '../common/wait';
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { chartPath, HelmClient, releaseLabels, toLabelValue, type ChartName, type ReleaseInfo } from '../../helm';
 
@@ -23,6 +24,7 @@ export function helmFor(input: StepInput, redact: string[] = []): HelmClient {
     context: input.config.kubernetes.context,
     redact,
     onHeartbeat: (what, elapsedMs) => heartbeat({ helm: what, elapsedMs }),
+    signal: cancellationSignal(),
   });
 }
 
@@ -39,7 +41,7 @@ export interface InstallPlan {
 /** upgrade --install of one chart; a first install is labelled with the workflow so the compensation knows it. */
 export async function installChart(input: StepInput, helm: HelmClient, plan: InstallPlan): Promise<{ info: ReleaseInfo; created: boolean }> {
   const { target } = plan;
-  const before = await helm.status(target.release, target.namespace);
+  const before = await settlePendingRelease(helm, target, plan.timeoutSeconds);
   const info = await helm.upgradeInstall({
     release: target.release,
     chart: chartPath(target.chart),
@@ -52,6 +54,36 @@ export async function installChart(input: StepInput, helm: HelmClient, plan: Ins
     labels: before ? {} : { [CREATED_BY_LABEL]: toLabelValue(input.workflowId) },
   });
   return { info, created: await createdBy(input, target) };
+}
+
+const PENDING = /^pending-(install|upgrade|rollback)$/;
+// A helm that is alive ends its operation within its --timeout; a pending-* revision older than that (and this
+// margin) was left by a helm that was killed, and stays pending for ever unless someone recovers it.
+const STALE_MARGIN_SECONDS = 10;
+
+/**
+ * The release as it stands once no helm operation holds it. A release in pending-install/-upgrade/-rollback is
+ * waited for while a live helm may still finish it; once that is impossible it is recovered: a first install that
+ * never finished is uninstalled, an upgrade or rollback is rolled back to the last revision that was deployed.
+ */
+export async function settlePendingRelease(helm: HelmClient, target: { release: string; namespace: string }, helmTimeoutSeconds: number): Promise<ReleaseInfo | undefined> {
+  const info = await helm.status(target.release, target.namespace);
+  if (!info || !PENDING.test(info.status)) return info;
+  const staleAfterMs = (helmTimeoutSeconds + STALE_MARGIN_SECONDS) * 1000;
+  const { value: history } = await waitUntil(`release ${target.namespace}/${target.release} to leave ${info.status}`, async () => {
+    const revisions = await helm.history(target.release, target.namespace);
+    const last = revisions.at(-1);
+    const stale = last !== undefined && PENDING.test(last.status) && Date.now() - last.updatedAt >= staleAfterMs;
+    return { done: !last || !PENDING.test(last.status) || stale, value: revisions, seen: last ? `revision ${last.revision} ${last.status}` : 'no release' };
+  }, { timeoutMs: staleAfterMs + 5000, intervalMs: 2000 });
+  const last = history?.at(-1);
+  if (last && PENDING.test(last.status)) {
+    const good = [...(history ?? [])].reverse().find((r) => r.status === 'deployed' || r.status === 'superseded');
+    heartbeat({ helm: `recovering ${target.release} from ${last.status} (revision ${last.revision})` });
+    if (good) await helm.rollback(target.release, target.namespace, good.revision, helmTimeoutSeconds);
+    else await helm.uninstall(target.release, target.namespace, helmTimeoutSeconds);
+  }
+  return helm.status(target.release, target.namespace);
 }
 
 /** Whether this workflow made the first revision of the release (its label survives upgrades). */

@@ -1,5 +1,6 @@
 // Heartbeats and cancellation for code that runs as an activity and also outside one (scripts, benchmarks, tests
 // calling a step directly): outside an activity both are no-ops.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Context } from '@temporalio/activity';
 
 function activityContext(): Context | undefined {
@@ -36,4 +37,15 @@ export function keepAlive(intervalMs: number): () => void {
 
 export function cancellationSignal(): AbortSignal | undefined {
   return activityContext()?.cancellationSignal;
+}
+
+// Set while an undo (a compensation) runs: waits that run out there are retried instead of failing for good.
+const undoScope = new AsyncLocalStorage<true>();
+
+export function runAsUndo<T>(body: () => Promise<T>): Promise<T> {
+  return undoScope.run(true, body);
+}
+
+export function isUndo(): boolean {
+  return undoScope.getStore() === true;
 }

@@ -1,12 +1,11 @@
 // Every step activity is registered through this wrapper. It tells the workflow how many attempts a step took (the
-// report shows attempts per step) and turns plain errors into classified ApplicationFailures: an Error named after
-// a non-retryable type keeps that meaning, anything else stays retryable.
+// report shows attempts per step) and turns every error into a classified ApplicationFailure (common/to-failure.ts).
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { FailedAttemptDetails } from '../../catalogue/attempts';
-import { NON_RETRYABLE_TYPES } from '../../catalogue/failure-types';
 import type { StepActivity, StepInput, StepOutcome } from '../../catalogue/types';
-import { keepAlive } from './activity-context';
+import { cancellationSignal, keepAlive, runAsUndo } from './activity-context';
+import { toFailure } from './to-failure';
 
 // Well under the shortest heartbeat timeout a step gets (src/workflows/step-activities.ts).
 const LIVENESS_INTERVAL_MS = 3_000;
@@ -19,13 +18,21 @@ function currentAttempt(): number {
   }
 }
 
-export function wrapStepActivity(fn: StepActivity): (input: StepInput) => Promise<StepOutcome & { attempt: number }> {
-  const wrapped = async (input: StepInput) => {
+/** A step (its outcome) or an undo (nothing, or an outcome that is ignored). */
+type StepOrUndo = (input: StepInput) => Promise<StepOutcome | void>;
+
+export function wrapStepActivity(fn: StepOrUndo, kind: 'step' | 'undo' = 'step'): (input: StepInput) => Promise<StepOutcome & { attempt: number }> {
+  const wrapped = async (input: StepInput): Promise<StepOutcome & { attempt: number }> => {
     const attempt = currentAttempt();
     const stop = keepAlive(LIVENESS_INTERVAL_MS);
     try {
-      return { ...(await fn(input)), attempt };
+      const result: StepOutcome | void = await (kind === 'undo' ? runAsUndo(() => fn(input)) : fn(input));
+      return { ...(result as StepOutcome), attempt };
     } catch (err) {
+      // Cancelled: whatever the interrupted call threw (a killed helm, a closed SSH channel), the activity reports a
+      // cancellation, so the workflow that waits for it to end knows it ended and is not retried.
+      const signal = cancellationSignal();
+      if (signal?.aborted && signal.reason instanceof CancelledFailure) throw signal.reason;
       if (err instanceof CancelledFailure) throw err; // cancellation is not a step failure
       throw envelope(err, attempt);
     } finally {
@@ -37,29 +44,23 @@ export function wrapStepActivity(fn: StepActivity): (input: StepInput) => Promis
 }
 
 function envelope(err: unknown, attempt: number): ApplicationFailure {
-  if (err instanceof ApplicationFailure) {
-    const original = err.details?.[0];
-    const details: FailedAttemptDetails = { attempt, details: Array.isArray(original) ? original.map(String) : undefined };
-    return ApplicationFailure.create({
-      type: err.type ?? 'Error',
-      message: err.message,
-      nonRetryable: err.nonRetryable ?? false,
-      details: [details],
-      nextRetryDelay: err.nextRetryDelay ?? undefined,
-    });
-  }
-  const e = err instanceof Error ? err : new Error(String(err));
-  const type = e.name && e.name !== 'Error' ? e.name : 'Error';
+  const failure = toFailure(err);
+  const original = failure.details?.[0];
+  const details: FailedAttemptDetails = { attempt, details: Array.isArray(original) ? original.map(String) : undefined };
   return ApplicationFailure.create({
-    type,
-    message: e.message,
-    nonRetryable: NON_RETRYABLE_TYPES.includes(type),
-    details: [{ attempt } satisfies FailedAttemptDetails],
-    cause: e,
+    type: failure.type ?? 'Error',
+    message: failure.message,
+    nonRetryable: failure.nonRetryable ?? false,
+    details: [details],
+    nextRetryDelay: failure.nextRetryDelay ?? undefined,
+    cause: failure.cause,
   });
 }
 
-/** Wraps every function of an activities object; compensations are wrapped the same way (their result is ignored). */
-export function wrapStepActivities(acts: Record<string, StepActivity>): Record<string, StepActivity> {
-  return Object.fromEntries(Object.entries(acts).map(([name, fn]) => [name, wrapStepActivity(fn)]));
+/**
+ * Wraps every function of an activities object. The ones named in `undoNames` are undos: the same envelope (their
+ * result is ignored), and a wait that runs out in them is retried instead of failing (common/wait.ts).
+ */
+export function wrapStepActivities(acts: Record<string, StepActivity>, undoNames: ReadonlySet<string> = new Set()): Record<string, StepActivity> {
+  return Object.fromEntries(Object.entries(acts).map(([name, fn]) => [name, wrapStepActivity(fn, undoNames.has(name) ? 'undo' : 'step')]));
 }

@@ -7,7 +7,7 @@ import { fail, FailureType } from '../common/failures';
 import { connect } from '../kubernetes/step-context';
 import { clientFor } from '../proxmox/step-context';
 import { parseVolumeId, volid } from './driver-facts';
-import { poll, PollTimeout } from './kube-helpers';
+import { waitForValue } from '../common/wait';
 import { csiTestNames } from './names';
 import { proxmoxVolumeSize, type PersistentVolume } from './volume';
 
@@ -18,7 +18,7 @@ async function deleteAndWait(kube: KubeClient, ref: ObjectRef, timeoutMs: number
     if (isMissingResourceType(err)) return;
     throw err;
   }
-  await poll(`${ref.kind} ${ref.name} to be gone`, timeoutMs, async () => ((await kube.find(ref)) ? undefined : true));
+  await waitForValue(`${ref.kind} ${ref.name} to be gone`, timeoutMs, async () => ((await kube.find(ref)) ? undefined : true));
 }
 
 export async function csiDeleteTestVolume(input: StepInput): Promise<void> {
@@ -30,15 +30,10 @@ export async function csiDeleteTestVolume(input: StepInput): Promise<void> {
   const pvName = claim?.spec.volumeName ?? String(input.outputs['step5.volume']?.pv ?? '');
   const pv = pvName ? await kube.find<PersistentVolume>({ apiVersion: 'v1', kind: 'PersistentVolume', name: pvName }) : undefined;
   const handle = pv?.spec.csi?.volumeHandle ?? String(input.outputs['step5.volume']?.volumeId ?? '');
-  try {
-    await deleteAndWait(kube, { apiVersion: 'snapshot.storage.k8s.io/v1', kind: 'VolumeSnapshot', name: names.snapshot, namespace: names.namespace }, 60_000);
-    await deleteAndWait(kube, { apiVersion: 'v1', kind: 'Pod', name: names.pod, namespace: names.namespace }, 60_000);
-    await deleteAndWait(kube, claimRef, 60_000);
-    if (pvName) await poll(`PV ${pvName} to be deleted by the provisioner`, 120_000, async () => ((await kube.find({ apiVersion: 'v1', kind: 'PersistentVolume', name: pvName })) ? undefined : true));
-  } catch (err) {
-    if (err instanceof PollTimeout) throw fail(FailureType.Transient, `cleanup of the CSI test volume: ${err.message}`);
-    throw err;
-  }
+  await deleteAndWait(kube, { apiVersion: 'snapshot.storage.k8s.io/v1', kind: 'VolumeSnapshot', name: names.snapshot, namespace: names.namespace }, 60_000);
+  await deleteAndWait(kube, { apiVersion: 'v1', kind: 'Pod', name: names.pod, namespace: names.namespace }, 60_000);
+  await deleteAndWait(kube, claimRef, 60_000);
+  if (pvName) await waitForValue(`PV ${pvName} to be deleted by the provisioner`, 120_000, async () => ((await kube.find({ apiVersion: 'v1', kind: 'PersistentVolume', name: pvName })) ? undefined : true));
   const id = parseVolumeId(handle);
   if (!id) return;
   const px = await clientFor(input);

@@ -7,7 +7,8 @@ import { runKubernetesStep } from '../kubernetes/step-context';
 import { clientFor } from '../proxmox/step-context';
 import { bytesQuantity, parseVolumeId, quantityBytes, volid } from './driver-facts';
 import type { KubeObject } from '../../kubernetes';
-import { eventsOf, mergePatch, poll, PollTimeout } from './kube-helpers';
+import { eventsOf, mergePatch } from './kube-helpers';
+import { waitForValue, WaitTimedOut } from '../common/wait';
 import { csiTestNames, TEST_VOLUME_BYTES } from './names';
 import { proxmoxVolumeSize, type PersistentVolume } from './volume';
 
@@ -32,7 +33,7 @@ export function csiExpand(input: StepInput): Promise<StepOutcome> {
     const started = Date.now();
     let last: Claim | undefined;
     try {
-      await poll(`claim ${names.claim} to grow to ${bytesQuantity(target)}`, RESIZE_TIMEOUT_MS, async () => {
+      await waitForValue(`claim ${names.claim} to grow to ${bytesQuantity(target)}`, RESIZE_TIMEOUT_MS, async () => {
         last = await kube.find<Claim>(ref);
         if (quantityBytes(last?.status?.capacity?.storage) >= target) return true;
         const failed = [...(await eventsOf(kube, last))].reverse().find((e) => e.reason === 'VolumeResizeFailed');
@@ -40,7 +41,7 @@ export function csiExpand(input: StepInput): Promise<StepOutcome> {
         return undefined;
       });
     } catch (err) {
-      if (!(err instanceof PollTimeout)) throw err;
+      if (!(err instanceof WaitTimedOut)) throw err;
       const conditions = (last?.status?.conditions ?? []).map((c) => `${c.type}${c.message ? `: ${c.message}` : ''}`).join('; ') || 'none';
       throw checkFailed(`claim ${names.claim} still has ${last?.status?.capacity?.storage ?? '?'} after ${RESIZE_TIMEOUT_MS / 1000} s (asked ${bytesQuantity(target)}); conditions: ${conditions}`);
     }

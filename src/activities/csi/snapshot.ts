@@ -10,7 +10,7 @@ import { CHART_RELEASES } from '../charts/chart-step';
 import { checkFailed } from '../common/failures';
 import { runKubernetesStep } from '../kubernetes/step-context';
 import { CSI_DRIVER } from './driver-facts';
-import { poll, PollTimeout } from './kube-helpers';
+import { waitForValue, WaitTimedOut } from '../common/wait';
 import { csiTestNames } from './names';
 
 const SNAPSHOT_API = 'snapshot.storage.k8s.io/v1';
@@ -60,12 +60,12 @@ export function csiSnapshot(input: StepInput): Promise<StepOutcome> {
     }
     let last: (KubeObject & { status?: { readyToUse?: boolean; restoreSize?: string; error?: { message?: string } } }) | undefined;
     try {
-      await poll(`VolumeSnapshot ${names.snapshot} ready`, READY_TIMEOUT_MS, async () => {
+      await waitForValue(`VolumeSnapshot ${names.snapshot} ready`, READY_TIMEOUT_MS, async () => {
         last = await kube.find(ref);
         return last?.status?.readyToUse ? true : undefined;
       });
     } catch (err) {
-      if (!(err instanceof PollTimeout)) throw err;
+      if (!(err instanceof WaitTimedOut)) throw err;
       throw checkFailed(`VolumeSnapshot ${names.snapshot} not ready within ${READY_TIMEOUT_MS / 1000} s: ${last?.status?.error?.message ?? 'no error reported'}`);
     }
     return { status: 'passed', message: `VolumeSnapshot ${names.snapshot} of ${names.claim} is ready (${last?.status?.restoreSize ?? '?'})`, outputs: { snapshot: names.snapshot } };

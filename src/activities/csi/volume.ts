@@ -10,7 +10,8 @@ import { checkFailed, fail, FailureType } from '../common/failures';
 import { runKubernetesStep } from '../kubernetes/step-context';
 import { clientFor } from '../proxmox/step-context';
 import { bytesQuantity, isTransientProvisioningError, parseProviderId, parseVolumeId, quantityBytes, roundUpGiB, volid, type CsiVolumeId } from './driver-facts';
-import { eventsOf, poll, PollTimeout, type EventSummary } from './kube-helpers';
+import { eventsOf, type EventSummary } from './kube-helpers';
+import { waitForValue, WaitTimedOut } from '../common/wait';
 import { csiTestNames, TEST_VOLUME_BYTES } from './names';
 
 const BIND_TIMEOUT_MS = 150_000;
@@ -105,7 +106,7 @@ export function csiVolume(input: StepInput): Promise<StepOutcome> {
       let claim: Claim | undefined;
       let pod: Pod | undefined;
       try {
-        await poll(`claim ${names.claim} Bound and pod ${names.pod} Running`, BIND_TIMEOUT_MS, async (elapsed) => {
+        await waitForValue(`claim ${names.claim} Bound and pod ${names.pod} Running`, BIND_TIMEOUT_MS, async (elapsed) => {
           claim = await kube.find<Claim>(claimRef);
           pod = await kube.find<Pod>(podRef);
           if (claim?.status?.phase === 'Bound' && pod?.status?.phase === 'Running') return true;
@@ -125,7 +126,7 @@ export function csiVolume(input: StepInput): Promise<StepOutcome> {
           return undefined;
         });
       } catch (err) {
-        if (!(err instanceof PollTimeout)) throw err;
+        if (!(err instanceof WaitTimedOut)) throw err;
         const claimEvents = await eventsOf(kube, claim);
         const why = pendingReason(claimEvents, await eventsOf(kube, pod));
         const lastFailure = latest(claimEvents, 'ProvisioningFailed');
@@ -151,7 +152,7 @@ export function csiVolume(input: StepInput): Promise<StepOutcome> {
       const vmid = candidates.find((c) => c.node === node)?.vmid;
       let attachError = '';
       try {
-        await poll(`volume ${pv.metadata.name} attached to ${node}`, ATTACH_TIMEOUT_MS, async () => {
+        await waitForValue(`volume ${pv.metadata.name} attached to ${node}`, ATTACH_TIMEOUT_MS, async () => {
           const attachments = await kube.list<KubeObject & { spec: { nodeName: string; source: { persistentVolumeName?: string } }; status?: { attached?: boolean; attachError?: { message?: string } } }>(
             'storage.k8s.io/v1',
             'VolumeAttachment',
@@ -161,7 +162,7 @@ export function csiVolume(input: StepInput): Promise<StepOutcome> {
           return va?.status?.attached ? true : undefined;
         });
       } catch (err) {
-        if (!(err instanceof PollTimeout)) throw err;
+        if (!(err instanceof WaitTimedOut)) throw err;
         throw checkFailed(`volume ${pv.metadata.name} was not attached to node ${node}: ${attachError || 'no VolumeAttachment reported attached (is the attach/detach controller managing the node?)'}`);
       }
       const vmNode = (await px.clusterResources('vm')).find((r) => r.vmid === vmid)?.node;

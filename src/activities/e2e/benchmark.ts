@@ -13,7 +13,7 @@ import { heartbeat } from '../common/activity-context';
 import { checkFailed } from '../common/failures';
 import { percentile } from '../kubernetes/api-latency';
 import { createIfAbsent } from '../network/pods';
-import { pollFor, PollTimeout } from '../network/poll';
+import { waitForValue, WaitTimedOut } from '../common/wait';
 import { runE2eStep } from './step-context';
 import { benchConsumer, claim, refs } from './manifests';
 import { e2eNames, type E2eNames } from './names';
@@ -89,7 +89,7 @@ const GONE_TIMEOUT_MS = 60_000;
 async function deleteBenchVolume(kube: KubeClient, n: E2eNames): Promise<void> {
   await kube.delete(refs.pod(n.benchPod, n));
   await kube.delete(refs.claim(n.benchClaim, n));
-  await pollFor(`the benchmark claim ${n.benchClaim} gone`, GONE_TIMEOUT_MS, async () => ((await kube.find(refs.claim(n.benchClaim, n))) ? undefined : true), 250);
+  await waitForValue(`the benchmark claim ${n.benchClaim} gone`, GONE_TIMEOUT_MS, async () => ((await kube.find(refs.claim(n.benchClaim, n))) ? undefined : true), 250);
 }
 
 async function measurePvc(input: StepInput, kube: KubeClient, px: ProxmoxClient, n: E2eNames): Promise<{ metrics: Record<string, number>; detail: string; problem?: string }> {
@@ -107,9 +107,9 @@ async function measurePvc(input: StepInput, kube: KubeClient, px: ProxmoxClient,
   await createIfAbsent(kube, claim(n.benchClaim, n.namespace, storageClass));
   await createIfAbsent(kube, benchConsumer(n, pinned));
   try {
-    await pollFor(`benchmark claim ${n.benchClaim} Bound`, BIND_TIMEOUT_MS, async () => ((await kube.find<Claim>(refs.claim(n.benchClaim, n)))?.status?.phase === 'Bound' ? true : undefined), 250);
+    await waitForValue(`benchmark claim ${n.benchClaim} Bound`, BIND_TIMEOUT_MS, async () => ((await kube.find<Claim>(refs.claim(n.benchClaim, n)))?.status?.phase === 'Bound' ? true : undefined), 250);
   } catch (err) {
-    if (!(err instanceof PollTimeout)) throw err;
+    if (!(err instanceof WaitTimedOut)) throw err;
     await deleteBenchVolume(kube, n);
     return { metrics: {}, detail: 'PVC provision: not measured', problem: `claim ${n.benchClaim} of ${storageClass} not Bound within ${BIND_TIMEOUT_MS / 1000} s (see step5.volume for the provisioner's events)` };
   }

@@ -2,8 +2,7 @@
 // the clone benchmark's name. Safe when nothing was made and when run twice; a kept run (keepTestResources) leaves
 // everything for inspection.
 import type { StepInput } from '../../catalogue/types';
-import { fail, FailureType } from '../common/failures';
-import { pollFor, PollTimeout } from '../network/poll';
+import { waitForValue } from '../common/wait';
 import { removeBenchVms } from './benchmark';
 import { refs } from './manifests';
 import { e2eNames } from './names';
@@ -18,15 +17,10 @@ export async function e2eDeleteTestResources(input: StepInput): Promise<void> {
     const kubeRefs = [refs.deployment(n), refs.pod(n.benchPod, n), refs.claim(n.claim, n), refs.claim(n.benchClaim, n)];
     for (const ref of kubeRefs) await kube.delete(ref);
     const vms = await removeBenchVms(px, n);
-    try {
-      await pollFor('end-to-end test objects gone', GONE_TIMEOUT_MS, async () => {
-        for (const ref of kubeRefs) if (await kube.find(ref)) return undefined;
-        return true;
-      });
-    } catch (err) {
-      if (err instanceof PollTimeout) throw fail(FailureType.Transient, `cleanup of step8: ${err.message}; retrying`);
-      throw err;
-    }
+    await waitForValue('end-to-end test objects gone', GONE_TIMEOUT_MS, async () => {
+      for (const ref of kubeRefs) if (await kube.find(ref)) return undefined;
+      return true;
+    });
     return { status: 'passed', message: `end-to-end test resources removed${vms ? ` (${vms} benchmark VM)` : ''}` };
   });
 }

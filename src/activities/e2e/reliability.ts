@@ -9,7 +9,7 @@ import type { KubeClient, KubeObject } from '../../kubernetes';
 import type { ProxmoxClient } from '../../proxmox/client';
 import { heartbeat } from '../common/activity-context';
 import { checkFailed } from '../common/failures';
-import { pollFor, PollTimeout } from '../network/poll';
+import { waitForValue, WaitTimedOut } from '../common/wait';
 import { podIsReady } from '../network/pods';
 import { refs } from './manifests';
 import { e2eNames, type E2eNames } from './names';
@@ -34,12 +34,12 @@ async function powerAction(px: ProxmoxClient, vm: ProxmoxNode['vm'], action: 'st
 
 async function waitNode(kube: KubeClient, name: string, ready: boolean, timeoutMs: number): Promise<number> {
   const started = Date.now();
-  await pollFor(`node ${name} ${ready ? 'Ready' : 'NotReady'}`, timeoutMs, async () => (nodeReady(await kube.find({ apiVersion: 'v1', kind: 'Node', name })) === ready ? true : undefined), 500);
+  await waitForValue(`node ${name} ${ready ? 'Ready' : 'NotReady'}`, timeoutMs, async () => (nodeReady(await kube.find({ apiVersion: 'v1', kind: 'Node', name })) === ready ? true : undefined), 500);
   return Date.now() - started;
 }
 
 async function waitWorkload(kube: KubeClient, n: E2eNames, timeoutMs: number): Promise<string> {
-  return pollFor(`workload ${n.deployment} Ready again`, timeoutMs, async () => {
+  return waitForValue(`workload ${n.deployment} Ready again`, timeoutMs, async () => {
     const deployment = await kube.find<KubeObject & { status?: { readyReplicas?: number } }>(refs.deployment(n));
     const pod = await workloadPod(kube, n);
     return (deployment?.status?.readyReplicas ?? 0) >= 1 && podIsReady(pod) ? pod!.metadata.name : undefined;
@@ -99,7 +99,7 @@ export function e2eReliability(input: StepInput): Promise<StepOutcome> {
       };
     } catch (err) {
       if (stopped) await powerAction(px, vm, 'start').catch(() => undefined);
-      if (err instanceof PollTimeout) {
+      if (err instanceof WaitTimedOut) {
         throw checkFailed(
           `${err.message} after restarting VM ${vm.vmid} behind node ${target.name}; ` +
             (/NotReady/.test(err.waitingFor)

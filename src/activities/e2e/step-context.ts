@@ -1,10 +1,8 @@
 // The step-8 steps talk to both APIs in one body: a Kubernetes client from the Kubernetes step context and a Proxmox
-// client from the Proxmox one, each error classified by the side it came from, the client always closed.
+// client from the Proxmox one, each error classified by the side it came from (common/to-failure.ts), the client always closed.
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import type { KubeClient } from '../../kubernetes';
 import type { ProxmoxClient } from '../../proxmox/client';
-import { ProxmoxError } from '../../proxmox/errors';
-import { proxmoxErrorToFailure } from '../../proxmox/to-failure';
 import { runKubernetesStep } from '../kubernetes/step-context';
 import { clientFor } from '../proxmox/step-context';
 
@@ -13,9 +11,6 @@ export function runE2eStep(input: StepInput, action: string, body: (kube: KubeCl
     const px = await clientFor(input);
     try {
       return await body(kube, px);
-    } catch (err) {
-      if (err instanceof ProxmoxError) throw proxmoxErrorToFailure(err);
-      throw err;
     } finally {
       px.close();
     }

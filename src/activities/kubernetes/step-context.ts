@@ -1,12 +1,10 @@
 // What every Kubernetes step shares: a client from config.kubernetes (kubeconfig path or the default loading rules,
 // context), heartbeats when running as an activity, errors mapped to the failure classification, and the outcome
 // marked as simulated in the sandbox.
-import { ApplicationFailure } from '@temporalio/common';
 import type { StepInput, StepOutcome } from '../../catalogue/types';
-import { KubeClient, kubernetesErrorToFailure, WaitTimeoutError } from '../../kubernetes';
-import { checkFailed } from '../common/failures';
-
+import { KubeClient } from '../../kubernetes';
 import { cancellationSignal, heartbeat } from '../common/activity-context';
+import { toFailure } from '../common/to-failure';
 
 export { cancellationSignal, heartbeat };
 
@@ -17,7 +15,7 @@ export function connect(input: StepInput): Promise<KubeClient> {
 
 /**
  * Runs a step body with a client. `action` names what the step does, for the message of an unclassified error
- * ("cannot <action>: ..."). A wait that timed out is a failed check: the message says what was last seen.
+ * ("cannot <action>: ..."). A wait that timed out is a failed check (retried in an undo): the message says what was last seen.
  */
 export async function runKubernetesStep(input: StepInput, action: string, body: (client: KubeClient) => Promise<StepOutcome>): Promise<StepOutcome> {
   try {
@@ -27,8 +25,6 @@ export async function runKubernetesStep(input: StepInput, action: string, body: 
   } catch (err) {
     const signal = cancellationSignal();
     if (signal?.aborted) throw signal.reason ?? err;
-    if (err instanceof ApplicationFailure) throw err;
-    if (err instanceof WaitTimeoutError) throw checkFailed(err.message);
-    throw kubernetesErrorToFailure(err, { action });
+    throw toFailure(err, action);
   }
 }

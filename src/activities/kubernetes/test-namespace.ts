@@ -4,6 +4,7 @@
 // (kubernetesDeleteTestNamespace, run at the end unless keepTestResources) deletes it only if this run created it.
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { WaitTimeoutError, waitForObject, type KubeObject, type ObjectRef } from '../../kubernetes';
+import { waitTimeoutFailure } from '../common/wait';
 import { cancellationSignal, heartbeat, runKubernetesStep } from './step-context';
 
 export const TEST_NAMESPACE_STEP = 'kubernetes.test-namespace';
@@ -56,9 +57,9 @@ export async function kubernetesDeleteTestNamespace(input: StepInput): Promise<v
         signal: cancellationSignal(),
       });
     } catch (err) {
-      // Deletion is under way; finalizers in the namespace may take longer, which the cluster finishes on its own.
+      // Deletion is under way; finalizers in the namespace may take longer: the undo is retried until it is gone.
       if (!(err instanceof WaitTimeoutError)) throw err;
-      return { status: 'warning', message: `namespace ${name} is still terminating after 120 s` };
+      throw waitTimeoutFailure(`namespace ${name} is still terminating after 120 s`);
     }
     return { status: 'passed', message: `namespace ${name} deleted` };
   });

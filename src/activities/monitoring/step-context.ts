@@ -1,9 +1,8 @@
 // What every step-7 activity shares: the outcome marked as simulated in the sandbox, unclassified errors turned into
 // retryable failures with the action named, cancellation reported as itself, and waits that heartbeat.
-import { ApplicationFailure } from '@temporalio/common';
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { cancellationSignal, heartbeat } from '../common/activity-context';
-import { fail, FailureType } from '../common/failures';
+import { toFailure } from '../common/to-failure';
 
 export { cancellationSignal, heartbeat };
 
@@ -13,8 +12,7 @@ export async function runMonitoringStep(input: StepInput, action: string, body: 
   } catch (err) {
     const signal = cancellationSignal();
     if (signal?.aborted) throw signal.reason ?? err;
-    if (err instanceof ApplicationFailure) throw err;
-    throw fail(FailureType.Transient, `cannot ${action}: ${(err as Error).message}`);
+    throw toFailure(err, action);
   }
 }
 

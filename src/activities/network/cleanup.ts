@@ -1,11 +1,10 @@
 // Compensation of step6.policies (always): the policies and pods in the test namespace and the second tenant's
 // namespace go. Safe when nothing was made and when run twice; a kept run (keepTestResources) leaves everything.
 import type { StepInput } from '../../catalogue/types';
-import { fail, FailureType } from '../common/failures';
 import { runKubernetesStep } from '../kubernetes/step-context';
 import { podRef, policyRef } from './manifests';
 import { netpolNames } from './names';
-import { pollFor, PollTimeout } from './poll';
+import { waitForValue } from '../common/wait';
 
 const GONE_TIMEOUT_MS = 90_000;
 
@@ -20,15 +19,10 @@ export async function networkDeletePolicyTest(input: StepInput): Promise<void> {
       { apiVersion: 'v1', kind: 'Namespace', name: n.tenantNamespace },
     ];
     for (const ref of refs) await kube.delete(ref);
-    try {
-      await pollFor(`NetworkPolicy test objects gone (${n.tenantNamespace} included)`, GONE_TIMEOUT_MS, async () => {
-        for (const ref of refs) if (await kube.find(ref)) return undefined;
-        return true;
-      });
-    } catch (err) {
-      if (err instanceof PollTimeout) throw fail(FailureType.Transient, `cleanup of step6.policies: ${err.message}; retrying`);
-      throw err;
-    }
+    await waitForValue(`NetworkPolicy test objects gone (${n.tenantNamespace} included)`, GONE_TIMEOUT_MS, async () => {
+      for (const ref of refs) if (await kube.find(ref)) return undefined;
+      return true;
+    });
     return { status: 'passed', message: `NetworkPolicy test objects removed` };
   });
 }

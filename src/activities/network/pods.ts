@@ -3,7 +3,7 @@
 import type { KubeClient, KubeObject, ObjectRef } from '../../kubernetes';
 import { describeRef, eventsAbout } from '../../kubernetes';
 import { checkFailed } from '../common/failures';
-import { pollFor, PollTimeout } from './poll';
+import { waitForValue, WaitTimedOut } from '../common/wait';
 
 export type PodObject = KubeObject & {
   spec: { nodeName?: string };
@@ -40,12 +40,12 @@ export function describePod(pod: PodObject | undefined): string {
 export async function waitForPods(kube: KubeClient, refs: ObjectRef[], timeoutMs: number): Promise<Map<string, PodObject>> {
   const seen = new Map<string, PodObject | undefined>();
   try {
-    return await pollFor(`pods ${refs.map((r) => r.name).join(', ')} Running`, timeoutMs, async () => {
+    return await waitForValue(`pods ${refs.map((r) => r.name).join(', ')} Running`, timeoutMs, async () => {
       for (const ref of refs) seen.set(ref.name, await kube.find<PodObject>(ref));
       return refs.every((r) => podIsReady(seen.get(r.name))) ? new Map([...seen].map(([k, v]) => [k, v!])) : undefined;
     });
   } catch (err) {
-    if (!(err instanceof PollTimeout)) throw err;
+    if (!(err instanceof WaitTimedOut)) throw err;
     const stuck = refs.filter((r) => !podIsReady(seen.get(r.name)));
     const why = await Promise.all(
       stuck.map(async (r) => {

@@ -4,7 +4,7 @@
 import type { KubeClient } from '../../kubernetes';
 import { fail, FailureType } from '../common/failures';
 import { execInPod } from './pod-exec';
-import { pollFor, PollTimeout } from './poll';
+import { waitForValue, WaitTimedOut } from '../common/wait';
 import { SERVER_PORT } from './names';
 
 const CONNECT_TIMEOUT_S = 3;
@@ -46,14 +46,14 @@ export async function expectTraffic(kube: KubeClient, from: ProbeTarget, serverI
   let attempts = 0;
   let last: ProbeResult = { connected: false, said: '' };
   try {
-    await pollFor(`${what}: traffic ${expected}`, ENFORCEMENT_WINDOW_MS, async () => {
+    await waitForValue(`${what}: traffic ${expected}`, ENFORCEMENT_WINDOW_MS, async () => {
       attempts++;
       last = await probe(kube, from, serverIp);
       return last.connected === (expected === 'allowed') ? true : undefined;
     });
     return { held: true, ms: Date.now() - started, attempts, last };
   } catch (err) {
-    if (!(err instanceof PollTimeout)) throw err;
+    if (!(err instanceof WaitTimedOut)) throw err;
     return { held: false, ms: Date.now() - started, attempts, last };
   }
 }

@@ -6,7 +6,7 @@ import type { ProxmoxConfig } from '../../config/schema';
 import { ProxmoxClient } from '../../proxmox/client';
 import type { ProxmoxCredentials } from '../../proxmox/auth';
 import type { ProxmoxHttpOptions } from '../../proxmox/http';
-import { proxmoxErrorToFailure } from '../../proxmox/to-failure';
+import { toFailure } from '../common/to-failure';
 import { fail, FailureType } from '../common/failures';
 import { resolveSecret } from '../common/secrets';
 
@@ -75,7 +75,7 @@ export async function runProxmoxStep(
     // A cancelled activity reports the cancellation itself, not the aborted request it caused.
     const signal = cancellationSignal();
     if (signal?.aborted) throw signal.reason ?? err;
-    throw proxmoxErrorToFailure(err);
+    throw toFailure(err);
   } finally {
     client?.close();
   }

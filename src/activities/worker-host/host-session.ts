@@ -3,7 +3,8 @@
 // not retried; a refused connection is).
 import { ApplicationFailure } from '@temporalio/common';
 import type { IntegrationConfig } from '../../config/schema';
-import { SshClient, sshErrorToFailure, type ExecResult } from '../../ssh';
+import { SshClient, type ExecResult } from '../../ssh';
+import { sshErrorToFailure } from './ssh-failure';
 import { cancellationSignal } from '../common/activity-context';
 import { resolveSecret } from '../common/secrets';
 import type { WorkerSsh } from './settings';

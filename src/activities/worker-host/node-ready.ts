@@ -2,8 +2,7 @@
 // CPU and memory, and takes a pod: one pinned to it (nodeSelector on its hostname, tolerating its taints) in the test
 // namespace must run. The pod is removed afterwards, whatever the outcome.
 import type { StepInput, StepOutcome } from '../../catalogue/types';
-import { waitForObject, WaitTimeoutError, type KubeClient, type KubeObject } from '../../kubernetes';
-import { nodeIsReady } from '../../sandbox/kubernetes/fake-node';
+import { conditionIsTrue, waitForObject, WaitTimeoutError, type KubeClient, type KubeObject } from '../../kubernetes';
 import { cancellationSignal, heartbeat } from '../common/activity-context';
 import { checkFailed } from '../common/failures';
 import { nodeRef } from './join';
@@ -88,7 +87,7 @@ export function workerHostNodeReady(input: StepInput): Promise<StepOutcome> {
     const nodeName = ssh.nodeName;
     let node: NodeObject;
     try {
-      node = (await waitForObject(client, nodeRef(nodeName), (n) => n !== undefined && nodeIsReady(n as never), {
+      node = (await waitForObject(client, nodeRef(nodeName), (n) => n !== undefined && conditionIsTrue(n, 'Ready'), {
         timeoutMs: READY_TIMEOUT_MS,
         onEvent: (e) => heartbeat({ waitingFor: `node ${nodeName} Ready`, seen: readyLine(e.object as NodeObject | undefined), elapsedMs: e.elapsedMs }),
         signal: cancellationSignal(),

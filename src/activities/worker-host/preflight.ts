@@ -38,12 +38,11 @@ async function swapCheck(host: SshClient): Promise<Check> {
     : { ok: false, line: `swap: on (${devices.join(', ')}); the kubelet refuses to start with swap: run \`swapoff -a\` and remove swap from /etc/fstab` };
 }
 
-async function runtimeCheck(host: SshClient, ssh: WorkerSsh, sandbox: boolean): Promise<Check> {
+async function runtimeCheck(host: SshClient, ssh: WorkerSsh): Promise<Check> {
   const path = ssh.criSocket.replace(/^unix:\/\//, '');
   const res = await host.exec(['test', '-S', path], { timeoutMs: 15_000 });
-  const note = sandbox ? ' (sandbox: the socket file the stand-in runtime would serve; no container runtime runs, kwok plays the kubelet)' : '';
   return res.exitCode === 0
-    ? { ok: true, line: `container runtime: socket ${ssh.criSocket} present${note}` }
+    ? { ok: true, line: `container runtime: socket ${ssh.criSocket} present` }
     : { ok: false, line: `container runtime: no socket at ${ssh.criSocket}; install and start containerd (or set ssh.criSocket to the runtime's socket)` };
 }
 
@@ -121,7 +120,7 @@ export function workerHostPreflight(input: StepInput): Promise<StepOutcome> {
         { ok: true, line: `ssh: ${ssh.user}@${ssh.host}:${ssh.port}, host key ${host.hostKeyFingerprint} (pinned)` },
         joined,
         await swapCheck(host),
-        await runtimeCheck(host, ssh, input.config.sandbox),
+        await runtimeCheck(host, ssh),
         await kubeadmCheck(host, clusterVersion),
         await portCheck(host, joinState.kind === 'this-cluster'),
       ];

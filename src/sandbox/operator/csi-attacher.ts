@@ -5,16 +5,16 @@
 // VolumeAttachment unplugs the disk, then its finalizer goes.
 import type { KubeObject } from '../../kubernetes';
 import type { ProxmoxClient } from '../../proxmox/client';
-import { CSI_DRIVER, parseVolumeId, volid } from '../../activities/csi/driver-facts';
 import type { OperatorContext, RunningController, StartController } from './context';
 import { loadCloud, vmOfNode, type CsiCloud } from './csi-cloud';
+import { DRIVER_NAME, proxmoxVolid, readVolumeHandle, type VolumeHandle } from './csi-formats';
 import { Backoff, finalizersOf, listOf, patchObject, refOfObject, setFinalizer } from './csi-kube';
 import type { PersistentVolume } from './csi-provisioner';
 import { volumeSize } from './csi-provisioner';
 import { reconcileLoop } from './reconcile-loop';
 
 const NAME = 'csi-attacher';
-export const ATTACHER_FINALIZER = `external-attacher/${CSI_DRIVER.replace(/\./g, '-')}`;
+export const ATTACHER_FINALIZER = `external-attacher/${DRIVER_NAME.replace(/\./g, '-')}`;
 /** The plugin hot-plugs into SCSI slots; slot 0 is the VM's own boot disk. */
 const MAX_LUN = 30;
 
@@ -36,10 +36,10 @@ function driveOptions(attributes: Record<string, string>): string {
   return options.join(',');
 }
 
-async function volumeOf(ctx: OperatorContext, pvName: string | undefined): Promise<{ pv: PersistentVolume; id: ReturnType<typeof parseVolumeId> & object }> {
+async function volumeOf(ctx: OperatorContext, pvName: string | undefined): Promise<{ pv: PersistentVolume; id: VolumeHandle }> {
   const pv = pvName ? await ctx.kube.find<PersistentVolume>({ apiVersion: 'v1', kind: 'PersistentVolume', name: pvName }) : undefined;
   if (!pv?.spec.csi) throw new Error(`persistentvolume ${pvName ?? '(none)'} not found`);
-  const id = parseVolumeId(pv.spec.csi.volumeHandle);
+  const id = readVolumeHandle(pv.spec.csi.volumeHandle);
   if (!id) throw new Error(`VolumeID must be in the format of region/zone/storageName/diskName: ${pv.spec.csi.volumeHandle}`);
   return { pv, id };
 }
@@ -49,16 +49,16 @@ async function attach(ctx: OperatorContext, cloud: CsiCloud, va: VolumeAttachmen
   const vm = await vmOfNode(ctx.kube, cloud, va.spec.nodeName);
   const px: ProxmoxClient = cloud.client(id.region);
   const config = await px.qemuConfig(vm.zone, vm.vmid);
-  const present = slotOf(config, volid(id));
+  const present = slotOf(config, proxmoxVolid(id));
   if (present) return present.slice(4);
   if (id.zone && id.zone !== vm.zone) {
-    throw new Error(`volume ${volid(id)} is on Proxmox node ${id.zone}, but VM ${vm.vmid} of node ${va.spec.nodeName} runs on ${vm.zone}`);
+    throw new Error(`volume ${proxmoxVolid(id)} is on Proxmox node ${id.zone}, but VM ${vm.vmid} of node ${va.spec.nodeName} runs on ${vm.zone}`);
   }
-  if ((await volumeSize(px, vm.zone, id.storage, volid(id))) === undefined) throw new Error(`volume ${volid(id)} not found`);
+  if ((await volumeSize(px, vm.zone, id.storage, proxmoxVolid(id))) === undefined) throw new Error(`volume ${proxmoxVolid(id)} not found`);
   let lun = 1;
   while (lun <= MAX_LUN && config[`scsi${lun}`] !== undefined) lun++;
   if (lun > MAX_LUN) throw new Error(`no free SCSI slot on VM ${vm.vmid}`);
-  await px.setQemuConfig(vm.zone, vm.vmid, { [`scsi${lun}`]: `${volid(id)},${driveOptions(pv.spec.csi?.volumeAttributes ?? {})}` });
+  await px.setQemuConfig(vm.zone, vm.vmid, { [`scsi${lun}`]: `${proxmoxVolid(id)},${driveOptions(pv.spec.csi?.volumeAttributes ?? {})}` });
   return String(lun);
 }
 
@@ -71,12 +71,12 @@ async function detach(ctx: OperatorContext, cloud: CsiCloud, va: VolumeAttachmen
     return;
   }
   const px = cloud.client(target.id.region);
-  const slot = slotOf(await px.qemuConfig(target.vm.zone, target.vm.vmid), volid(target.id));
+  const slot = slotOf(await px.qemuConfig(target.vm.zone, target.vm.vmid), proxmoxVolid(target.id));
   if (slot) await px.setQemuConfig(target.vm.zone, target.vm.vmid, { delete: slot });
 }
 
 async function attachPass(ctx: OperatorContext, cloud: CsiCloud, backoff: Backoff): Promise<void> {
-  const attachments = (await listOf<VolumeAttachment>(ctx.kube, 'storage.k8s.io/v1', 'VolumeAttachment')).filter((va) => va.spec.attacher === CSI_DRIVER);
+  const attachments = (await listOf<VolumeAttachment>(ctx.kube, 'storage.k8s.io/v1', 'VolumeAttachment')).filter((va) => va.spec.attacher === DRIVER_NAME);
   for (const va of attachments) {
     const key = va.metadata.name;
     if (va.metadata.deletionTimestamp) {

@@ -7,13 +7,13 @@
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../../kubernetes';
 import { ProxmoxError } from '../../proxmox/errors';
-import { CSI_DRIVER, REGION_LABEL, ZONE_LABEL } from '../../activities/csi/driver-facts';
 import type { OperatorContext } from './context';
 import { topologyOf, type CsiCloud } from './csi-cloud';
+import { DRIVER_NAME, TOPOLOGY_REGION, TOPOLOGY_ZONE } from './csi-formats';
 import { listOf } from './csi-kube';
 import { registerNodePlugins } from './csi-node-info';
 
-const LABELS = { 'csi.storage.k8s.io/drivername': CSI_DRIVER, 'csi.storage.k8s.io/managed-by': 'external-provisioner' };
+const LABELS = { 'csi.storage.k8s.io/drivername': DRIVER_NAME, 'csi.storage.k8s.io/managed-by': 'external-provisioner' };
 const SELECTOR = Object.entries(LABELS).map(([k, v]) => `${k}=${v}`).join(',');
 
 function capacityName(sc: string, region: string, zone: string): string {
@@ -22,7 +22,7 @@ function capacityName(sc: string, region: string, zone: string): string {
 
 export async function publishCapacity(ctx: OperatorContext, cloud: CsiCloud): Promise<void> {
   const classes = (await listOf<KubeObject & { provisioner: string; parameters?: Record<string, string> }>(ctx.kube, 'storage.k8s.io/v1', 'StorageClass')).filter(
-    (sc) => sc.provisioner === CSI_DRIVER && sc.parameters?.storage,
+    (sc) => sc.provisioner === DRIVER_NAME && sc.parameters?.storage,
   );
   const segments = new Map<string, { region: string; zone: string }>();
   const nodes = await listOf(ctx.kube, 'v1', 'Node');
@@ -48,7 +48,7 @@ export async function publishCapacity(ctx: OperatorContext, cloud: CsiCloud): Pr
         kind: 'CSIStorageCapacity',
         metadata: { name, namespace: cloud.namespace, labels: LABELS },
         storageClassName: sc.metadata.name,
-        nodeTopology: { matchLabels: { [REGION_LABEL]: region, [ZONE_LABEL]: zone } },
+        nodeTopology: { matchLabels: { [TOPOLOGY_REGION]: region, [TOPOLOGY_ZONE]: zone } },
         capacity: String(avail),
       });
     }

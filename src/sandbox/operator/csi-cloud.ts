@@ -4,8 +4,9 @@
 import { parse as parseYaml } from 'yaml';
 import type { KubeClient, KubeObject } from '../../kubernetes';
 import { ProxmoxClient } from '../../proxmox/client';
-import { parseProviderId, REGION_LABEL, ZONE_LABEL } from '../../activities/csi/driver-facts';
+import { TOPOLOGY_REGION, TOPOLOGY_ZONE } from './csi-formats';
 import { OPERATOR_USER_AGENT, type OperatorContext } from './context';
+import { readVmidProviderId } from './provider-id';
 
 const CHART_LABEL = 'app.kubernetes.io/name=cozy-proxmox-csi-operator';
 const CONFIG_KEY = 'config.yaml';
@@ -71,7 +72,7 @@ export interface NodeTopology {
 
 export function topologyOf(node: KubeObject): NodeTopology {
   const labels = node.metadata.labels ?? {};
-  return { region: labels[REGION_LABEL], zone: labels[ZONE_LABEL], providerID: (node.spec as { providerID?: string } | undefined)?.providerID };
+  return { region: labels[TOPOLOGY_REGION], zone: labels[TOPOLOGY_ZONE], providerID: (node.spec as { providerID?: string } | undefined)?.providerID };
 }
 
 /**
@@ -82,9 +83,9 @@ export async function vmOfNode(kube: KubeClient, cloud: CsiCloud, nodeName: stri
   const node = await kube.find({ apiVersion: 'v1', kind: 'Node', name: nodeName });
   if (!node) throw new Error(`node ${nodeName} does not exist`);
   const t = topologyOf(node);
-  const fromId = parseProviderId(t.providerID);
+  const fromId = readVmidProviderId(t.providerID);
   const region = fromId?.region || t.region;
-  if (!region) throw new Error(`node ${nodeName} has no ${REGION_LABEL} label and no proxmox:// providerID: cannot tell which Proxmox cluster it is in`);
+  if (!region) throw new Error(`node ${nodeName} has no ${TOPOLOGY_REGION} label and no proxmox:// providerID: cannot tell which Proxmox cluster it is in`);
   const resources = await cloud.client(region).clusterResources('vm');
   const vm = fromId ? resources.find((r) => r.vmid === fromId.vmid) : resources.find((r) => r.name === nodeName && !r.template);
   if (!vm?.vmid || !vm.node) {

@@ -3,9 +3,9 @@
 // a node's attached volumes of the driver against that number and keeps pods that need another one off a full
 // node, so a claim waits for room instead of failing to attach. kwok runs no kubelet, so the sandbox writes it.
 import type { KubeObject } from '../../kubernetes';
-import { CSI_DRIVER, REGION_LABEL, ZONE_LABEL } from '../../activities/csi/driver-facts';
 import type { OperatorContext } from './context';
 import { topologyOf, type CsiCloud } from './csi-cloud';
+import { DRIVER_NAME, TOPOLOGY_REGION, TOPOLOGY_ZONE } from './csi-formats';
 import { listOf } from './csi-kube';
 
 /** The plugin's node label for the limit, and its default (QEMU has 30 hot-plug SCSI slots per VM, disks included). */
@@ -31,7 +31,7 @@ export async function registerNodePlugins(ctx: OperatorContext, cloud: CsiCloud,
     if (!t.region || !t.zone || !cloud.regions.includes(t.region)) continue;
     const name = node.metadata.name;
     const count = maxAttachments(node);
-    const current = existing.get(name)?.spec?.drivers?.find((d) => d.name === CSI_DRIVER);
+    const current = existing.get(name)?.spec?.drivers?.find((d) => d.name === DRIVER_NAME);
     if (current?.allocatable?.count === count) continue;
     try {
       if (current) await ctx.kube.delete({ apiVersion: 'storage.k8s.io/v1', kind: 'CSINode', name });
@@ -41,7 +41,7 @@ export async function registerNodePlugins(ctx: OperatorContext, cloud: CsiCloud,
         apiVersion: 'storage.k8s.io/v1',
         kind: 'CSINode',
         metadata,
-        spec: { drivers: [{ name: CSI_DRIVER, nodeID: name, topologyKeys: [REGION_LABEL, ZONE_LABEL], allocatable: { count } }] },
+        spec: { drivers: [{ name: DRIVER_NAME, nodeID: name, topologyKeys: [TOPOLOGY_REGION, TOPOLOGY_ZONE], allocatable: { count } }] },
       });
     } catch (err) {
       ctx.log('csi-provisioner', `cannot register the node plugin on ${name}: ${(err as Error).message}`);

@@ -9,30 +9,28 @@ import { isNotFound } from '../../kubernetes';
 import { ProxmoxNotFoundError } from '../../proxmox/errors';
 import { apiPath } from '../../proxmox/http';
 import type { ProxmoxClient } from '../../proxmox/client';
-import {
-  allocationFilename,
-  bytesQuantity,
-  CSI_DRIVER,
-  CSI_VOLUME_VMID,
-  diskNameFor,
-  formatVolumeId,
-  MiB,
-  parseVolumeId,
-  quantityBytes,
-  REGION_LABEL,
-  roundUpGiB,
-  SELECTED_NODE_ANNOTATION,
-  volid,
-  ZONE_LABEL,
-} from '../../activities/csi/driver-facts';
 import type { OperatorContext, RunningController, StartController } from './context';
 import { publishCapacity } from './csi-capacity';
 import { loadCloud, topologyOf, type CsiCloud } from './csi-cloud';
+import {
+  diskFileName,
+  DRIVER_NAME,
+  PLACEHOLDER_VMID,
+  proxmoxVolid,
+  pvDiskName,
+  readVolumeHandle,
+  SELECTED_NODE,
+  TOPOLOGY_REGION,
+  TOPOLOGY_ZONE,
+  writeVolumeHandle,
+} from './csi-formats';
 import { Backoff, listOf, recordEvent, setFinalizer } from './csi-kube';
+import { DEFAULT_VOLUME_BYTES, proxmoxSize, roundUpToChunk } from './csi-sizes';
+import { bytesToQuantity, quantityToBytes } from './quantity';
 import { reconcileLoop } from './reconcile-loop';
 
 const NAME = 'csi-provisioner';
-export const PROVISIONER_COMPONENT = `${CSI_DRIVER}_cozy-sandbox-operator`;
+export const PROVISIONER_COMPONENT = `${DRIVER_NAME}_cozy-sandbox-operator`;
 const PROVISIONER_FINALIZER = 'external-provisioner.volume.kubernetes.io/finalizer';
 const PROVISIONED_BY = 'pv.kubernetes.io/provisioned-by';
 
@@ -83,8 +81,8 @@ async function provisionVolume(kube: KubeClient, cloud: CsiCloud, claim: Claim, 
   if (!nodeName) throw new Error('cannot find best region');
   const node = await kube.find({ apiVersion: 'v1', kind: 'Node', name: nodeName });
   const t = node ? topologyOf(node) : {};
-  if (!t.region) throw new Error(`cannot find best region: node ${nodeName} has no ${REGION_LABEL} label`);
-  if (!t.zone) throw new Error(`cannot find best region and zone: node ${nodeName} has no ${ZONE_LABEL} label`);
+  if (!t.region) throw new Error(`cannot find best region: node ${nodeName} has no ${TOPOLOGY_REGION} label`);
+  if (!t.zone) throw new Error(`cannot find best region and zone: node ${nodeName} has no ${TOPOLOGY_ZONE} label`);
   const px = cloud.client(t.region);
   let config: { type: string; shared?: number };
   try {
@@ -93,34 +91,35 @@ async function provisionVolume(kube: KubeClient, cloud: CsiCloud, claim: Claim, 
     throw new Error(`failed to get proxmox storage config: ${(err as Error).message}`);
   }
   const pvName = `pvc-${claim.metadata.uid}`;
-  const disk = diskNameFor(pvName, config.type);
-  const size = roundUpGiB(quantityBytes(claim.spec.resources?.requests?.storage ?? '10Gi'));
-  const existing = await volumeSize(px, t.zone, storage, volid({ storage, disk }));
+  // Directory storages keep volumes as files, which the plugin creates as raw images.
+  const disk = pvDiskName(pvName, config.type === 'dir' ? 'raw' : undefined);
+  const size = roundUpToChunk(quantityToBytes(claim.spec.resources?.requests?.storage) ?? DEFAULT_VOLUME_BYTES);
+  const existing = await volumeSize(px, t.zone, storage, proxmoxVolid({ storage, disk }));
   if (existing === undefined) {
     await px.allocateVolume(t.zone, storage, {
-      vmid: CSI_VOLUME_VMID,
-      filename: allocationFilename(disk),
-      size: `${size / MiB}M`,
+      vmid: PLACEHOLDER_VMID,
+      filename: diskFileName(disk),
+      size: proxmoxSize(size),
       ...(config.type === 'dir' ? { format: 'raw' } : {}),
     });
   } else if (existing !== size) {
     throw new Error('volume already exists with same name and different capacity');
   }
   const shared = Number(config.shared ?? 0) === 1;
-  const handle = formatVolumeId({ region: t.region, zone: shared ? '' : t.zone, storage, disk });
-  const topology = [{ key: REGION_LABEL, operator: 'In', values: [t.region] }, ...(shared ? [] : [{ key: ZONE_LABEL, operator: 'In', values: [t.zone] }])];
+  const handle = writeVolumeHandle({ region: t.region, zone: shared ? '' : t.zone, storage, disk });
+  const topology = [{ key: TOPOLOGY_REGION, operator: 'In', values: [t.region] }, ...(shared ? [] : [{ key: TOPOLOGY_ZONE, operator: 'In', values: [t.zone] }])];
   const attributes = Object.fromEntries(Object.entries(params).filter(([k]) => !k.startsWith('csi.storage.k8s.io/')));
   if (await kube.find({ apiVersion: 'v1', kind: 'PersistentVolume', name: pvName })) return pvName;
   await kube.apply(
     {
       apiVersion: 'v1',
       kind: 'PersistentVolume',
-      metadata: { name: pvName, annotations: { [PROVISIONED_BY]: CSI_DRIVER }, finalizers: [PROVISIONER_FINALIZER] },
+      metadata: { name: pvName, annotations: { [PROVISIONED_BY]: DRIVER_NAME }, finalizers: [PROVISIONER_FINALIZER] },
       spec: {
         accessModes: claim.spec.accessModes ?? ['ReadWriteOnce'],
-        capacity: { storage: bytesQuantity(size) },
+        capacity: { storage: bytesToQuantity(size) },
         claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: claim.metadata.namespace, name: claim.metadata.name, uid: claim.metadata.uid, resourceVersion: claim.metadata.resourceVersion },
-        csi: { driver: CSI_DRIVER, volumeHandle: handle, fsType: params['csi.storage.k8s.io/fstype'] ?? 'ext4', volumeAttributes: attributes },
+        csi: { driver: DRIVER_NAME, volumeHandle: handle, fsType: params['csi.storage.k8s.io/fstype'] ?? 'ext4', volumeAttributes: attributes },
         persistentVolumeReclaimPolicy: sc.reclaimPolicy ?? 'Delete',
         storageClassName: sc.metadata.name,
         volumeMode: claim.spec.volumeMode ?? 'Filesystem',
@@ -135,13 +134,13 @@ async function provisionVolume(kube: KubeClient, cloud: CsiCloud, claim: Claim, 
 
 async function provisionPass(ctx: OperatorContext, cloud: CsiCloud, backoff: Backoff): Promise<void> {
   const classes = new Map(
-    (await listOf<StorageClass>(ctx.kube, 'storage.k8s.io/v1', 'StorageClass')).filter((sc) => sc.provisioner === CSI_DRIVER).map((sc) => [sc.metadata.name, sc]),
+    (await listOf<StorageClass>(ctx.kube, 'storage.k8s.io/v1', 'StorageClass')).filter((sc) => sc.provisioner === DRIVER_NAME).map((sc) => [sc.metadata.name, sc]),
   );
   if (classes.size === 0) return;
   for (const claim of await listOf<Claim>(ctx.kube, 'v1', 'PersistentVolumeClaim')) {
     const sc = classes.get(claim.spec.storageClassName ?? '');
     if (!sc || claim.spec.volumeName || claim.status?.phase !== 'Pending' || claim.metadata.deletionTimestamp) continue;
-    const selected = claim.metadata.annotations?.[SELECTED_NODE_ANNOTATION];
+    const selected = claim.metadata.annotations?.[SELECTED_NODE];
     // WaitForFirstConsumer: nothing happens until the scheduler picked the node of a pod that needs the claim.
     if (sc.volumeBindingMode === 'WaitForFirstConsumer' && !selected) continue;
     const key = claim.metadata.uid ?? claim.metadata.name;
@@ -165,7 +164,7 @@ async function provisionPass(ctx: OperatorContext, cloud: CsiCloud, backoff: Bac
 /** DeleteVolume of Released PVs with reclaim policy Delete: the disk leaves Proxmox, then the PV is deleted. */
 async function deletePass(ctx: OperatorContext, cloud: CsiCloud, backoff: Backoff): Promise<void> {
   const volumes = (await listOf<PersistentVolume>(ctx.kube, 'v1', 'PersistentVolume')).filter(
-    (pv) => pv.spec.csi?.driver === CSI_DRIVER && pv.metadata.annotations?.[PROVISIONED_BY] === CSI_DRIVER,
+    (pv) => pv.spec.csi?.driver === DRIVER_NAME && pv.metadata.annotations?.[PROVISIONED_BY] === DRIVER_NAME,
   );
   const released = volumes.filter((pv) => pv.status?.phase === 'Released' && (pv.spec.persistentVolumeReclaimPolicy ?? 'Delete') === 'Delete');
   if (released.length === 0) return;
@@ -176,18 +175,18 @@ async function deletePass(ctx: OperatorContext, cloud: CsiCloud, backoff: Backof
     try {
       const attached = attachments.find((va) => va.spec.source?.persistentVolumeName === pv.metadata.name);
       if (attached) throw new Error(`persistentvolume ${pv.metadata.name} is still attached to node ${attached.spec.nodeName}`);
-      const vol = parseVolumeId(pv.spec.csi!.volumeHandle);
+      const vol = readVolumeHandle(pv.spec.csi!.volumeHandle);
       if (!vol) throw new Error(`VolumeID must be in the format of region/zone/storageName/diskName: ${pv.spec.csi!.volumeHandle}`);
       const px = cloud.client(vol.region);
       const node = vol.zone || (await px.nodes())[0]?.node;
-      if (node && (await volumeSize(px, node, vol.storage, volid(vol))) !== undefined) {
-        const upid = await px.deleteVolume(node, vol.storage, volid(vol));
+      if (node && (await volumeSize(px, node, vol.storage, proxmoxVolid(vol))) !== undefined) {
+        const upid = await px.deleteVolume(node, vol.storage, proxmoxVolid(vol));
         if (upid) await px.waitTask(upid);
       }
       await setFinalizer(ctx.kube, pv, PROVISIONER_FINALIZER, false);
       await ctx.kube.delete({ apiVersion: 'v1', kind: 'PersistentVolume', name: pv.metadata.name });
       backoff.succeeded(key);
-      ctx.log(NAME, `deleted ${volid(vol)} and PV ${pv.metadata.name}`);
+      ctx.log(NAME, `deleted ${proxmoxVolid(vol)} and PV ${pv.metadata.name}`);
     } catch (err) {
       if (isNotFound(err)) continue;
       backoff.failed(key);

@@ -14,7 +14,6 @@
 //   as a rebooted kubelet would report them).
 // Nodes without the kwok annotation (a real kubelet, e.g. a joined host) and nodes whose VM is unknown are left
 // alone.
-import { findNodeVm, parseProxmoxProviderId, PROVIDER_ID_PREFIX, type NodeVm } from '../../activities/e2e/node-vm';
 import type { KubeObject } from '../../kubernetes';
 import type { ProxmoxClient } from '../../proxmox/client';
 import type { ClusterResource } from '../../proxmox/types';
@@ -23,7 +22,9 @@ import { CapmoxClients } from './capmox-client';
 import type { OperatorContext, RunningController, StartController } from './context';
 import { loadCloud } from './csi-cloud';
 import { CAPMOX_API, mergePatch } from './kube-ops';
+import { readProviderId } from './provider-id';
 import { reconcileLoop } from './reconcile-loop';
+import { findVmByProviderRef, type BackingVm } from './vm-by-provider-id';
 
 export const NODE_HEALTH_CONTROLLER = 'node-health';
 /** Where the kwok annotation's value waits while the VM is stopped. */
@@ -77,15 +78,15 @@ class NodeHealth {
     return { list, close: () => cloud?.close() };
   }
 
-  private async vmOf(sources: ProxmoxSource[], providerID: string, nodeName: string): Promise<NodeVm | undefined> {
-    const ref = parseProxmoxProviderId(providerID)!;
+  private async vmOf(sources: ProxmoxSource[], providerID: string, nodeName: string): Promise<BackingVm | undefined> {
+    const ref = readProviderId(providerID)!;
     // proxmox://<region>/<vmid> names the cluster: VMIDs are only unique within one, so a VM of the same number in
     // another cluster is not this node's. CAPMOX's proxmox://<uuid> is unique everywhere. Credentials read from
     // CAPMOX's Secrets carry no region: they serve either form.
     const candidates = ref.kind === 'vmid' ? sources.filter((s) => s.region === undefined || s.region === ref.region) : sources;
     for (const s of candidates) {
       s.resources ??= await s.client.clusterResources('vm');
-      const vm = await findNodeVm(s.client, ref, { resources: s.resources, uuids: this.uuids, nodeName });
+      const vm = await findVmByProviderRef(s.client, ref, { resources: s.resources, knownUuids: this.uuids, nodeName });
       if (vm) return vm;
     }
     return undefined;
@@ -94,7 +95,7 @@ class NodeHealth {
   async pass(): Promise<void> {
     const all = await this.ctx.kube.list<NodeObject>('v1', 'Node');
     await this.kubeletStatusSync(all);
-    const nodes = all.filter((n) => n.spec?.providerID?.startsWith(PROVIDER_ID_PREFIX) && parseProxmoxProviderId(n.spec.providerID));
+    const nodes = all.filter((n) => readProviderId(n.spec?.providerID) !== undefined);
     const played = nodes.filter((n) => n.metadata.annotations?.[KWOK_NODE_ANNOTATION] !== undefined || n.metadata.annotations?.[STOPPED_ANNOTATION] !== undefined);
     if (played.length === 0) return;
     const { list, close } = await this.sources();
@@ -116,7 +117,7 @@ class NodeHealth {
     }
   }
 
-  private async reconcile(node: NodeObject, vm: NodeVm): Promise<void> {
+  private async reconcile(node: NodeObject, vm: BackingVm): Promise<void> {
     const name = node.metadata.name;
     const annotations = node.metadata.annotations ?? {};
     const stoppedMark = annotations[STOPPED_ANNOTATION];

@@ -1,7 +1,7 @@
 // Maps the client's typed errors onto the project's failure classification, so that an activity fails fast on what
 // only the operator can fix and leaves the rest to Temporal's retry.
 import { ApplicationFailure } from '@temporalio/common';
-import { fail, FailureType } from '../activities/common/failures';
+import { fail, FailureType } from '../common/failures';
 import {
   ProxmoxAlreadyExistsError,
   ProxmoxAuthError,
@@ -12,8 +12,8 @@ import {
   ProxmoxPermissionError,
   ProxmoxTaskError,
   ProxmoxValidationError,
-} from './errors';
-import { ProxmoxUrlError } from './url';
+} from '../../proxmox/errors';
+import { ProxmoxUrlError } from '../../proxmox/url';
 
 export function proxmoxErrorToFailure(err: unknown): ApplicationFailure {
   if (err instanceof ApplicationFailure) return err;

@@ -69,8 +69,6 @@ export interface StepOutcome {
    * test step counts as not verified in the success criteria, never as passed.
    */
   notVerified?: string;
-  /** True when the step ran against a simulated part (the sandbox); the report marks it. */
-  simulated?: boolean;
 }
 
 export type StepActivity = (input: StepInput) => Promise<StepOutcome>;

@@ -50,6 +50,15 @@ export function outputTail(result: ExecResult, lines = 8): string {
   return tailLines(result.stderr.trim() ? result.stderr : result.stdout, lines);
 }
 
+// A cancellable command reports its process ID first (on stderr, removed from what the caller sees): sshd makes each
+// session's command a process-group leader, so a cancellation can end the command and everything it started, which
+// closing the channel alone does not (the command keeps running with its output going nowhere).
+const PID_TAG = 'cozy-proxmox-pid:';
+
+function cancellable(command: string): string {
+  return `sh -c 'echo "${PID_TAG}$$" >&2; exec "$@"' sh ${command}`;
+}
+
 function checkPrivateKey(privateKey: string): void {
   const parsed = utils.parseKey(privateKey);
   if (parsed instanceof Error) {
@@ -142,6 +151,9 @@ export class SshClient {
     return new Promise<ExecResult>((resolve, reject) => {
       let channel: ClientChannel | undefined;
       let done = false;
+      /** The command's process (and group) ID on the host, once it reported it. */
+      let pid: number | undefined;
+      let stderrHead: string | undefined = opts.signal ? '' : undefined;
       const finish = (error: Error | undefined, result?: ExecResult) => {
         if (done) return;
         done = true;
@@ -159,14 +171,30 @@ export class SshClient {
         finish(new SshCommandTimeoutError(shown, timeoutMs, redact(tailLines(stderr.text(), 3), secrets)));
       }, timeoutMs);
       const onAbort = () => {
+        const cancelled = () => finish(new SshConnectionError(`\`${shown}\` on ${this.target} was cancelled`));
         channel?.signal('KILL');
-        finish(new SshConnectionError(`\`${shown}\` on ${this.target} was cancelled`));
+        if (pid === undefined) {
+          cancelled();
+          return;
+        }
+        // Settles once the command's process group is gone (or after 5 s), not before.
+        setTimeout(cancelled, 5_000).unref();
+        this.conn.exec(`kill -KILL -- -${pid} 2>/dev/null || kill -KILL ${pid} 2>/dev/null; true`, (err, killer) => {
+          if (err) {
+            cancelled();
+            return;
+          }
+          killer.on('close', cancelled);
+          killer.resume();
+          killer.stderr.resume();
+          killer.end();
+        });
       };
       opts.signal?.addEventListener('abort', onAbort);
       const onConnClose = () => finish(new SshConnectionError(`the connection to ${this.target} dropped while \`${shown}\` ran`));
       this.conn.once('close', onConnClose);
 
-      this.conn.exec(command, (err, ch) => {
+      this.conn.exec(opts.signal ? cancellable(command) : command, (err, ch) => {
         if (err) {
           this.conn.removeListener('close', onConnClose);
           finish(new SshConnectionError(`cannot run \`${shown}\` on ${this.target}: ${err.message}`));
@@ -176,13 +204,26 @@ export class SshClient {
         let exitCode: number | null = null;
         let exitSignal: string | undefined;
         ch.on('data', (d: Buffer) => stdout.push(d));
-        ch.stderr.on('data', (d: Buffer) => stderr.push(d));
+        ch.stderr.on('data', (d: Buffer) => {
+          if (stderrHead === undefined) {
+            stderr.push(d);
+            return;
+          }
+          stderrHead += d.toString('utf8');
+          const end = stderrHead.indexOf('\n');
+          if (end < 0 && stderrHead.length < 64) return; // the tag line is short: wait for its end
+          const tag = new RegExp(`^${PID_TAG}(\\d+)$`).exec(end < 0 ? '' : stderrHead.slice(0, end));
+          if (tag) pid = Number(tag[1]);
+          stderr.push(Buffer.from(tag ? stderrHead.slice(end + 1) : stderrHead));
+          stderrHead = undefined;
+        });
         ch.on('exit', (code: number | null, sig?: string) => {
           exitCode = typeof code === 'number' ? code : null;
           if (sig) exitSignal = sig;
         });
         ch.on('close', () => {
           this.conn.removeListener('close', onConnClose);
+          if (stderrHead) stderr.push(Buffer.from(stderrHead)); // ended before it could report its ID
           finish(undefined, {
             command: shown,
             exitCode,

@@ -99,7 +99,8 @@ export class RunTracker {
     s.message = outcome.message;
     s.details = outcome.details;
     s.metrics = outcome.metrics;
-    s.simulated = outcome.simulated;
+    // The config says whether the run targets the sandbox; the steps themselves never ask.
+    s.simulated = this.input.config.sandbox || undefined;
     s.notVerified = outcome.notVerified;
     this.stepEnded(s);
   }

@@ -41,7 +41,7 @@ describe('step 3 in order', () => {
 
   it('capi.provider-ready: the InfrastructureProvider is Ready and the CAPMOX CRDs are served', async () => {
     const { result } = await runStep(act.capiProviderReady, h.input(config, 'capi.provider-ready'));
-    expect(result).toMatchObject({ status: 'passed', simulated: true, outputs: { provider: 'cozy-cluster-api/proxmox', capmoxVersion: 'v0.7.0' } });
+    expect(result).toMatchObject({ status: 'passed', outputs: { provider: 'cozy-cluster-api/proxmox', capmoxVersion: 'v0.7.0' } });
   }, 60_000);
 
   it('step3.cluster-ready: ProxmoxCluster and Cluster Ready', async () => {

@@ -154,7 +154,6 @@ describe('the chart steps', () => {
     const outcome = await chartActivities.chartsInstallCapiProvider(stepInput('wf-charts'));
     expect(outcome).toMatchObject({
       status: 'passed',
-      simulated: true,
       outputs: { release: 'cozy-capi-providers-proxmox', namespace: 'cozy-cluster-api', revision: 1, chartVersion: '0.1.0', appVersion: 'v0.7.0', created: true },
     });
     expect(JSON.stringify(outcome)).not.toContain(TOKEN_SECRET);

@@ -67,7 +67,7 @@ describe('cozy-capi-providers-proxmox', () => {
     const error = await render('cozy-capi-providers-proxmox', values).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HelmValidationError);
     expect((error as Error).message).toMatch(/ends in \/api2\/json: give the API root \(e\.g\. https:\/\/pve\.example\.com:8006\)/);
-    expect((error as Error).name).toBe('ValidationError');
+    expect(error).toMatchObject({ kind: 'validation' });
   });
 
   it('names the missing value when no URL is given', async () => {

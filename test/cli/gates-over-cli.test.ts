@@ -12,7 +12,7 @@ let env: TestWorkflowEnvironment;
 let worker: RunningWorker;
 const queue = uniqueQueue('cli');
 
-const pass = (message: string): StepActivity => async () => ({ status: 'passed', message, simulated: true });
+const pass = (message: string): StepActivity => async () => ({ status: 'passed', message });
 let brokenCalls = 0;
 
 beforeAll(async () => {
@@ -39,7 +39,7 @@ const cliEnv = () => ({ TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE
 
 test('four phases with manual gates approved over the CLI; refused approvals exit 1 with the reason', async () => {
   const cozy = cozyClientFor(env, queue);
-  const config = testConfig({ cluster: { name: 'cli-gates' } });
+  const config = testConfig({ cluster: { name: 'cli-gates' }, sandbox: true });
   const id = await startIntegration(cozy, {
     config,
     plan: [

@@ -4,6 +4,11 @@
 // disk is made, hot-plugged, grown and removed again in Proxmox; a node without a VM cannot attach; a claim whose
 // StorageClass names a storage without images content fails step5.volume with the provisioner's message.
 import { randomBytes } from 'node:crypto';
+import { CancelledFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { wrapStepActivity } from '../../src/activities/common/step-wrapper';
+import { csiTestNames } from '../../src/activities/csi/names';
+import { waitFor } from '../helpers/wait';
 import { chartActivities } from '../../src/activities/charts';
 import { csiActivities } from '../../src/activities/csi';
 import { CSI_DRIVER, isTransientProvisioningError } from '../../src/activities/csi/driver-facts';
@@ -86,7 +91,7 @@ afterAll(async () => {
 describe('step 5 against the sandbox CSI controller', () => {
   it('all step-5 steps pass, the disk lives in Proxmox while used and is gone after the compensation', async () => {
     const sc = await csiActivities.csiStorageClass(stepInput('step5.storage-class'));
-    expect(sc).toMatchObject({ status: 'passed', simulated: true, outputs: { storageClass: 'proxmox-data', storage: 'local-lvm' } });
+    expect(sc).toMatchObject({ status: 'passed', outputs: { storageClass: 'proxmox-data', storage: 'local-lvm' } });
 
     const topology = await csiActivities.csiTopology(stepInput('step5.topology'));
     expect(topology.status).toBe('passed');
@@ -132,6 +137,32 @@ describe('step 5 against the sandbox CSI controller', () => {
     // Twice is fine: nothing left to remove.
     await csiActivities.csiDeleteTestVolume(stepInput('step5.volume', 'csitest', {}, { 'step5.volume': volume.outputs! }));
   });
+
+  it('step5.volume cancelled after its disk was made, while it waits for the attach, is undone: no claim, pod, PV or disk left', async () => {
+    // No attacher: the provisioner makes the disk and binds the claim, the attach never comes, the step waits.
+    await operator?.stop();
+    operator = await startOperator({ kubeconfig: plane.kubeconfigPath, proxmox: { url: sim.url, caFile: sim.caFile }, controllers: ['csi-provisioner'], log: () => undefined });
+    try {
+      const input = stepInput('step5.volume', 'csicancel');
+      const names = csiTestNames(input.config);
+      const claimRef = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', name: names.claim, namespace: names.namespace };
+      const env = new MockActivityEnvironment();
+      const volume = env.run(wrapStepActivity(csiActivities.csiVolume), input).catch((e: unknown) => e);
+      const bound = await waitFor(() => kube.find<KubeObject & { spec: { volumeName?: string } }>(claimRef), (c) => Boolean(c?.spec.volumeName), 'the claim bound', 60_000, 50);
+      expect(csiVolumes()).toEqual([`local-lvm:vm-9999-${bound!.spec.volumeName}`]);
+      env.cancel();
+      expect(await volume).toBeInstanceOf(CancelledFailure);
+      // The undo as the worker registers it, before the step could record any output.
+      await new MockActivityEnvironment().run(wrapStepActivity(csiActivities.csiDeleteTestVolume, 'undo'), input);
+      expect(await kube.find(claimRef)).toBeUndefined();
+      expect(await kube.find({ apiVersion: 'v1', kind: 'Pod', name: names.pod, namespace: names.namespace })).toBeUndefined();
+      expect(await kube.find({ apiVersion: 'v1', kind: 'PersistentVolume', name: bound!.spec.volumeName! })).toBeUndefined();
+      expect(csiVolumes()).toEqual([]);
+    } finally {
+      await operator?.stop();
+      operator = await startOperator({ kubeconfig: plane.kubeconfigPath, proxmox: { url: sim.url, caFile: sim.caFile }, controllers: [...CSI_CONTROLLER_NAMES], log: () => undefined });
+    }
+  }, 120_000);
 
   it('a claim whose storage takes no disk images stays Pending and step5.volume fails with the provisioner message', async () => {
     await kube.apply({

@@ -116,7 +116,6 @@ describe('step7.prometheus-targets and step7.pve-metrics', () => {
     const env = new MockActivityEnvironment();
     const out = (await env.run(act.monitoringPrometheusTargets, input('step7.prometheus-targets', config({ prometheus: monitoring.prometheusUrl })))) as StepOutcome;
     expect(out.status).toBe('passed');
-    expect(out.simulated).toBe(true);
     expect(out.metrics?.pveTargets).toBe(1);
     expect(out.details?.[0]).toMatch(new RegExp(`^pve/${monitoring.target.replace(/\./g, '\\.')}: up \\(scrapes http://127\\.0\\.0\\.1:\\d+/pve\\?`));
   });

@@ -71,7 +71,6 @@ describe('step6.cni-ready', () => {
   test('passes on the seeded Cilium and Kube-OVN workloads', async () => {
     const { result } = await run(act.networkCniReady, input('step6.cni-ready'));
     expect(result.status).toBe('passed');
-    expect(result.simulated).toBe(true);
     expect(result.message).toMatch(/^Cilium and Kube-OVN ready: cozy-cilium\/cilium, cozy-kubeovn\/kubeovn Ready, 5 workloads ready$/);
     // The agents run on every node of the shared cluster, however many other suites added: all of them ready.
     expect(result.details).toEqual(expect.arrayContaining([expect.stringMatching(/^DaemonSet cozy-cilium\/cilium: (\d+)\/\1 ready$/), 'Deployment cozy-kubeovn/ovn-central: 1/1 ready']));
@@ -94,7 +93,6 @@ describe('step6.policies where pods cannot be exec\'d into', () => {
     const { result, heartbeats } = await run(act.networkPolicies, input('step6.policies'));
     expect(result.status).toBe('warning');
     expect(result.notVerified).toBe(`NetworkPolicy enforcement: ${NOT_VERIFIED}`);
-    expect(result.simulated).toBe(true);
     expect(result.message).toContain(`enforcement not verified: ${NOT_VERIFIED}`);
     expect(result.message).not.toMatch(/NetworkPolicies enforced/);
     expect(result.outputs).toEqual({ namespace, tenantNamespace: n().tenantNamespace, policies: 3, enforcementProven: false });
@@ -123,7 +121,7 @@ describe('step6.policies where pods cannot be exec\'d into', () => {
 
   test('a second run reuses the pods an earlier attempt made', async () => {
     const { result } = await run(act.networkPolicies, input('step6.policies'));
-    expect(result.status).toBe('passed');
+    expect(result.status).toBe('warning');
     const pods = await Promise.all([kube.get({ apiVersion: 'v1', kind: 'Pod', name: n().server, namespace }), kube.get({ apiVersion: 'v1', kind: 'Pod', name: n().client, namespace })]);
     expect(pods.map((p) => p.metadata.uid)).toEqual(firstUids.slice(0, 2));
   }, 60_000);

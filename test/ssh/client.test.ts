@@ -17,6 +17,8 @@ import {
   type SshConnectOptions,
 } from '../../src/ssh';
 import { freeLoopbackPorts } from '../../src/sandbox/kubernetes/ports';
+import { processesMentioning } from '../helpers/processes';
+import { waitFor } from '../helpers/wait';
 
 let dir: string;
 let host: SandboxHost;
@@ -73,6 +75,22 @@ test('scrubs secrets from output, and a command over its limit fails with a time
     const slow = await rejection(ssh.exec(['sh', '-c', 'echo waiting >&2; sleep 30'], { timeoutMs: 800 }));
     expect(slow).toBeInstanceOf(SshCommandTimeoutError);
     expect(slow.message).toMatch(/did not finish within 1 s; last stderr: waiting/);
+  } finally {
+    ssh.close();
+  }
+});
+
+test('a command whose activity is cancelled is ended on the host, not left running', async () => {
+  const ssh = await SshClient.connect(base);
+  try {
+    const abort = new AbortController();
+    // A marker no other process has in its command line.
+    const marker = `sleep 4${Date.now() % 1000}.5`;
+    const running = rejection(ssh.exec(['sh', '-c', `${marker}; echo survived`], { signal: abort.signal, timeoutMs: 60_000 }));
+    await waitFor(async () => processesMentioning(marker), (p) => p.length > 0, 'the remote command to start', 10_000, 50);
+    abort.abort();
+    expect((await running).message).toMatch(/was cancelled/);
+    await waitFor(async () => processesMentioning(marker), (p) => p.length === 0, 'the remote command to end', 10_000, 50);
   } finally {
     ssh.close();
   }

@@ -39,7 +39,7 @@ test('the catalogue: three steps of phase advanced-integration, group step4-work
 
 test('step4.host-preflight: pinned host key, swap, runtime socket, kubeadm, port 10250, one line each', async () => {
   const { result } = await runActivity(act.workerHostPreflight, f.input('step4.host-preflight'));
-  expect(result).toMatchObject({ status: 'passed', simulated: true, outputs: { nodeName: f.nodeName, hostKeyFingerprint: f.host.hostKeyFingerprint } });
+  expect(result).toMatchObject({ status: 'passed', outputs: { nodeName: f.nodeName, hostKeyFingerprint: f.host.hostKeyFingerprint } });
   const details = result.details ?? [];
   expect(details[0]).toContain(`host key ${f.host.hostKeyFingerprint} (pinned)`);
   expect(details).toEqual(expect.arrayContaining([

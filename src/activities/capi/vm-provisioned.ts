@@ -2,6 +2,7 @@
 // a MachineDeployment of one replica; waits for the Machine Running and its ProxmoxMachine ready, heartbeating the
 // provider's VMProvisioned reason (Cloning, WaitingForStaticIPAllocation, PoweringOn, ...). Then checks in Proxmox
 // that the VM exists, was cloned from the template, runs and has the asked cores, memory, disk size and bridge.
+import type { OutputsOf } from '../../catalogue/step-outputs';
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { checkFailed } from '../common/failures';
 import { runKubernetesStep } from '../kubernetes/step-context';
@@ -43,7 +44,7 @@ export function capiVmProvisioned(input: StepInput): Promise<StepOutcome> {
         `Machine ${machine.name} Running: VM ${facts.vmid} on ${facts.node} cloned from template ${input.config.proxmox.templateId}` +
         ` (${facts.cores} cores, ${facts.memoryMiB} MiB, ${settings.bootDisk} ${facts.diskGiB} GiB, ${facts.bridge}) in ${(elapsedMs / 1000).toFixed(1)} s`,
       details: [`clone task ${facts.cloneTask}`, `Node ${machine.nodeRef}`],
-      outputs: { vmid: facts.vmid, node: facts.node, machine: machine.name, kubernetesNode: machine.nodeRef ?? '' },
+      outputs: { vmid: facts.vmid, node: facts.node, machine: machine.name, kubernetesNode: machine.nodeRef ?? '' } satisfies OutputsOf<'step3.vm-provisioned'>,
       metrics: { vmCloneSeconds: facts.cloneSeconds ?? 0, vmProvisionSeconds: Math.round(elapsedMs / 100) / 10 },
     };
   });

@@ -29,7 +29,7 @@ export async function chartsInstallCapiProvider(input: StepInput): Promise<StepO
     timeoutSeconds: 120,
     notes,
   });
-  return installedOutcome(input, info, created, `cozy-capi-providers-proxmox installed (revision ${info.revision})`, [
+  return installedOutcome(info, created, `cozy-capi-providers-proxmox installed (revision ${info.revision})`, [
     ...notes,
     'not waited for here: the InfrastructureProvider and IPAMProvider becoming Ready (cluster-api-operator reconciles them)',
   ], notes.length > 0 ? 'warning' : 'passed');

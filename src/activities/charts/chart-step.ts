@@ -93,7 +93,7 @@ async function createdBy(input: StepInput, target: ChartRelease): Promise<boolea
   return labels?.[CREATED_BY_LABEL] === toLabelValue(input.workflowId);
 }
 
-export function installedOutcome(input: StepInput, info: ReleaseInfo, created: boolean, message: string, details: string[], status: StepOutcome['status'] = 'passed'): StepOutcome {
+export function installedOutcome(info: ReleaseInfo, created: boolean, message: string, details: string[], status: StepOutcome['status'] = 'passed'): StepOutcome {
   return {
     status,
     message,
@@ -103,7 +103,6 @@ export function installedOutcome(input: StepInput, info: ReleaseInfo, created: b
     ],
     metrics: { revision: info.revision },
     outputs: { release: info.name, namespace: info.namespace, revision: info.revision, chartVersion: info.chartVersion, appVersion: info.appVersion, created },
-    simulated: input.config.sandbox,
   };
 }
 

@@ -20,7 +20,7 @@ export async function chartsInstallCsi(input: StepInput): Promise<StepOutcome> {
     timeoutSeconds: 300,
     notes: [],
   });
-  return installedOutcome(input, info, created, `cozy-proxmox-csi-operator installed (revision ${info.revision}); StorageClass ${kubernetes.csiStorageClass} on ${proxmox.storage}`, [
+  return installedOutcome(info, created, `cozy-proxmox-csi-operator installed (revision ${info.revision}); StorageClass ${kubernetes.csiStorageClass} on ${proxmox.storage}`, [
     'waited for: the controller Deployment and the node DaemonSet to be ready',
     'not waited for here: a volume being provisioned (the CSI steps check that)',
   ]);

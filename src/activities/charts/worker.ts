@@ -12,7 +12,7 @@ export async function chartsInstallWorker(input: StepInput): Promise<StepOutcome
     timeoutSeconds: 120,
     notes: [],
   });
-  return installedOutcome(input, info, created, `proxmox-worker installed (revision ${info.revision})`, [
+  return installedOutcome(info, created, `proxmox-worker installed (revision ${info.revision})`, [
     `join settings in ConfigMap ${info.namespace}/${info.name}-join; the labels and taints are checked on the node after the join`,
   ]);
 }

@@ -1,6 +1,7 @@
 // Compensation of step5.volume (always): the pod, the snapshot and the claim go, and the disk must leave Proxmox
 // (the provisioner deletes it once the PV is Released). Safe when nothing was made and when run twice; a kept run
 // (keepTestResources) leaves everything for inspection.
+import { outputsOf } from '../../catalogue/step-outputs';
 import type { StepInput } from '../../catalogue/types';
 import { isMissingResourceType, type KubeClient, type ObjectRef } from '../../kubernetes';
 import { fail, FailureType } from '../common/failures';
@@ -27,9 +28,10 @@ export async function csiDeleteTestVolume(input: StepInput): Promise<void> {
   const kube = await connect(input);
   const claimRef = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', name: names.claim, namespace: names.namespace };
   const claim = await kube.find<{ apiVersion: string; kind: string; metadata: { name: string }; spec: { volumeName?: string } }>(claimRef);
-  const pvName = claim?.spec.volumeName ?? String(input.outputs['step5.volume']?.pv ?? '');
+  const recorded = outputsOf(input, 'step5.volume');
+  const pvName = claim?.spec.volumeName ?? recorded?.pv ?? '';
   const pv = pvName ? await kube.find<PersistentVolume>({ apiVersion: 'v1', kind: 'PersistentVolume', name: pvName }) : undefined;
-  const handle = pv?.spec.csi?.volumeHandle ?? String(input.outputs['step5.volume']?.volumeId ?? '');
+  const handle = pv?.spec.csi?.volumeHandle ?? recorded?.volumeId ?? '';
   await deleteAndWait(kube, { apiVersion: 'snapshot.storage.k8s.io/v1', kind: 'VolumeSnapshot', name: names.snapshot, namespace: names.namespace }, 60_000);
   await deleteAndWait(kube, { apiVersion: 'v1', kind: 'Pod', name: names.pod, namespace: names.namespace }, 60_000);
   await deleteAndWait(kube, claimRef, 60_000);

@@ -36,20 +36,19 @@ async function driverIdentities(kube: KubeClient): Promise<string[]> {
   return (config.clusters ?? []).map((c) => c.token_id ?? c.username ?? '');
 }
 
-function skipped(input: StepInput, message: string, details: string[] = []): StepOutcome {
-  return { status: 'skipped', message, details: details.length > 0 ? details : undefined, simulated: input.config.sandbox };
+function skipped(message: string, details: string[] = []): StepOutcome {
+  return { status: 'skipped', message, details: details.length > 0 ? details : undefined };
 }
 
 export function csiSnapshot(input: StepInput): Promise<StepOutcome> {
   const names = csiTestNames(input.config);
   return runKubernetesStep(input, `snapshot claim ${names.namespace}/${names.claim}`, async (kube) => {
     const className = await snapshotClass(kube);
-    if (className === undefined) return skipped(input, `the cluster does not serve ${SNAPSHOT_API} (install the external-snapshotter CRDs and controller): no VolumeSnapshots`);
-    if (className === null) return skipped(input, `no VolumeSnapshotClass has driver ${CSI_DRIVER}: no VolumeSnapshots`);
+    if (className === undefined) return skipped(`the cluster does not serve ${SNAPSHOT_API} (install the external-snapshotter CRDs and controller): no VolumeSnapshots`);
+    if (className === null) return skipped(`no VolumeSnapshotClass has driver ${CSI_DRIVER}: no VolumeSnapshots`);
     const identities = await driverIdentities(kube);
     if (!identities.includes('root@pam')) {
       return skipped(
-        input,
         `${CSI_DRIVER} makes snapshots only as experimental full copies with root@pam credentials; the driver logs in as ${identities.join(', ') || 'an unknown identity'}: no VolumeSnapshots`,
         ['source: proxmox-csi-plugin docs/volumesnapshot.md (experimental, full copy, requires root@pam) and its CreateSnapshot'],
       );

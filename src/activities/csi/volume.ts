@@ -2,6 +2,7 @@
 // them. Passes when the claim is Bound, the disk exists in the Proxmox storage with the size of the PV (read through
 // the Proxmox API), the disk is attached to the pod's node (VolumeAttachment attached, the disk in the VM's config)
 // and the pod runs. A claim stuck Pending fails with what the provisioner (its Events) and the scheduler reported.
+import type { OutputsOf } from '../../catalogue/step-outputs';
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import type { KubeClient, KubeObject } from '../../kubernetes';
 import type { ProxmoxClient } from '../../proxmox/client';
@@ -181,7 +182,7 @@ export function csiVolume(input: StepInput): Promise<StepOutcome> {
           `pod ${names.pod} on ${node} (VM ${vmid} on ${vmNode}), disk ${slot}=${String(config[slot!])}`,
         ],
         metrics: { pvcProvisionSeconds: provisionSeconds, volumeBytes: size },
-        outputs: { claim: names.claim, namespace: names.namespace, pv: pv.metadata.name, volumeId: pv.spec.csi!.volumeHandle, node, vmid: vmid ?? 0, sizeBytes: size },
+        outputs: { claim: names.claim, namespace: names.namespace, pv: pv.metadata.name, volumeId: pv.spec.csi!.volumeHandle, node, vmid: vmid ?? 0, sizeBytes: size } satisfies OutputsOf<'step5.volume'>,
       };
     } finally {
       px.close();

@@ -6,6 +6,7 @@
 //   then deleted.
 // - Proxmox and Kubernetes API latency: p50/p95 of 20 reads each, after a warm-up read.
 // A figure that cannot be taken (no StorageClass, no Proxmox-backed node) makes the step a warning that says why.
+import { outputsOf } from '../../catalogue/step-outputs';
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import type { KubeClient, KubeObject } from '../../kubernetes';
 import type { ProxmoxClient } from '../../proxmox/client';
@@ -97,7 +98,7 @@ async function measurePvc(input: StepInput, kube: KubeClient, px: ProxmoxClient,
   if (!(await kube.find(refs.storageClass(storageClass)))) {
     return { metrics: {}, detail: `PVC provision: not measured`, problem: `StorageClass ${storageClass} does not exist (install the CSI driver, step csi.chart)` };
   }
-  const fromStep5 = String(input.outputs['step5.volume']?.node ?? '');
+  const fromStep5 = outputsOf(input, 'step5.volume')?.node ?? '';
   const nodes = (await proxmoxBackedNodes(kube, px, input.config.proxmox.region)).map((p) => p.name);
   const pinned = nodes.includes(fromStep5) ? [fromStep5] : nodes;
   if (pinned.length === 0) return { metrics: {}, detail: 'PVC provision: not measured', problem: 'no Ready node has a running Proxmox VM behind it to consume the claim' };
@@ -142,7 +143,7 @@ export function e2eBenchmark(input: StepInput): Promise<StepOutcome> {
     const clone = await measureClone(input, px, n);
     Object.assign(metrics, clone.metrics);
     details.push(clone.detail);
-    const step3 = input.outputs['step3.vm-provisioned'];
+    const step3 = outputsOf(input, 'step3.vm-provisioned');
     if (step3?.vmid) details.push(`step3 provisioned VM ${step3.vmid} on ${step3.node} through the Cluster API provider`);
 
     heartbeat({ measuring: 'PVC provision time' });

@@ -4,6 +4,7 @@
 // A control-plane node is restarted only in the sandbox: on a real cluster the step asks for a worker instead.
 // A retried attempt that finds the VM stopped (an earlier attempt died mid-restart) starts it and waits for the
 // node first, then runs the whole cycle; if the step fails while the VM is stopped, it starts it before failing.
+import { outputsOf } from '../../catalogue/step-outputs';
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import type { KubeClient, KubeObject } from '../../kubernetes';
 import type { ProxmoxClient } from '../../proxmox/client';
@@ -47,7 +48,7 @@ async function waitWorkload(kube: KubeClient, n: E2eNames, timeoutMs: number): P
 }
 
 async function workloadNode(kube: KubeClient, px: ProxmoxClient, input: StepInput, n: E2eNames): Promise<ProxmoxNode> {
-  const recorded = String(input.outputs['step8.workload']?.node ?? '');
+  const recorded = outputsOf(input, 'step8.workload')?.node ?? '';
   const name = recorded || (await workloadPod(kube, n))?.spec.nodeName;
   if (!name) throw checkFailed(`workload ${n.namespace}/${n.deployment} has no pod on a node: step8.workload must pass first`);
   const node = await kube.find<NodeObject>({ apiVersion: 'v1', kind: 'Node', name });
@@ -61,7 +62,7 @@ export function e2eReliability(input: StepInput): Promise<StepOutcome> {
   return runE2eStep(input, `restart the VM behind the workload's node`, async (kube, px) => {
     const target = await workloadNode(kube, px, input, n);
     const { vm } = target;
-    if (target.controlPlane && !input.config.sandbox) {
+    if (target.controlPlane) {
       throw checkFailed(`the workload runs on ${target.name}, a control-plane node: restarting it would take the cluster's control plane down; add a Proxmox-backed worker node and run step8.workload again`);
     }
     const details: string[] = [];

@@ -3,6 +3,7 @@
 // serve a bare-metal host). Passes when the claim is Bound and the pod Running on such a node; on a real cluster a
 // file is written to the volume and read back through the exec API. Where pods cannot be exec'd into
 // (kubernetes.podExec false) that proof is not run and the step is a warning, not verified.
+import type { OutputsOf } from '../../catalogue/step-outputs';
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import type { KubeClient, KubeObject } from '../../kubernetes';
 import { checkFailed, fail, FailureType } from '../common/failures';
@@ -83,7 +84,7 @@ export function e2eWorkload(input: StepInput): Promise<StepOutcome> {
       message: `workload ${n.deployment} Running on ${node.name} (VM ${node.vm.vmid} on ${node.vm.node}) with PVC ${n.claim} Bound to ${bound.spec.volumeName}; ${proof}`,
       details: [`candidates: ${candidates.map((c) => `${c.name} (VM ${c.vm.vmid})`).join(', ')}`, proof],
       metrics: { workloadReadySeconds: seconds },
-      outputs: { namespace: n.namespace, deployment: n.deployment, claim: n.claim, pod: pod.metadata.name, node: node.name, vmid: node.vm.vmid, proxmoxNode: node.vm.node },
+      outputs: { namespace: n.namespace, deployment: n.deployment, claim: n.claim, pod: pod.metadata.name, node: node.name, vmid: node.vm.vmid, proxmoxNode: node.vm.node } satisfies OutputsOf<'step8.workload'>,
     };
   });
 }

@@ -1,6 +1,5 @@
 // What every Kubernetes step shares: a client from config.kubernetes (kubeconfig path or the default loading rules,
-// context), heartbeats when running as an activity, errors mapped to the failure classification, and the outcome
-// marked as simulated in the sandbox.
+// context), heartbeats when running as an activity, and errors mapped to the failure classification.
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { KubeClient } from '../../kubernetes';
 import { cancellationSignal, heartbeat } from '../common/activity-context';
@@ -20,8 +19,7 @@ export function connect(input: StepInput): Promise<KubeClient> {
 export async function runKubernetesStep(input: StepInput, action: string, body: (client: KubeClient) => Promise<StepOutcome>): Promise<StepOutcome> {
   try {
     const client = await connect(input);
-    const outcome = await body(client);
-    return { ...outcome, simulated: input.config.sandbox };
+    return await body(client);
   } catch (err) {
     const signal = cancellationSignal();
     if (signal?.aborted) throw signal.reason ?? err;

@@ -2,12 +2,13 @@
 // The namespace is annotated with the workflow that created it, so a later attempt (or the compensation) knows it
 // is this run's even if the attempt that created it died before recording its outputs. The compensation
 // (kubernetesDeleteTestNamespace, run at the end unless keepTestResources) deletes it only if this run created it.
+import { outputsOf, type OutputsOf } from '../../catalogue/step-outputs';
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { WaitTimeoutError, waitForObject, type KubeObject, type ObjectRef } from '../../kubernetes';
 import { waitTimeoutFailure } from '../common/wait';
 import { cancellationSignal, heartbeat, runKubernetesStep } from './step-context';
 
-export const TEST_NAMESPACE_STEP = 'kubernetes.test-namespace';
+export const TEST_NAMESPACE_STEP = 'kubernetes.test-namespace' as const;
 export const TEST_NAMESPACE_LABEL = 'cozy-proxmox.io/test-namespace';
 export const CREATED_BY_ANNOTATION = 'cozy-proxmox.io/created-by';
 
@@ -27,7 +28,7 @@ export function kubernetesTestNamespace(input: StepInput): Promise<StepOutcome> 
       return {
         status: 'passed',
         message: `namespace ${name} already exists${ours ? ' (created by this run)' : '; it is kept after the run'}`,
-        outputs: { namespace: name, created: ours },
+        outputs: { namespace: name, created: ours } satisfies OutputsOf<typeof TEST_NAMESPACE_STEP>,
       };
     }
     await client.apply({
@@ -35,7 +36,7 @@ export function kubernetesTestNamespace(input: StepInput): Promise<StepOutcome> 
       kind: 'Namespace',
       metadata: { name, labels: { [TEST_NAMESPACE_LABEL]: 'true' }, annotations: { [CREATED_BY_ANNOTATION]: input.workflowId } },
     }, { force: false });
-    return { status: 'passed', message: `namespace ${name} created for the integration tests`, outputs: { namespace: name, created: true } };
+    return { status: 'passed', message: `namespace ${name} created for the integration tests`, outputs: { namespace: name, created: true } satisfies OutputsOf<typeof TEST_NAMESPACE_STEP> };
   });
 }
 
@@ -43,7 +44,7 @@ export function kubernetesTestNamespace(input: StepInput): Promise<StepOutcome> 
 export async function kubernetesDeleteTestNamespace(input: StepInput): Promise<void> {
   if (input.config.keepTestResources) return;
   const name = input.config.kubernetes.testNamespace;
-  const recorded = input.outputs[TEST_NAMESPACE_STEP];
+  const recorded = outputsOf(input, TEST_NAMESPACE_STEP);
   await runKubernetesStep(input, `delete namespace ${name}`, async (client) => {
     const existing = await client.find(nsRef(name));
     if (!existing) return { status: 'skipped', message: `namespace ${name} is gone` };

@@ -106,6 +106,6 @@ function inCluster(input: StepInput): Promise<StepOutcome> {
 
 export function monitoringGrafanaDashboards(input: StepInput): Promise<StepOutcome> {
   const grafana = input.config.monitoring.grafana;
-  if (grafana) return runMonitoringStep(input, 'search Grafana for the dashboard', () => viaGrafana(input, grafana));
+  if (grafana) return runMonitoringStep('search Grafana for the dashboard', () => viaGrafana(input, grafana));
   return inCluster(input);
 }

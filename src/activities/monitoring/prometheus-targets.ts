@@ -47,8 +47,8 @@ function describeTarget(t: ActiveTarget): string {
 
 export function monitoringPrometheusTargets(input: StepInput): Promise<StepOutcome> {
   const url = input.config.monitoring.prometheus;
-  if (!url) return Promise.resolve(skipped(input, NO_PROMETHEUS));
-  return runMonitoringStep(input, 'read the Prometheus targets', async () => {
+  if (!url) return Promise.resolve(skipped(NO_PROMETHEUS));
+  return runMonitoringStep('read the Prometheus targets', async () => {
     const api = new PrometheusApi(url, cancellationSignal());
     const started = Date.now();
     const deadline = started + FIRST_SCRAPE_WAIT_MS;

@@ -23,10 +23,10 @@ const latest = (selector: string) => `last_over_time(${selector}[5m])`;
 
 export function monitoringPveMetrics(input: StepInput): Promise<StepOutcome> {
   const url = input.config.monitoring.prometheus;
-  if (!url) return Promise.resolve(skipped(input, NO_PROMETHEUS));
+  if (!url) return Promise.resolve(skipped(NO_PROMETHEUS));
   const node = input.config.proxmox.node;
   const storage = input.config.proxmox.storage;
-  return runMonitoringStep(input, 'query Prometheus for the Proxmox metrics', async () => {
+  return runMonitoringStep('query Prometheus for the Proxmox metrics', async () => {
     const api = new PrometheusApi(url, cancellationSignal());
     const upQuery = `pve_up{id=${quote(`node/${node}`)}}`;
     const deadline = Date.now() + FIRST_SERIES_WAIT_MS;

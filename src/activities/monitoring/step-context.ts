@@ -1,14 +1,14 @@
-// What every step-7 activity shares: the outcome marked as simulated in the sandbox, unclassified errors turned into
+// What every step-7 activity shares: unclassified errors turned into
 // retryable failures with the action named, cancellation reported as itself, and waits that heartbeat.
-import type { StepInput, StepOutcome } from '../../catalogue/types';
+import type { StepOutcome } from '../../catalogue/types';
 import { cancellationSignal, heartbeat } from '../common/activity-context';
 import { toFailure } from '../common/to-failure';
 
 export { cancellationSignal, heartbeat };
 
-export async function runMonitoringStep(input: StepInput, action: string, body: () => Promise<StepOutcome>): Promise<StepOutcome> {
+export async function runMonitoringStep(action: string, body: () => Promise<StepOutcome>): Promise<StepOutcome> {
   try {
-    return { ...(await body()), simulated: input.config.sandbox };
+    return await body();
   } catch (err) {
     const signal = cancellationSignal();
     if (signal?.aborted) throw signal.reason ?? err;
@@ -16,8 +16,8 @@ export async function runMonitoringStep(input: StepInput, action: string, body: 
   }
 }
 
-export function skipped(input: StepInput, message: string): StepOutcome {
-  return { status: 'skipped', message, simulated: input.config.sandbox };
+export function skipped(message: string): StepOutcome {
+  return { status: 'skipped', message };
 }
 
 /** Sleeps unless the activity is cancelled (then throws the cancellation). */

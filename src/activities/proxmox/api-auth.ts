@@ -13,7 +13,7 @@ export const CHECK_POOL = 'cozy-proxmox-check';
 export function step1TicketAuth(input: StepInput): Promise<StepOutcome> {
   const cfg = input.config.proxmox;
   if (!hasTicketCredentials(cfg)) {
-    return Promise.resolve(skipped(input, 'no proxmox.username/password configured: ticket authentication not tested'));
+    return Promise.resolve(skipped('no proxmox.username/password configured: ticket authentication not tested'));
   }
   return runProxmoxStep(input, 'ticket', async (client) => {
     const started = Date.now();
@@ -46,7 +46,7 @@ export function step1TokenAuth(input: StepInput): Promise<StepOutcome> {
   const cfg = input.config.proxmox;
   if (!cfg.token) {
     return Promise.resolve(
-      skipped(input, 'no proxmox.token configured: the Cluster API provider and the CSI plugin need an API token'),
+      skipped('no proxmox.token configured: the Cluster API provider and the CSI plugin need an API token'),
     );
   }
   const tokenId = cfg.token.id;

@@ -2,6 +2,7 @@
 // configuration; step2DeleteBridge undoes it. The bridge carries a marker comment naming the workflow, so that a
 // later attempt (or the compensation) recognises a bridge this run made even if the attempt that made it died before
 // recording its outputs.
+import { outputsOf, type OutputsOf } from '../../catalogue/step-outputs';
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import type { ProxmoxClient } from '../../proxmox/client';
 import { ProxmoxAlreadyExistsError, ProxmoxNotFoundError, ProxmoxValidationError } from '../../proxmox/errors';
@@ -31,7 +32,7 @@ async function applyNetwork(client: ProxmoxClient, node: string): Promise<number
 export function step2CreateBridge(input: StepInput): Promise<StepOutcome> {
   const cfg = input.config.proxmox;
   const spec = cfg.createBridge;
-  if (!spec) return Promise.resolve(skipped(input, 'proxmox.createBridge is not set: no bridge to create'));
+  if (!spec) return Promise.resolve(skipped('proxmox.createBridge is not set: no bridge to create'));
   const marker = bridgeMarker(input.workflowId);
   return runProxmoxStep(input, 'preferred', async (client) => {
     const existing = await findInterface(client, cfg.node, spec.name);
@@ -43,7 +44,7 @@ export function step2CreateBridge(input: StepInput): Promise<StepOutcome> {
       return {
         status: 'passed',
         message: `bridge ${spec.name} is already present and active on ${cfg.node}${ours ? ' (created by this run)' : ''}`,
-        outputs: { bridge: spec.name, node: cfg.node, created: ours },
+        outputs: { bridge: spec.name, node: cfg.node, created: ours } satisfies OutputsOf<typeof CREATE_BRIDGE_STEP>,
       };
     }
     if (!existing) {
@@ -63,7 +64,7 @@ export function step2CreateBridge(input: StepInput): Promise<StepOutcome> {
       status: 'passed',
       message: `bridge ${spec.name} ${existing ? 'activated' : 'created'} on ${cfg.node}${spec.cidr ? ` with ${spec.cidr}` : ''}`,
       metrics: { reloadMs },
-      outputs: { bridge: spec.name, node: cfg.node, created: ours },
+      outputs: { bridge: spec.name, node: cfg.node, created: ours } satisfies OutputsOf<typeof CREATE_BRIDGE_STEP>,
     };
   });
 }
@@ -73,7 +74,7 @@ export async function step2DeleteBridge(input: StepInput): Promise<void> {
   const cfg = input.config.proxmox;
   const spec = cfg.createBridge;
   if (!spec) return;
-  const recorded = input.outputs[CREATE_BRIDGE_STEP];
+  const recorded = outputsOf(input, CREATE_BRIDGE_STEP);
   await runProxmoxStep(input, 'preferred', async (client) => {
     const existing = await findInterface(client, cfg.node, spec.name);
     const ours = recorded?.created === true || (existing?.comments ?? '').includes(bridgeMarker(input.workflowId));

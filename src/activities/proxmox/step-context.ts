@@ -1,6 +1,6 @@
 // What every Proxmox step shares: a client built from the config (secrets resolved here, inside the activity),
 // heartbeats and cancellation when running as an activity, errors mapped to the failure classification, and the
-// outcome marked as simulated or as obtained over an unverified connection.
+// outcome marked as obtained over an unverified connection.
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import type { ProxmoxConfig } from '../../config/schema';
 import { ProxmoxClient } from '../../proxmox/client';
@@ -50,15 +50,15 @@ export async function clientFor(
   });
 }
 
-/** Adds what every outcome carries: the simulated flag and the client's warnings (insecure TLS downgrades a pass). */
-export function finish(input: StepInput, client: ProxmoxClient | undefined, outcome: StepOutcome): StepOutcome {
+/** Adds what every outcome carries: the client's warnings (insecure TLS downgrades a pass). */
+export function finish(client: ProxmoxClient | undefined, outcome: StepOutcome): StepOutcome {
   const details = [...(outcome.details ?? [])];
   let status = outcome.status;
   if (client?.tlsInsecure) {
     details.push(client.warnings.find((w) => w.startsWith('TLS')) ?? 'TLS verification is off');
     if (status === 'passed') status = 'warning';
   }
-  return { ...outcome, status, details: details.length > 0 ? details : undefined, simulated: input.config.sandbox };
+  return { ...outcome, status, details: details.length > 0 ? details : undefined };
 }
 
 /** Runs a step body with a client, maps any error to the failure classification, and always closes the client. */
@@ -70,7 +70,7 @@ export async function runProxmoxStep(
   let client: ProxmoxClient | undefined;
   try {
     client = await clientFor(input, auth);
-    return finish(input, client, await body(client));
+    return finish(client, await body(client));
   } catch (err) {
     // A cancelled activity reports the cancellation itself, not the aborted request it caused.
     const signal = cancellationSignal();
@@ -81,8 +81,8 @@ export async function runProxmoxStep(
   }
 }
 
-export function skipped(input: StepInput, message: string): StepOutcome {
-  return { status: 'skipped', message, simulated: input.config.sandbox };
+export function skipped(message: string): StepOutcome {
+  return { status: 'skipped', message };
 }
 
 export const GiB = 1024 ** 3;

@@ -8,7 +8,7 @@ import { serverVersion } from './version';
 export function step1TokenPrivileges(input: StepInput): Promise<StepOutcome> {
   const token = input.config.proxmox.token;
   if (!token) {
-    return Promise.resolve(skipped(input, 'no proxmox.token configured: token privileges not checked'));
+    return Promise.resolve(skipped('no proxmox.token configured: token privileges not checked'));
   }
   return runProxmoxStep(input, 'token', async (client) => {
     const version = serverVersion(await client.version());

@@ -2,6 +2,7 @@
 // the Kubernetes API; the token goes to kubeadm on stdin and is deleted afterwards, whatever happened. A node that is
 // already registered is not joined a second time. The labels the kubelet may not set on itself are applied through
 // the API once the node exists, with a marker naming the run, which the compensation checks before undoing anything.
+import type { OutputsOf } from '../../catalogue/step-outputs';
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { waitForObject, type KubeClient, type KubeObject } from '../../kubernetes';
 import { outputTail, type ExecResult, type SshClient } from '../../ssh';
@@ -70,7 +71,7 @@ export function workerHostJoin(input: StepInput): Promise<StepOutcome> {
         status: 'passed',
         message: `node ${nodeName} is already registered; no second join`,
         details: [`labels applied through the API: ${Object.keys(settings.apiLabels).join(', ') || 'none'}`],
-        outputs: { nodeName, joined: false },
+        outputs: { nodeName, joined: false } satisfies OutputsOf<'step4.join'>,
       };
     }
 
@@ -125,7 +126,7 @@ export function workerHostJoin(input: StepInput): Promise<StepOutcome> {
       message: `host ${ssh.host} joined as node ${nodeName} in ${seconds.toFixed(1)} s`,
       details,
       metrics: { joinSeconds: Number(seconds.toFixed(1)) },
-      outputs: { nodeName, joined: true, caCertHash: hash },
+      outputs: { nodeName, joined: true, caCertHash: hash } satisfies OutputsOf<'step4.join'>,
     };
   });
 }

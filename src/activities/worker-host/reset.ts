@@ -2,6 +2,7 @@
 // joined (the marker annotation or the step's outputs say so) or none at all (a join that failed half way). A node
 // that was a worker before the run is left alone. Safe to run twice: reset on a clean host and a missing node are
 // both fine.
+import { outputsOf } from '../../catalogue/step-outputs';
 import type { StepInput } from '../../catalogue/types';
 import { outputTail } from '../../ssh';
 import { checkFailed } from '../common/failures';
@@ -9,12 +10,12 @@ import { asRoot, withHost } from './host-session';
 import { JOINED_BY_ANNOTATION, nodeRef } from './join';
 import { runWorkerStep } from './step';
 
-export const JOIN_STEP = 'step4.join';
+export const JOIN_STEP = 'step4.join' as const;
 
 export async function workerHostReset(input: StepInput): Promise<void> {
   await runWorkerStep(input, 'reset the joined Proxmox host', async (client, ssh) => {
     const node = await client.find(nodeRef(ssh.nodeName));
-    const ours = input.outputs[JOIN_STEP]?.joined === true || node?.metadata.annotations?.[JOINED_BY_ANNOTATION] === input.workflowId;
+    const ours = outputsOf(input, JOIN_STEP)?.joined === true || node?.metadata.annotations?.[JOINED_BY_ANNOTATION] === input.workflowId;
     if (node && !ours) return { status: 'skipped', message: `node ${ssh.nodeName} was not joined by this run; left as it is` };
     await withHost(input.config, ssh, async (host) => {
       const res = await host.exec(asRoot(ssh, ['kubeadm', 'reset', '-f']), { timeoutMs: 180_000 });

@@ -1,5 +1,5 @@
 // What the worker steps share: skipped with the reason when the config has no ssh section, a Kubernetes client with
-// the usual error classification, and the outcome marked simulated in the sandbox.
+// the usual error classification.
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import type { KubeClient } from '../../kubernetes';
 import { runKubernetesStep } from '../kubernetes/step-context';
@@ -9,6 +9,6 @@ export const NO_SSH_REASON = 'config has no ssh section: joining the Proxmox hos
 
 export function runWorkerStep(input: StepInput, action: string, body: (client: KubeClient, ssh: WorkerSsh) => Promise<StepOutcome>): Promise<StepOutcome> {
   const ssh = workerSsh(input.config);
-  if (!ssh) return Promise.resolve({ status: 'skipped', message: NO_SSH_REASON, simulated: input.config.sandbox });
+  if (!ssh) return Promise.resolve({ status: 'skipped', message: NO_SSH_REASON });
   return runKubernetesStep(input, action, (client) => body(client, ssh));
 }

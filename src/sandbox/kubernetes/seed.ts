@@ -50,11 +50,11 @@ export interface SeedResult {
 const SEED_NODE = 'cozy-sandbox-node-1';
 
 /**
- * The kwok node the seed makes: a control-plane node; the default one is the node the simulator's VM
- * cozy-sandbox-node-1 backs (CSI volumes attach to it).
+ * The kwok node the seed makes: a worker (the control plane runs as processes, with no node of its own); the default
+ * one is the node the simulator's VM cozy-sandbox-node-1 backs (CSI volumes attach to it, step8 restarts it).
  */
 export function seedNodeManifest(node = SEED_NODE): KubeObject {
-  const manifest = fakeNodeManifest(node, { 'node-role.kubernetes.io/control-plane': '', ...SANDBOX_LABELS }, { kubeletVersion: KUBERNETES_VERSION, cpu: '8', memory: '32Gi' }) as KubeObject;
+  const manifest = fakeNodeManifest(node, { ...SANDBOX_LABELS }, { kubeletVersion: KUBERNETES_VERSION, cpu: '8', memory: '32Gi' }) as KubeObject;
   return node === SEED_NODE ? vmBackedNode(manifest) : manifest;
 }
 

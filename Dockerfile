@@ -17,12 +17,12 @@ FROM alpine/helm:${HELM_VERSION} AS helm
 FROM node:${NODE_VERSION}-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# The product alone: the sandbox workspace (packages/) is neither copied nor installed.
+RUN npm ci --workspaces=false --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-COPY bench ./bench
-RUN npm run build \
- && npm prune --omit=dev --no-audit --no-fund
+RUN npm run build:product \
+ && npm prune --omit=dev --workspaces=false --no-audit --no-fund
 
 FROM node:${NODE_VERSION}-bookworm-slim
 ENV NODE_ENV=production \

@@ -17,10 +17,10 @@ import { buildPlan } from '../src/catalogue';
 import type { IntegrationConfig } from '../src/config/schema';
 import { KubeClient, type KubeObject } from '../src/kubernetes';
 import { waitForObject } from '../src/kubernetes/wait';
-import { KUBERNETES_VERSION } from '../src/sandbox/kubernetes/control-plane';
-import { fakeNodeManifest, nodeIsReady } from '../src/sandbox/kubernetes/fake-node';
-import { SANDBOX_LABELS, vmBackedNode } from '../src/sandbox/kubernetes/seed-objects';
-import { defaultSeedInput, SANDBOX_NODE_VM } from '../src/sandbox/proxmox-sim/default-seed';
+import { KUBERNETES_VERSION } from '../packages/sandbox/src/kubernetes/control-plane';
+import { fakeNodeManifest, nodeIsReady } from '../packages/sandbox/src/kubernetes/fake-node';
+import { SANDBOX_LABELS, vmBackedNode } from '../packages/sandbox/src/kubernetes/seed-objects';
+import { defaultSeedInput, SANDBOX_NODE_VM } from '../packages/sandbox/src/proxmox-sim/default-seed';
 import { argValue, historyFigures, mib, runToEnd, say, seconds, startBenchSandbox, startRun, WorkerProcess, type RunResult } from './lib/sandbox-bench';
 
 export const SHARED_STEPS = ['capi.provider-chart', 'worker.chart', 'csi.chart', 'step4.host-preflight', 'step4.join', 'step4.node-ready', 'step8.reliability'];

@@ -19,7 +19,7 @@ import {
   DEFAULT_TOKEN_ID,
   DEFAULT_TOKEN_SECRET,
   startProxmoxSimulator,
-} from '../src/sandbox/proxmox-sim';
+} from '../packages/sandbox/src/proxmox-sim';
 
 interface SimInfo {
   url: string;

@@ -13,8 +13,8 @@
 // Prints one line per scenario and exits non-zero if any failed.
 import { join } from 'node:path';
 import { workerHostActivities } from '../src/activities/worker-host';
-import { restartSandboxTemporal } from '../src/sandbox/sandbox';
-import type { SimulatorRequests } from '../src/sandbox/simulator-admin';
+import { restartSandboxTemporal } from '../packages/sandbox/src/sandbox';
+import type { SimulatorRequests } from '../packages/sandbox/src/simulator-admin';
 import {
   argValue,
   callsBetween,

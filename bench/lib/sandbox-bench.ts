@@ -14,10 +14,10 @@ import { withAutoApprove } from '../../src/config/auto-approve';
 import { loadConfigFile } from '../../src/config/load';
 import type { IntegrationConfig } from '../../src/config/schema';
 import type { Progress } from '../../src/report/progress';
-import { isAlive, repoRoot } from '../../src/sandbox/processes';
-import { sandboxDown, sandboxUp, type SandboxState } from '../../src/sandbox/sandbox';
-import { readStandinState } from '../../src/sandbox/ssh-host';
-import { SimulatorAdmin, type SimulatorRequests } from '../../src/sandbox/simulator-admin';
+import { isAlive, repoRoot } from '../../packages/sandbox/src/processes';
+import { sandboxDown, sandboxUp, type SandboxState } from '../../packages/sandbox/src/sandbox';
+import { readStandinState } from '../../packages/sandbox/src/ssh-host';
+import { SimulatorAdmin, type SimulatorRequests } from '../../packages/sandbox/src/simulator-admin';
 import { WORKER_NODE_FLAGS } from '../../src/worker-memory';
 
 export const say = (m: string) => process.stderr.write(`==> ${m}\n`);

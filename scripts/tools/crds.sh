@@ -4,7 +4,7 @@
 #   CRDS_CAPI_OPERATOR    cluster-api-operator (operator.cluster.x-k8s.io/v1alpha2: CoreProvider, IPAMProvider, ...)
 #   CRDS_VOLUME_SNAPSHOT  external-snapshotter client (snapshot.storage.k8s.io/v1: VolumeSnapshot and classes)
 # Modules are only downloaded (`go mod download`), never built. Flux's HelmRelease CRD and the in-cluster IPAM
-# provider's pool CRDs are not published in a downloadable module; src/sandbox/kubernetes/crds-local.ts holds them.
+# provider's pool CRDs are not published in a downloadable module; packages/sandbox/src/kubernetes/crds-local.ts holds them.
 CAPI_VERSION=1.10.4
 CAPI_OPERATOR_VERSION=0.28.0
 EXTERNAL_SNAPSHOTTER_VERSION=8.2.0

@@ -6,12 +6,36 @@ import { packageRoot } from '../package-root';
 import { codecCommands } from './commands/codec-commands';
 import { configCommand } from './commands/config-commands';
 import { runCommands } from './commands/run-commands';
-import { demoCommand } from './commands/demo-command';
-import { sandboxCommand, workerCommand } from './commands/sandbox-commands';
+import { workerCommand } from './commands/worker-command';
 import { CliError, EXIT_BAD_INPUT, EXIT_FAILURE } from './errors';
 
 function packageVersion(): string {
   return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** The sandbox package, which adds its own commands where it is installed (a clone; the image has the product only). */
+export const SANDBOX_PACKAGE = '@cozy-proxmox/sandbox';
+
+function developmentCommands(): { commands: Command[]; installed: boolean } {
+  let plugin: { commands(): Command[] };
+  try {
+    // Synchronous, as the command tree is built: an optional package, present or not.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    plugin = require(SANDBOX_PACKAGE) as typeof plugin;
+  } catch (err) {
+    const missing = (err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && (err as Error).message.includes(SANDBOX_PACKAGE);
+    if (missing) return { commands: ['sandbox', 'demo'].map(notInstalled), installed: false };
+    throw err;
+  }
+  return { commands: plugin.commands(), installed: true };
+}
+
+/** `sandbox`/`demo` where the sandbox is not installed: hidden from help, and saying where to find it when used. */
+function notInstalled(name: string): Command {
+  const cmd = new Command(name).allowUnknownOption().allowExcessArguments().helpOption(false);
+  return cmd.action(() => {
+    throw new CliError(`\`${name}\` comes with the sandbox (${SANDBOX_PACKAGE}), a development package this installation does not have: run it from a clone of the repository (npm ci, then npm run demo)`);
+  });
 }
 
 export function buildProgram(): Command {
@@ -19,7 +43,9 @@ export function buildProgram(): Command {
     .description('Integrate a Proxmox VE installation with a CozyStack (Kubernetes) cluster, step by checked step, on Temporal.')
     .version(packageVersion())
     .showHelpAfterError('(add --help for usage)');
-  for (const cmd of [...runCommands(), workerCommand(), sandboxCommand(), demoCommand(), configCommand(), ...codecCommands()]) program.addCommand(cmd);
+  for (const cmd of [...runCommands(), workerCommand(), configCommand(), ...codecCommands()]) program.addCommand(cmd);
+  const development = developmentCommands();
+  for (const cmd of development.commands) program.addCommand(cmd, { hidden: !development.installed });
   // Usage errors (unknown option, missing argument, bad choice) are bad input: exit 2, in every subcommand.
   const exitOverride = (cmd: Command) => {
     cmd.exitOverride();

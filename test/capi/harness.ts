@@ -9,9 +9,9 @@ import { chartActivities } from '../../src/activities/charts';
 import type { StepInput, StepOutcome } from '../../src/catalogue/types';
 import { integrationConfigSchema, type IntegrationConfig } from '../../src/config/schema';
 import { KubeClient } from '../../src/kubernetes';
-import { seedCozyStack } from '../../src/sandbox/kubernetes/seed';
-import { startOperator, type RunningOperator } from '../../src/sandbox/operator';
-import { DEFAULT_TOKEN_ID, DEFAULT_TOKEN_SECRET, startProxmoxSimulator, type RunningSimulator } from '../../src/sandbox/proxmox-sim';
+import { seedCozyStack } from '../../packages/sandbox/src/kubernetes/seed';
+import { startOperator, type RunningOperator } from '../../packages/sandbox/src/operator';
+import { DEFAULT_TOKEN_ID, DEFAULT_TOKEN_SECRET, startProxmoxSimulator, type RunningSimulator } from '../../packages/sandbox/src/proxmox-sim';
 import { sharedControlPlane } from '../helpers/control-plane';
 
 export const TOKEN_ENV = 'COZY_CAPI_TEST_TOKEN';

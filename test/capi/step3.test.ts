@@ -9,7 +9,7 @@ import { VM_STEPS } from '../../src/catalogue/vm-steps';
 import { isRunning, machinesOf } from '../../src/activities/capi/machines';
 import { step3Names } from '../../src/activities/capi/names';
 import { machineDeployment } from '../../src/activities/capi/objects';
-import { mergePatch, ownerReferencesOf } from '../../src/sandbox/operator/kube-ops';
+import { mergePatch, ownerReferencesOf } from '../../packages/sandbox/src/operator/kube-ops';
 import { waitFor } from '../helpers/wait';
 import { machineVms, runStep, startHarness, type Harness } from './harness';
 

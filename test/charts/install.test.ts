@@ -16,8 +16,8 @@ import { integrationConfigSchema } from '../../src/config/schema';
 import { applyHelmRelease, chartPath, HelmClient, HelmTransientError, helmReleaseManifest, releaseLabels } from '../../src/helm';
 import { KubeClient, type KubeObject } from '../../src/kubernetes';
 import { sharedControlPlane, type SharedControlPlane } from '../helpers/control-plane';
-import { applyCrds, upstreamCrds } from '../../src/sandbox/kubernetes/crds';
-import { HELM_RELEASE_CRD } from '../../src/sandbox/kubernetes/crds-local';
+import { applyCrds, upstreamCrds } from '../../packages/sandbox/src/kubernetes/crds';
+import { HELM_RELEASE_CRD } from '../../packages/sandbox/src/kubernetes/crds-local';
 import { CSI_VALUES, PROXMOX_URL, TOKEN_ID, TOKEN_SECRET } from './values';
 
 const TOKEN_ENV = 'COZY_CHARTS_TEST_TOKEN';

@@ -1,14 +1,14 @@
 // The two readers of proxmox-csi-plugin's formats side by side: the product's (src/activities/csi/driver-facts.ts,
-// src/activities/e2e/node-vm.ts) and the sandbox stand-ins' own (src/sandbox/operator/), which are written apart so
+// src/activities/e2e/node-vm.ts) and the sandbox stand-ins' own (packages/sandbox/src/operator/), which are written apart so
 // that a misreading on one side cannot pass the other by agreement. Here both meet the same examples, taken from the
 // upstream projects' sources and tests (each row names the file it reflects), and must both give the upstream value.
 import * as product from '../../src/activities/csi/driver-facts';
 import { parseProxmoxProviderId, uuidOfSmbios } from '../../src/activities/e2e/node-vm';
-import * as sandbox from '../../src/sandbox/operator/csi-formats';
-import { roundUpToChunk } from '../../src/sandbox/operator/csi-sizes';
-import { readProviderId, readVmidProviderId } from '../../src/sandbox/operator/provider-id';
-import { bytesToQuantity, quantityToBytes } from '../../src/sandbox/operator/quantity';
-import { smbiosUuid } from '../../src/sandbox/operator/vm-by-provider-id';
+import * as sandbox from '../../packages/sandbox/src/operator/csi-formats';
+import { roundUpToChunk } from '../../packages/sandbox/src/operator/csi-sizes';
+import { readProviderId, readVmidProviderId } from '../../packages/sandbox/src/operator/provider-id';
+import { bytesToQuantity, quantityToBytes } from '../../packages/sandbox/src/operator/quantity';
+import { smbiosUuid } from '../../packages/sandbox/src/operator/vm-by-provider-id';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;

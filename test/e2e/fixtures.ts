@@ -7,9 +7,9 @@ import type { StepInput } from '../../src/catalogue/types';
 import { integrationConfigSchema, type IntegrationConfig } from '../../src/config/schema';
 import { KubeClient, waitForObject, type KubeObject } from '../../src/kubernetes';
 import { ProxmoxClient } from '../../src/proxmox/client';
-import { KUBERNETES_VERSION } from '../../src/sandbox/kubernetes/control-plane';
-import { fakeNodeManifest, nodeIsReady } from '../../src/sandbox/kubernetes/fake-node';
-import { DEFAULT_TOKEN_ID, DEFAULT_TOKEN_SECRET, startProxmoxSimulator, type RunningSimulator } from '../../src/sandbox/proxmox-sim';
+import { KUBERNETES_VERSION } from '../../packages/sandbox/src/kubernetes/control-plane';
+import { fakeNodeManifest, nodeIsReady } from '../../packages/sandbox/src/kubernetes/fake-node';
+import { DEFAULT_TOKEN_ID, DEFAULT_TOKEN_SECRET, startProxmoxSimulator, type RunningSimulator } from '../../packages/sandbox/src/proxmox-sim';
 import { sharedControlPlane } from '../helpers/control-plane';
 
 export const TOKEN_ENV = 'COZY_E2E_TEST_TOKEN';

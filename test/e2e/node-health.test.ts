@@ -4,9 +4,9 @@
 import { findNodeVm, parseProxmoxProviderId, uuidOfSmbios } from '../../src/activities/e2e/node-vm';
 import { findCondition, type KubeObject } from '../../src/kubernetes';
 import { waitForObject } from '../../src/kubernetes/wait';
-import { KWOK_NODE_ANNOTATION } from '../../src/sandbox/kubernetes/fake-node';
-import { startOperator, type RunningOperator } from '../../src/sandbox/operator';
-import { NODE_HEALTH_CONTROLLER, NOT_READY_REASON, STOPPED_ANNOTATION } from '../../src/sandbox/operator/node-health';
+import { KWOK_NODE_ANNOTATION } from '../../packages/sandbox/src/kubernetes/fake-node';
+import { startOperator, type RunningOperator } from '../../packages/sandbox/src/operator';
+import { NODE_HEALTH_CONTROLLER, NOT_READY_REASON, STOPPED_ANNOTATION } from '../../packages/sandbox/src/operator/node-health';
 import { startE2eFixture, type E2eFixture } from './fixtures';
 
 const VMID = 4711;

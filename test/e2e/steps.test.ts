@@ -9,8 +9,8 @@ import { mergePatch } from '../../src/activities/csi/kube-helpers';
 import { PROOF_NOT_VERIFIED } from '../../src/activities/e2e/workload';
 import { E2E_STEPS } from '../../src/catalogue/e2e-steps';
 import type { KubeObject } from '../../src/kubernetes';
-import { startOperator, type RunningOperator } from '../../src/sandbox/operator';
-import { NODE_HEALTH_CONTROLLER } from '../../src/sandbox/operator/node-health';
+import { startOperator, type RunningOperator } from '../../packages/sandbox/src/operator';
+import { NODE_HEALTH_CONTROLLER } from '../../packages/sandbox/src/operator/node-health';
 import { startE2eFixture, type E2eFixture } from './fixtures';
 
 const VMID = 4712;

@@ -1,7 +1,7 @@
 // The run's shared Kubernetes control plane (started once by test/setup/global-setup.ts).
-import { fakeNodeManifest, nodeIsReady, type FakeNodeOptions } from '../../src/sandbox/kubernetes/fake-node';
+import { fakeNodeManifest, nodeIsReady, type FakeNodeOptions } from '../../packages/sandbox/src/kubernetes/fake-node';
 import { KubeClient } from '../../src/kubernetes';
-import { KUBERNETES_VERSION } from '../../src/sandbox/kubernetes/control-plane';
+import { KUBERNETES_VERSION } from '../../packages/sandbox/src/kubernetes/control-plane';
 import { waitForObject } from '../../src/kubernetes/wait';
 
 export interface SharedControlPlane {

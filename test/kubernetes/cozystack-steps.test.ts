@@ -20,8 +20,8 @@ import {
   type KubeObject,
   type WaitEvent,
 } from '../../src/kubernetes';
-import { seedCozyStack } from '../../src/sandbox/kubernetes/seed';
-import { helmReleaseStatus } from '../../src/sandbox/kubernetes/seed-objects';
+import { seedCozyStack } from '../../packages/sandbox/src/kubernetes/seed';
+import { helmReleaseStatus } from '../../packages/sandbox/src/kubernetes/seed-objects';
 import { toolPath } from '../../src/tools/tool-paths';
 import { sharedControlPlane } from '../helpers/control-plane';
 

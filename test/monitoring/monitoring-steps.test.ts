@@ -16,9 +16,9 @@ import type { StepInput, StepOutcome } from '../../src/catalogue/types';
 import { integrationConfigSchema, type IntegrationConfig, type IntegrationConfigInput } from '../../src/config/schema';
 import { HelmClient } from '../../src/helm';
 import { KubeClient, type KubeObject } from '../../src/kubernetes';
-import { startSandboxMonitoring, waitForPrometheusSeries, type SandboxMonitoring } from '../../src/sandbox/monitoring';
-import { repoRoot } from '../../src/sandbox/processes';
-import { DEFAULT_TOKEN_ID, DEFAULT_TOKEN_SECRET, startProxmoxSimulator, type RunningSimulator } from '../../src/sandbox/proxmox-sim';
+import { startSandboxMonitoring, waitForPrometheusSeries, type SandboxMonitoring } from '../../packages/sandbox/src/monitoring';
+import { repoRoot } from '../../packages/sandbox/src/processes';
+import { DEFAULT_TOKEN_ID, DEFAULT_TOKEN_SECRET, startProxmoxSimulator, type RunningSimulator } from '../../packages/sandbox/src/proxmox-sim';
 import { sharedControlPlane } from '../helpers/control-plane';
 
 const NODE = 'pve1';

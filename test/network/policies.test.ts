@@ -12,7 +12,7 @@ import { NETWORK_STEPS } from '../../src/catalogue/network-steps';
 import type { StepInput } from '../../src/catalogue/types';
 import { integrationConfigSchema, type IntegrationConfig } from '../../src/config/schema';
 import { KubeClient, type KubeObject } from '../../src/kubernetes';
-import { seedCozyStack } from '../../src/sandbox/kubernetes/seed';
+import { seedCozyStack } from '../../packages/sandbox/src/kubernetes/seed';
 import { sharedControlPlane } from '../helpers/control-plane';
 
 const shared = sharedControlPlane();

@@ -1,6 +1,6 @@
 // Users, tokens and ACLs as an administrator sets them up for the integration, privilege separation, pools, and a
 // VM's life from `qm create` to a template.
-import { startProxmoxSimulator, type RunningSimulator } from '../../src/sandbox/proxmox-sim';
+import { startProxmoxSimulator, type RunningSimulator } from '../../packages/sandbox/src/proxmox-sim';
 import { SimClient, type Credentials } from './helpers';
 
 let sim: RunningSimulator;

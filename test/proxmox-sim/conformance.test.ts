@@ -3,9 +3,9 @@
 // subset is checked for completeness only. Live: every served method verifies its parameters (an unknown one and
 // each missing required one are refused with 400 and that parameter's error).
 import { readFileSync } from 'node:fs';
-import { buildRouter } from '../../src/sandbox/proxmox-sim/api';
-import { METHOD_DEFINITIONS } from '../../src/sandbox/proxmox-sim/router';
-import { SERVED_METHODS, startProxmoxSimulator, type RunningSimulator } from '../../src/sandbox/proxmox-sim';
+import { buildRouter } from '../../packages/sandbox/src/proxmox-sim/api';
+import { METHOD_DEFINITIONS } from '../../packages/sandbox/src/proxmox-sim/router';
+import { SERVED_METHODS, startProxmoxSimulator, type RunningSimulator } from '../../packages/sandbox/src/proxmox-sim';
 import { SimClient, type Credentials } from './helpers';
 
 interface OfficialInfo {

@@ -1,8 +1,8 @@
 // The wire format every client depends on: envelope, content type, and each class of error as the real server
 // words it (400 with per-parameter errors, 401 with the reason in the status line, 403 naming the privilege,
 // 500 for ordinary failures, 501 for unknown methods).
-import { startProxmoxSimulator, type RunningSimulator } from '../../src/sandbox/proxmox-sim';
-import { Authenticator } from '../../src/sandbox/proxmox-sim/auth';
+import { startProxmoxSimulator, type RunningSimulator } from '../../packages/sandbox/src/proxmox-sim';
+import { Authenticator } from '../../packages/sandbox/src/proxmox-sim/auth';
 import { SimClient, TOKEN_AUTH, type Credentials } from './helpers';
 
 let sim: RunningSimulator;

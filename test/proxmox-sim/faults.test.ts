@@ -1,6 +1,6 @@
 // Fault injection, set at start and at run time (in-process and through the admin endpoint /_sim/faults).
 import { Agent, fetch } from 'undici';
-import { startProxmoxSimulator, type RunningSimulator } from '../../src/sandbox/proxmox-sim';
+import { startProxmoxSimulator, type RunningSimulator } from '../../packages/sandbox/src/proxmox-sim';
 import { SimClient, TOKEN_AUTH } from './helpers';
 
 async function admin(sim: RunningSimulator, agent: Agent, method: string, path: string, body?: unknown) {

@@ -1,8 +1,8 @@
 // Test helpers: a raw HTTPS client that trusts the simulator's CA and shows everything a client sees (status, reason
 // phrase, content type, body), plus ticket login and task waiting.
 import { Agent, fetch } from 'undici';
-import type { RunningSimulator } from '../../src/sandbox/proxmox-sim';
-import { DEFAULT_ROOT_PASSWORD, DEFAULT_TOKEN_ID, DEFAULT_TOKEN_SECRET } from '../../src/sandbox/proxmox-sim';
+import type { RunningSimulator } from '../../packages/sandbox/src/proxmox-sim';
+import { DEFAULT_ROOT_PASSWORD, DEFAULT_TOKEN_ID, DEFAULT_TOKEN_SECRET } from '../../packages/sandbox/src/proxmox-sim';
 
 export interface RawResponse {
   status: number;

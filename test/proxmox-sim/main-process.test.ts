@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Agent, fetch } from 'undici';
 
-const MAIN = join(__dirname, '..', '..', 'src', 'sandbox', 'proxmox-sim', 'main.ts');
+const MAIN = join(__dirname, '..', '..', 'packages', 'sandbox', 'src', 'proxmox-sim', 'main.ts');
 const REGISTER = join(__dirname, 'support', 'register-ts.js');
 
 function launch(args: string[], env: Record<string, string>): { child: ChildProcess; ready: Promise<Record<string, unknown>> } {

@@ -3,7 +3,7 @@
 // of an invalid ticket. Its `fetch` option is given an undici dispatcher that trusts the simulator's CA.
 import proxmoxApi from 'proxmox-api';
 import { Agent, fetch, type RequestInit } from 'undici';
-import { DEFAULT_ROOT_PASSWORD, DEFAULT_TOKEN_ID, DEFAULT_TOKEN_SECRET, startProxmoxSimulator, type RunningSimulator } from '../../src/sandbox/proxmox-sim';
+import { DEFAULT_ROOT_PASSWORD, DEFAULT_TOKEN_ID, DEFAULT_TOKEN_SECRET, startProxmoxSimulator, type RunningSimulator } from '../../packages/sandbox/src/proxmox-sim';
 
 let sim: RunningSimulator;
 let agent: Agent;

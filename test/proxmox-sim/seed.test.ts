@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, fetch } from 'undici';
-import { defaultSeed, parseSeed, SeedError, startProxmoxSimulator, type RunningSimulator } from '../../src/sandbox/proxmox-sim';
+import { defaultSeed, parseSeed, SeedError, startProxmoxSimulator, type RunningSimulator } from '../../packages/sandbox/src/proxmox-sim';
 import { SimClient } from './helpers';
 
 const seedFile = (name: string) => join(__dirname, 'seeds', name);

@@ -1,6 +1,6 @@
 // Worker tasks and locks: UPIDs, running -> stopped with exit status and log, realistic (scaled) durations, the
 // `lock: clone` on a VM being cloned, shared source locks for templates and exclusive ones for running VMs.
-import { startProxmoxSimulator, type RunningSimulator } from '../../src/sandbox/proxmox-sim';
+import { startProxmoxSimulator, type RunningSimulator } from '../../packages/sandbox/src/proxmox-sim';
 import { SimClient, TOKEN_AUTH, type Credentials } from './helpers';
 
 let sim: RunningSimulator;

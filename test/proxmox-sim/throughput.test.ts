@@ -2,7 +2,7 @@
 // bottleneck). Prints the figure; fails only if it drops far below the >= 1,000 requests/s target, because the
 // machine is shared.
 import { Agent, request } from 'undici';
-import { startProxmoxSimulator, type RunningSimulator } from '../../src/sandbox/proxmox-sim';
+import { startProxmoxSimulator, type RunningSimulator } from '../../packages/sandbox/src/proxmox-sim';
 import { TOKEN_AUTH } from './helpers';
 
 let sim: RunningSimulator;

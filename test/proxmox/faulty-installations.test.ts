@@ -13,7 +13,7 @@ import {
   defaultSeedInput,
   startProxmoxSimulator,
   type SimulatorSeedInput,
-} from '../../src/sandbox/proxmox-sim';
+} from '../../packages/sandbox/src/proxmox-sim';
 import { connectTestEnv, cozyClientFor, startTestWorker, uniqueQueue, type RunningWorker } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 import { recordHistory } from '../helpers/record-history';

@@ -10,9 +10,9 @@ import {
   DEFAULT_TOKEN_ID,
   DEFAULT_TOKEN_SECRET,
   defaultSeedInput,
-} from '../../src/sandbox/proxmox-sim/default-seed';
-import type { SimulatorSeedInput } from '../../src/sandbox/proxmox-sim/seed';
-import { startProxmoxSimulator } from '../../src/sandbox/proxmox-sim';
+} from '../../packages/sandbox/src/proxmox-sim/default-seed';
+import type { SimulatorSeedInput } from '../../packages/sandbox/src/proxmox-sim/seed';
+import { startProxmoxSimulator } from '../../packages/sandbox/src/proxmox-sim';
 
 export type Simulator = Awaited<ReturnType<typeof startProxmoxSimulator>>;
 

@@ -9,7 +9,7 @@ import { proxmoxSteps } from '../../src/catalogue/proxmox-steps';
 import { getProgress, startIntegration } from '../../src/client';
 import { waitFor } from '../helpers/wait';
 import { parseConfigText } from '../../src/config/load';
-import { DEFAULT_ROOT_PASSWORD, DEFAULT_TOKEN_SECRET, startProxmoxSimulator, type RunningSimulator } from '../../src/sandbox/proxmox-sim';
+import { DEFAULT_ROOT_PASSWORD, DEFAULT_TOKEN_SECRET, startProxmoxSimulator, type RunningSimulator } from '../../packages/sandbox/src/proxmox-sim';
 import { connectTestEnv, cozyClientFor, startTestWorker, uniqueQueue, type RunningWorker } from '../helpers/temporal';
 import { historyText } from '../helpers/history';
 import { stringify } from 'yaml';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/workflows/search-attributes';
 import { toolPath } from '../../src/tools/tool-paths';
-import { startControlPlane } from '../../src/sandbox/kubernetes/control-plane';
+import { startControlPlane } from '../../packages/sandbox/src/kubernetes/control-plane';
 import { bundleWorkflows } from '../../src/workflow-bundle';
 
 export default async function globalSetup(): Promise<void> {

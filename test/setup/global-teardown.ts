@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { RunningControlPlane } from '../../src/sandbox/kubernetes/control-plane';
-import { isAlive } from '../../src/sandbox/processes';
+import type { RunningControlPlane } from '../../packages/sandbox/src/kubernetes/control-plane';
+import { isAlive } from '../../packages/sandbox/src/processes';
 
 
 /** Child processes of this (jest's) process that are still running, with their command lines. */

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sshErrorToFailure } from '../../src/activities/worker-host/ssh-failure';
-import { startSandboxHost, type SandboxHost } from '../../src/sandbox/ssh-host';
+import { startSandboxHost, type SandboxHost } from '../../packages/sandbox/src/ssh-host';
 import {
   SshAuthError,
   SshClient,
@@ -16,7 +16,7 @@ import {
   withSsh,
   type SshConnectOptions,
 } from '../../src/ssh';
-import { freeLoopbackPorts } from '../../src/sandbox/kubernetes/ports';
+import { freeLoopbackPorts } from '../../packages/sandbox/src/kubernetes/ports';
 import { processesMentioning } from '../helpers/processes';
 import { waitFor } from '../helpers/wait';
 

@@ -7,8 +7,8 @@ import { stringify } from 'yaml';
 import { workerHostActivities as act } from '../../src/activities/worker-host';
 import { bootstrapTokenId, deleteBootstrapToken, ensureBootstrapToken } from '../../src/activities/worker-host/bootstrap-token';
 import { endpointOf } from '../../src/activities/worker-host/cluster-info';
-import { CertificateAuthority } from '../../src/sandbox/kubernetes/certificates';
-import { readStandinState, startSandboxHost } from '../../src/sandbox/ssh-host';
+import { CertificateAuthority } from '../../packages/sandbox/src/kubernetes/certificates';
+import { readStandinState, startSandboxHost } from '../../packages/sandbox/src/ssh-host';
 import { withSsh } from '../../src/ssh';
 import { activityFailure, bootstrapTokens, runActivity, workerFixture, type WorkerFixture } from './fixture';
 

@@ -11,7 +11,7 @@ import type { StepInput } from '../../src/catalogue/types';
 import { integrationConfigSchema, type IntegrationConfig } from '../../src/config/schema';
 import { chartPath, HelmClient } from '../../src/helm';
 import { KubeClient } from '../../src/kubernetes';
-import { startSandboxHost, type SandboxHost } from '../../src/sandbox/ssh-host';
+import { startSandboxHost, type SandboxHost } from '../../packages/sandbox/src/ssh-host';
 import { sharedControlPlane } from '../helpers/control-plane';
 
 export const TAINT = { key: 'node.cozystack.io/proxmox', value: 'hypervisor', effect: 'NoSchedule' };

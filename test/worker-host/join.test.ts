@@ -9,7 +9,7 @@ import { JOINED_BY_ANNOTATION } from '../../src/activities/worker-host/join';
 import { pinnedPodName } from '../../src/activities/worker-host/node-ready';
 import { WORKER_STEPS, workerSteps } from '../../src/catalogue/worker-steps';
 import type { KubeObject } from '../../src/kubernetes';
-import { readStandinState } from '../../src/sandbox/ssh-host';
+import { readStandinState } from '../../packages/sandbox/src/ssh-host';
 import { bootstrapTokens, runActivity, TAINT, workerFixture, type WorkerFixture } from './fixture';
 
 const TOKEN_PATTERN = /[a-z0-9]{6}\.[a-z0-9]{16}/;
@@ -44,7 +44,7 @@ test('step4.host-preflight: pinned host key, swap, runtime socket, kubeadm, port
   expect(details[0]).toContain(`host key ${f.host.hostKeyFingerprint} (pinned)`);
   expect(details).toEqual(expect.arrayContaining([
     'ok: swap: off (/proc/swaps lists no device)',
-    expect.stringMatching(/^ok: container runtime: socket unix:\/\/.*containerd\.sock present \(sandbox: /),
+    expect.stringMatching(/^ok: container runtime: socket unix:\/\/.*containerd\.sock present$/),
     'ok: kubeadm: v1.34.4 (cluster v1.34.4)',
     'ok: port 10250: free',
     'ok: joined: no (no kubelet.conf or pki/ca.crt from an earlier join)',

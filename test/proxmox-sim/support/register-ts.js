@@ -1,5 +1,5 @@
 // Lets a plain `node` child process load the TypeScript sources (transpiled on the fly, no type checking), so a
-// test can run src/sandbox/proxmox-sim/main.ts as its own process without a build step.
+// test can run packages/sandbox/src/proxmox-sim/main.ts as its own process without a build step.
 const { readFileSync } = require('node:fs');
 const ts = require('typescript');
 

@@ -1,0 +1,76 @@
+// `demo`: the sandbox, a worker in this process and one integrate-cluster run with every gate approved and a failed
+// step ending the run (--auto-approve), its report printed, and the sandbox stopped again unless --keep. Ctrl-C or
+// SIGTERM at any point stops everything the demo started, --keep or not.
+import { Command } from 'commander';
+import { buildPlan } from '../../../../src/catalogue';
+import { withAutoApprove } from '../../../../src/config/auto-approve';
+import { loadConfigFile } from '../../../../src/config/load';
+import { renderMarkdown } from '../../../../src/report/render-markdown';
+import type { SandboxState } from '../sandbox';
+import { CliError } from '../../../../src/cli/errors';
+import { watchInterrupts } from '../../../../src/cli/interrupt';
+import { watchProgress } from '../../../../src/cli/progress-view';
+import { progress, sandboxModule, taskSpeed, TASK_SPEED_HELP } from './sandbox-commands';
+
+/** How long a stopping worker may take to hand back its activities before the sandbox goes down anyway. */
+const WORKER_STOP_MS = 15_000;
+
+export function demoCommand(): Command {
+  return new Command('demo')
+    .description('start the sandbox and a worker, run integrate-cluster with gates approved automatically, print the report')
+    .option('--keep', 'leave the sandbox running afterwards')
+    .option('--dir <dir>', 'sandbox directory')
+    .option('--task-speed <x>', TASK_SPEED_HELP)
+    .action(async (opts) => {
+      const speed = taskSpeed(opts.taskSpeed);
+      const interrupts = watchInterrupts(progress);
+      try {
+        const [{ sandboxDown, sandboxUp }, { createWorker, installRuntime }, { connectClient, startIntegration }] = await Promise.all([
+          sandboxModule(),
+          import('../../../../src/worker'),
+          import('../../../../src/client'),
+        ]);
+        installRuntime('WARN');
+        // Interrupted while it starts, `sandbox up` stops what it had started itself.
+        const state: SandboxState = await sandboxUp({ dir: opts.dir, worker: false, taskSpeed: speed, onProgress: progress, signal: interrupts.signal });
+        let failed: string | undefined;
+        try {
+          const { worker, connection } = await createWorker({ address: state.temporal.address });
+          const running = worker.run();
+          const cozy = await connectClient({ address: state.temporal.address });
+          try {
+            const config = withAutoApprove(loadConfigFile(state.configFile, { env: {} }));
+            const id = await startIntegration(cozy, { config, plan: buildPlan(config), workflowId: `integrate-cluster-sandbox-${Date.now()}`, startedBy: 'demo' });
+            const link = `${state.temporal.uiUrl}/namespaces/default/workflows/${id}`;
+            progress(`run ${id} started; Temporal UI: ${link}`);
+            const final = await watchProgress(cozy, id, process.stdout, 1000, interrupts.signal);
+            process.stdout.write('\n' + renderMarkdown(final));
+            process.stdout.write(`\nTemporal UI: ${link}\n`);
+            if (final.state !== 'completed') failed = `the run ended ${final.state}: ${final.outcomeMessage ?? ''}`;
+          } finally {
+            await cozy.close();
+            worker.shutdown();
+            await Promise.race([running.catch(() => undefined), new Promise((r) => setTimeout(r, WORKER_STOP_MS).unref())]);
+            await connection.close();
+          }
+        } catch (err) {
+          if (!interrupts.error()) throw err;
+        } finally {
+          if (opts.keep && !interrupts.error()) {
+            progress(`sandbox kept running; stop it with: cozy-proxmox sandbox down${opts.dir ? ` --dir ${opts.dir}` : ''}`);
+          } else {
+            progress('stopping the sandbox');
+            const stopped = await sandboxDown(state.dir);
+            progress(`stopped: ${stopped.join(', ') || 'nothing was running'}`);
+          }
+        }
+        const stop = interrupts.error();
+        if (stop) throw stop;
+        if (failed) throw new CliError(failed);
+      } catch (err) {
+        throw interrupts.error() ?? err;
+      } finally {
+        interrupts.dispose();
+      }
+    });
+}

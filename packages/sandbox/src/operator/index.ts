@@ -1,0 +1,45 @@
+// Starts the sandbox operator's controllers in one process (or in a test) and stops them together.
+import { KubeClient } from '../../../../src/kubernetes';
+import type { OperatorContext, OperatorProxmox, RunningController, StartController } from './context';
+import { OPERATOR_CONTROLLERS } from './controllers';
+
+export type { OperatorContext, RunningController } from './context';
+
+export interface OperatorOptions {
+  kubeconfig: string;
+  proxmox: OperatorProxmox;
+  resyncSeconds?: number;
+  /** Which controllers to run (default: all). */
+  controllers?: string[];
+  log?: (controller: string, message: string) => void;
+}
+
+export interface RunningOperator {
+  controllers: string[];
+  stop(): Promise<void>;
+}
+
+export async function startOperator(opts: OperatorOptions): Promise<RunningOperator> {
+  const kube = await KubeClient.connect({ kubeconfig: opts.kubeconfig });
+  const ctx: OperatorContext = {
+    kube,
+    kubeconfig: opts.kubeconfig,
+    proxmox: opts.proxmox,
+    resyncSeconds: opts.resyncSeconds ?? 0.5,
+    log: opts.log ?? ((c, m) => console.log(`${new Date().toISOString()} [${c}] ${m}`)),
+  };
+  const chosen = Object.entries(OPERATOR_CONTROLLERS).filter(([name]) => !opts.controllers || opts.controllers.includes(name));
+  const running: RunningController[] = [];
+  try {
+    for (const [, start] of chosen) running.push(await (start as StartController)(ctx));
+  } catch (err) {
+    await Promise.all(running.map((c) => c.stop()));
+    throw err;
+  }
+  return {
+    controllers: running.map((c) => c.name),
+    stop: async () => {
+      await Promise.all(running.map((c) => c.stop()));
+    },
+  };
+}

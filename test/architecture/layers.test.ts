@@ -1,0 +1,57 @@
+// The layers run one way (config -> workflows -> activities -> clients), the product does not depend on the sandbox,
+// and the image ships the product alone. Read from the sources' import statements and the build files.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '..', '..');
+const SRC = join(ROOT, 'src');
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+/** Every relative module a file imports (static, dynamic and type imports), as a path relative to the repository. */
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const specs = [...text.matchAll(/(?:from|import)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g)].map((m) => m[1]);
+  return specs.map((s) => relative(ROOT, resolve(dirname(file), s)));
+}
+
+const product = filesUnder(SRC);
+
+test('no product file imports the sandbox package', () => {
+  const offending = product.flatMap((f) => importsOf(f).filter((i) => !i.startsWith('src/')).map((i) => `${relative(ROOT, f)} -> ${i}`));
+  expect(offending).toEqual([]);
+  expect(product.length).toBeGreaterThan(200);
+});
+
+test('clients import nothing of the activity layer, the catalogue or the workflows', () => {
+  const clients = ['proxmox', 'kubernetes', 'helm', 'ssh'].flatMap((d) => filesUnder(join(SRC, d)));
+  const upward = clients.flatMap((f) => importsOf(f).filter((i) => /^src\/(activities|catalogue|workflows)\//.test(i)).map((i) => `${relative(ROOT, f)} -> ${i}`));
+  expect(upward).toEqual([]);
+  expect(clients.length).toBeGreaterThan(20);
+});
+
+test('activities never ask whether they run in the sandbox', () => {
+  const asking = filesUnder(join(SRC, 'activities')).filter((f) => /config\.sandbox\b/.test(readFileSync(f, 'utf8')));
+  expect(asking.map((f) => relative(ROOT, f))).toEqual([]);
+});
+
+test('the image builds and installs the product alone', () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string>; workspaces: string[] };
+  expect(Object.keys(pkg.dependencies)).not.toEqual(expect.arrayContaining(['@cozy-proxmox/sandbox']));
+  for (const sandboxOnly of ['fastify', 'node-forge', '@cozy-proxmox/sandbox']) expect(pkg.dependencies[sandboxOnly]).toBeUndefined();
+  expect(pkg.devDependencies['@cozy-proxmox/sandbox']).toBeDefined();
+  expect(pkg.workspaces).toEqual(['packages/*']);
+  const build = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as { include: string[] };
+  expect(build.include).toEqual(['src/**/*.ts']);
+  const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8').replace(/\\\n\s*/g, ' ');
+  expect(dockerfile).toMatch(/RUN npm ci --workspaces=false\b/);
+  expect(dockerfile).toMatch(/npm run build:product/);
+  expect(dockerfile).toMatch(/npm prune --omit=dev --workspaces=false/);
+  expect(dockerfile).not.toMatch(/COPY (packages|bench)\b/);
+  expect(readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n')).toContain('packages');
+});

@@ -10,7 +10,9 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure, TypedSearchAttributes } from '@temporalio/common';
 import type { StepDefinition } from './catalogue/types';
-import { codecSetup, findCodecError, type CodecOptions } from './codec';
+import { codecSetup } from './codec/data-converter';
+import { findCodecError } from './codec/errors';
+import { type CodecOptions } from './codec/key-source';
 import type { IntegrationConfig } from './config/schema';
 import {
   approveUpdate,

@@ -3,7 +3,8 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { allActivities } from './activities';
 import { resolveTemporalOptions, type TemporalOptions } from './client';
-import { codecSetup, type CodecOptions } from './codec';
+import { codecSetup } from './codec/data-converter';
+import { type CodecOptions } from './codec/key-source';
 import { prebuiltWorkflowBundle } from './workflow-bundle';
 
 export interface WorkerSettings extends TemporalOptions, CodecOptions {

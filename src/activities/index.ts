@@ -1,6 +1,7 @@
 // Every step and compensation activity the catalogue names, registered under the names StepDefinition.activity uses.
 import { CATALOGUE } from '../catalogue';
 import type { StepActivity } from '../catalogue/types';
+import { realClientFactories, type ClientFactories } from './common/clients';
 import { wrapStepActivities } from './common/step-wrapper';
 import { chartActivities } from './charts';
 import { kubernetesActivities } from './kubernetes';
@@ -17,7 +18,8 @@ const asSteps = (acts: object) => acts as Record<string, StepActivity>;
 /** The activities the catalogue names as undos (compensations). */
 export const UNDO_ACTIVITIES: ReadonlySet<string> = new Set(CATALOGUE.flatMap((s) => (s.compensation ? [s.compensation.activity] : [])));
 
-export function allActivities(): Record<string, StepActivity> {
+/** Every activity, wrapped, reaching its systems through `clients` (made once per worker). */
+export function allActivities(clients: ClientFactories = realClientFactories()): Record<string, StepActivity> {
   return wrapStepActivities({
     ...asSteps(proxmoxActivities), ...asSteps(kubernetesActivities), ...asSteps(chartActivities),
     ...asSteps(capiActivities),
@@ -26,5 +28,5 @@ export function allActivities(): Record<string, StepActivity> {
     ...asSteps(networkActivities),
     ...asSteps(monitoringActivities),
     ...asSteps(e2eActivities),
-  }, UNDO_ACTIVITIES);
+  }, UNDO_ACTIVITIES, clients);
 }

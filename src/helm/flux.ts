@@ -3,7 +3,9 @@
 // generation.
 import { assertDnsLabel } from './arguments';
 import { HelmTransientError } from './errors';
-import { describeConditions, findCondition, type KubeClient, type KubeObject } from '../kubernetes';
+import { describeConditions, findCondition } from '../kubernetes/conditions';
+import { type KubeClient } from '../kubernetes/client';
+import { type KubeObject } from '../kubernetes/types';
 
 export const HELM_RELEASE_API = 'helm.toolkit.fluxcd.io/v2';
 

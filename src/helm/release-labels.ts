@@ -1,7 +1,8 @@
 // Labels given with `helm upgrade --labels` live on helm's storage Secret of each revision (helm's own commands do
 // not print them), so they are read from the newest of those Secrets.
 import { assertDnsLabel } from './arguments';
-import { KubeClient, type KubeconfigSource } from '../kubernetes';
+import { KubeClient } from '../kubernetes/client';
+import { type KubeconfigSource } from '../kubernetes/kubeconfig';
 
 const HELM_SYSTEM_LABELS = ['name', 'owner', 'status', 'version', 'createdAt', 'modifiedAt'];
 

@@ -1,11 +1,8 @@
 // What the provider reports when provisioning fails reaches step3.vm-provisioned: a failed clone task (the
 // simulator's faults) fails the step with the task's exit status, retryable because CAPMOX clones again; a template
 // that does not exist fails it for good with a message that says so.
-import { CancelledFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { capiActivities as act } from '../../src/activities/capi';
-import { wrapStepActivity } from '../../src/activities/common/step-wrapper';
-import { waitFor } from '../helpers/wait';
+import { cancelMidStepThenUndo } from '../helpers/activity-run';
 import { machineVms, runStep, startHarness, stepFailure, type Harness } from './harness';
 
 let h: Harness;
@@ -49,14 +46,9 @@ describe('a step 3 cancelled while its VM is being cloned', () => {
     const config = h.config('cancelclone');
     cleanups.push(() => runStep(act.capiCleanupStep3, h.input(config, 'step3.cluster-ready')));
     await runStep(act.capiClusterReady, h.input(config, 'step3.cluster-ready'));
-    const env = new MockActivityEnvironment();
-    const provisioning = env.run(wrapStepActivity(act.capiVmProvisioned), h.input(config, 'step3.vm-provisioned')).catch((e: unknown) => e);
-    // The provider has started the clone: the VM exists, the step waits for it to run.
-    await waitFor(async () => machineVms(h.sim), (vms) => vms.length > 0, 'the clone to start', 60_000, 50);
-    env.cancel();
-    expect(await provisioning).toBeInstanceOf(CancelledFailure);
-    // The undo, as the worker registers it (a wait that runs out is retried, not failed).
-    await new MockActivityEnvironment().run(wrapStepActivity(act.capiCleanupStep3, 'undo'), h.input(config, 'step3.cluster-ready'));
+    // Cancelled once the provider has started the clone (the VM exists, the step waits for it to run); then the
+    // undo, as the worker registers it (a wait that runs out is retried, not failed).
+    await cancelMidStepThenUndo(act.capiVmProvisioned, act.capiCleanupStep3, h.input(config, 'step3.vm-provisioned'), async () => machineVms(h.sim).length > 0);
     expect(machineVms(h.sim)).toEqual([]);
     expect(await h.kube.list('cluster.x-k8s.io/v1beta1', 'Machine', h.namespace)).toEqual([]);
     expect(await h.kube.list('cluster.x-k8s.io/v1beta1', 'Cluster', h.namespace)).toEqual([]);

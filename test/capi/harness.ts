@@ -8,7 +8,7 @@ import { capiActivities } from '../../src/activities/capi';
 import { chartActivities } from '../../src/activities/charts';
 import type { StepInput, StepOutcome } from '../../src/catalogue/types';
 import { integrationConfigSchema, type IntegrationConfig } from '../../src/config/schema';
-import { KubeClient } from '../../src/kubernetes';
+import { KubeClient } from '../../src/kubernetes/client';
 import { seedCozyStack } from '../../packages/sandbox/src/kubernetes/seed';
 import { startOperator, type RunningOperator } from '../../packages/sandbox/src/operator';
 import { DEFAULT_TOKEN_ID, DEFAULT_TOKEN_SECRET, startProxmoxSimulator, type RunningSimulator } from '../../packages/sandbox/src/proxmox-sim';

@@ -1,7 +1,7 @@
 // A sandbox operator stopped while CAPMOX's clone is running, and started again, adopts the VM it was cloning: the
 // machine ends with one VM, cloned once.
 import { capiActivities as act } from '../../src/activities/capi';
-import type { KubeObject } from '../../src/kubernetes';
+import type { KubeObject } from '../../src/kubernetes/types';
 import { waitFor } from '../helpers/wait';
 import { machineVms, runStep, startHarness, type Harness } from './harness';
 

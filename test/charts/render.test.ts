@@ -1,7 +1,9 @@
 // helm lint and helm template of the three charts with the real helm binary: defaults, realistic values, the
 // /api2/json guard, the values schema, and the snapshot class that depends on the cluster's APIs.
 import { parseAllDocuments } from 'yaml';
-import { chartPath, HelmClient, HelmValidationError, type ChartName } from '../../src/helm';
+import { chartPath, type ChartName } from '../../src/helm/charts';
+import { HelmClient } from '../../src/helm/client';
+import { HelmValidationError } from '../../src/helm/errors';
 import { CAPI_VALUES, CSI_VALUES, TOKEN_SECRET, WORKER_VALUES } from './values';
 
 const helm = new HelmClient();

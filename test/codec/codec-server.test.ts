@@ -4,7 +4,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { EncryptionCodec, loadKeyring, payloadsFromJson, payloadsToJson, startCodecServer, type RunningCodecServer } from '../../src/codec';
+import { EncryptionCodec } from '../../src/codec/encryption-codec';
+import { loadKeyring } from '../../src/codec/key-source';
+import { payloadsFromJson, payloadsToJson } from '../../src/codec/payload-json';
+import { startCodecServer, type RunningCodecServer } from '../../src/codec/codec-server';
 import { REPO_ROOT } from '../helpers/cli';
 import { writeKeyFile } from './helpers';
 

@@ -3,18 +3,10 @@
 import { writeFileSync } from 'node:fs';
 import type { Payload } from '@temporalio/common';
 import { defaultPayloadConverter } from '@temporalio/common';
-import {
-  CodecDecodeError,
-  CodecKeyError,
-  EncryptionCodec,
-  ENCRYPTED_ENCODING,
-  generateKeyLine,
-  loadKeyring,
-  metadataText,
-  MissingKeyCodec,
-  parseKeyring,
-  type Keyring,
-} from '../../src/codec';
+import { CodecDecodeError, CodecKeyError } from '../../src/codec/errors';
+import { EncryptionCodec, ENCRYPTED_ENCODING, metadataText, MissingKeyCodec } from '../../src/codec/encryption-codec';
+import { generateKeyLine, parseKeyring, type Keyring } from '../../src/codec/keyring';
+import { loadKeyring } from '../../src/codec/key-source';
 import { writeKeyFile } from './helpers';
 
 const SECRET_TEXT = 'proxmox-node-pve-hidden-42';

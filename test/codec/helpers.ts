@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
-import { generateKeyLine } from '../../src/codec';
+import { generateKeyLine } from '../../src/codec/keyring';
 
 /** Writes a key file with the given key ids (fresh keys) and returns its path. */
 export function writeKeyFile(ids: string[], lines: string[] = ids.map((id) => generateKeyLine(id))): string {

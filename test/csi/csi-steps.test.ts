@@ -4,11 +4,8 @@
 // disk is made, hot-plugged, grown and removed again in Proxmox; a node without a VM cannot attach; a claim whose
 // StorageClass names a storage without images content fails step5.volume with the provisioner's message.
 import { randomBytes } from 'node:crypto';
-import { CancelledFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { wrapStepActivity } from '../../src/activities/common/step-wrapper';
 import { csiTestNames } from '../../src/activities/csi/names';
-import { waitFor } from '../helpers/wait';
+import { cancelMidStepThenUndo } from '../helpers/activity-run';
 import { chartActivities } from '../../src/activities/charts';
 import { csiActivities } from '../../src/activities/csi';
 import { CSI_DRIVER, isTransientProvisioningError } from '../../src/activities/csi/driver-facts';
@@ -16,7 +13,9 @@ import { MAX_ATTACHMENTS_LABEL } from '../../packages/sandbox/src/operator/csi-n
 import { mergePatch } from '../../packages/sandbox/src/operator/kube-ops';
 import type { StepInput } from '../../src/catalogue/types';
 import { integrationConfigSchema } from '../../src/config/schema';
-import { KubeClient, waitForObject, type KubeObject } from '../../src/kubernetes';
+import { KubeClient } from '../../src/kubernetes/client';
+import { waitForObject } from '../../src/kubernetes/wait';
+import { type KubeObject } from '../../src/kubernetes/types';
 import { fakeNodeManifest, nodeIsReady } from '../../packages/sandbox/src/kubernetes/fake-node';
 import { vmBackedNode } from '../../packages/sandbox/src/kubernetes/seed-objects';
 import { seedNodeManifest } from '../../packages/sandbox/src/kubernetes/seed';
@@ -146,17 +145,15 @@ describe('step 5 against the sandbox CSI controller', () => {
       const input = stepInput('step5.volume', 'csicancel');
       const names = csiTestNames(input.config);
       const claimRef = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', name: names.claim, namespace: names.namespace };
-      const env = new MockActivityEnvironment();
-      const volume = env.run(wrapStepActivity(csiActivities.csiVolume), input).catch((e: unknown) => e);
-      const bound = await waitFor(() => kube.find<KubeObject & { spec: { volumeName?: string } }>(claimRef), (c) => Boolean(c?.spec.volumeName), 'the claim bound', 60_000, 50);
-      expect(csiVolumes()).toEqual([`local-lvm:vm-9999-${bound!.spec.volumeName}`]);
-      env.cancel();
-      expect(await volume).toBeInstanceOf(CancelledFailure);
-      // The undo as the worker registers it, before the step could record any output.
-      await new MockActivityEnvironment().run(wrapStepActivity(csiActivities.csiDeleteTestVolume, 'undo'), input);
+      // Cancelled once the claim is bound and its disk exists in Proxmox.
+      let pv = '';
+      await cancelMidStepThenUndo(csiActivities.csiVolume, csiActivities.csiDeleteTestVolume, input, async () => {
+        pv = (await kube.find<KubeObject & { spec: { volumeName?: string } }>(claimRef))?.spec.volumeName ?? '';
+        return pv !== '' && csiVolumes().includes(`local-lvm:vm-9999-${pv}`);
+      });
       expect(await kube.find(claimRef)).toBeUndefined();
       expect(await kube.find({ apiVersion: 'v1', kind: 'Pod', name: names.pod, namespace: names.namespace })).toBeUndefined();
-      expect(await kube.find({ apiVersion: 'v1', kind: 'PersistentVolume', name: bound!.spec.volumeName! })).toBeUndefined();
+      expect(await kube.find({ apiVersion: 'v1', kind: 'PersistentVolume', name: pv })).toBeUndefined();
       expect(csiVolumes()).toEqual([]);
     } finally {
       await operator?.stop();

@@ -2,7 +2,8 @@
 // providerID names it: stopping the VM makes the node NotReady (Ready=Unknown, NodeStatusUnknown) and its pods not
 // ready, and kwok does not undo it; starting the VM brings the node and its pods back to Ready.
 import { findNodeVm, parseProxmoxProviderId, uuidOfSmbios } from '../../src/activities/e2e/node-vm';
-import { findCondition, type KubeObject } from '../../src/kubernetes';
+import { findCondition } from '../../src/kubernetes/conditions';
+import { type KubeObject } from '../../src/kubernetes/types';
 import { waitForObject } from '../../src/kubernetes/wait';
 import { KWOK_NODE_ANNOTATION } from '../../packages/sandbox/src/kubernetes/fake-node';
 import { startOperator, type RunningOperator } from '../../packages/sandbox/src/operator';

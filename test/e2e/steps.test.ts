@@ -2,13 +2,13 @@
 // figures; the workload runs on the fixture's Proxmox-backed node with its claim Bound; restarting the VM behind that
 // node (the sandbox operator's node-health controller playing the kubelet) recovers within the bound; the
 // compensation removes everything. A tiny provisioner in the test binds the claims of the suite's StorageClass.
-import { activityFailure, runActivity } from '../helpers/activity-run';
+import { activityFailure, cancelMidStepThenUndo, runActivity } from '../helpers/activity-run';
 import { e2eActivities as act } from '../../src/activities/e2e';
 import { benchVmidFor, e2eNames } from '../../src/activities/e2e/names';
 import { mergePatch } from '../../src/activities/csi/kube-helpers';
 import { PROOF_NOT_VERIFIED } from '../../src/activities/e2e/workload';
 import { E2E_STEPS } from '../../src/catalogue/e2e-steps';
-import type { KubeObject } from '../../src/kubernetes';
+import type { KubeObject } from '../../src/kubernetes/types';
 import { startOperator, type RunningOperator } from '../../packages/sandbox/src/operator';
 import { NODE_HEALTH_CONTROLLER } from '../../packages/sandbox/src/operator/node-health';
 import { startE2eFixture, type E2eFixture } from './fixtures';
@@ -20,6 +20,7 @@ let nodeName: string;
 let provisioner: { stop(): Promise<void> };
 
 const run = runActivity;
+const cancelled = cancelMidStepThenUndo;
 const failure = activityFailure;
 
 /** Plays a volume provisioner for the suite's StorageClass: a PV for every Pending claim, which the PV controller binds. */
@@ -161,6 +162,16 @@ test('step8.reliability without a workload fails saying step8.workload must pass
   expect(fl.type).toBe('CheckFailed');
   expect(fl.message).toContain('step8.workload must pass first');
 });
+
+test('step8.workload cancelled in its middle (claim and Deployment made), the undo leaves no workload, claim or volume', async () => {
+  const other = { ...f.config, cluster: { name: 'e2e-cancel' } };
+  const n = e2eNames(other);
+  const claimRef = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', name: n.claim, namespace: f.namespace };
+  await cancelled(act.e2eWorkload, act.e2eDeleteTestResources, { ...f.input('step8.workload'), config: other }, async () => Boolean(await f.kube.find(claimRef)));
+  expect(await f.kube.find({ apiVersion: 'apps/v1', kind: 'Deployment', name: n.deployment, namespace: f.namespace })).toBeUndefined();
+  expect(await f.kube.find(claimRef)).toBeUndefined();
+  expect((await f.kube.list('v1', 'PersistentVolume')).filter((pv) => JSON.stringify(pv).includes(n.claim))).toEqual([]);
+}, 90_000);
 
 test('the compensation removes the workload and its claim, and is safe to run twice', async () => {
   await run(act.e2eDeleteTestResources, f.input('step8.workload'));

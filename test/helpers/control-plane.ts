@@ -1,6 +1,6 @@
 // The run's shared Kubernetes control plane (started once by test/setup/global-setup.ts).
 import { fakeNodeManifest, nodeIsReady, type FakeNodeOptions } from '../../packages/sandbox/src/kubernetes/fake-node';
-import { KubeClient } from '../../src/kubernetes';
+import { KubeClient } from '../../src/kubernetes/client';
 import { KUBERNETES_VERSION } from '../../packages/sandbox/src/kubernetes/control-plane';
 import { waitForObject } from '../../src/kubernetes/wait';
 

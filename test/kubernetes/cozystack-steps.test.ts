@@ -12,14 +12,10 @@ import { kubernetesErrorToFailure } from '../../src/activities/kubernetes/to-fai
 import { ALL_KUBERNETES_STEPS } from '../../src/catalogue/kubernetes-steps';
 import type { StepInput, StepOutcome } from '../../src/catalogue/types';
 import { integrationConfigSchema, type IntegrationConfig } from '../../src/config/schema';
-import {
-  describeConditions,
-  KubeClient,
-  waitForCondition,
-  WaitTimeoutError,
-  type KubeObject,
-  type WaitEvent,
-} from '../../src/kubernetes';
+import { describeConditions } from '../../src/kubernetes/conditions';
+import { KubeClient } from '../../src/kubernetes/client';
+import { waitForCondition, WaitTimeoutError, type WaitEvent } from '../../src/kubernetes/wait';
+import { type KubeObject } from '../../src/kubernetes/types';
 import { seedCozyStack } from '../../packages/sandbox/src/kubernetes/seed';
 import { helmReleaseStatus } from '../../packages/sandbox/src/kubernetes/seed-objects';
 import { toolPath } from '../../src/tools/tool-paths';

@@ -2,7 +2,8 @@
 // same API server reuse connections instead of a TLS handshake per request.
 import type * as https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KubeClient, loadKubeConfig } from '../../src/kubernetes';
+import { KubeClient } from '../../src/kubernetes/client';
+import { loadKubeConfig } from '../../src/kubernetes/kubeconfig';
 import { sharedControlPlane } from '../helpers/control-plane';
 
 const plane = sharedControlPlane();

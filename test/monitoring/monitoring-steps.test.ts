@@ -14,8 +14,9 @@ import { DASHBOARD_TITLE, DASHBOARD_UID, DASHBOARD_UID_LABEL, GRAFANA_DASHBOARD_
 import { MONITORING_STEPS, monitoringSteps } from '../../src/catalogue/monitoring-steps';
 import type { StepInput, StepOutcome } from '../../src/catalogue/types';
 import { integrationConfigSchema, type IntegrationConfig, type IntegrationConfigInput } from '../../src/config/schema';
-import { HelmClient } from '../../src/helm';
-import { KubeClient, type KubeObject } from '../../src/kubernetes';
+import { HelmClient } from '../../src/helm/client';
+import { KubeClient } from '../../src/kubernetes/client';
+import { type KubeObject } from '../../src/kubernetes/types';
 import { startSandboxMonitoring, waitForPrometheusSeries, type SandboxMonitoring } from '../../packages/sandbox/src/monitoring';
 import { repoRoot } from '../../packages/sandbox/src/processes';
 import { DEFAULT_TOKEN_ID, DEFAULT_TOKEN_SECRET, startProxmoxSimulator, type RunningSimulator } from '../../packages/sandbox/src/proxmox-sim';

@@ -2,7 +2,7 @@
 // kubernetes.podExec false): the CNIs are found ready, the NetworkPolicy check creates its pods and policies, reads
 // them back, reports enforcement as not verified and never claims it; a second run reuses what the first made; the
 // compensation removes it all.
-import { activityFailure, runActivity } from '../helpers/activity-run';
+import { activityFailure, cancelMidStepThenUndo, runActivity } from '../helpers/activity-run';
 import { randomBytes } from 'node:crypto';
 import { networkActivities as act } from '../../src/activities/network';
 import { workloadState } from '../../src/activities/network/cni-ready';
@@ -11,7 +11,8 @@ import { NOT_VERIFIED, PROBES } from '../../src/activities/network/policies';
 import { NETWORK_STEPS } from '../../src/catalogue/network-steps';
 import type { StepInput } from '../../src/catalogue/types';
 import { integrationConfigSchema, type IntegrationConfig } from '../../src/config/schema';
-import { KubeClient, type KubeObject } from '../../src/kubernetes';
+import { KubeClient } from '../../src/kubernetes/client';
+import { type KubeObject } from '../../src/kubernetes/types';
 import { seedCozyStack } from '../../packages/sandbox/src/kubernetes/seed';
 import { sharedControlPlane } from '../helpers/control-plane';
 
@@ -143,6 +144,16 @@ describe('step6.policies where pods cannot be exec\'d into', () => {
     expect(await kube.find({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', name: n().denyAll, namespace })).toBeDefined();
     await run(act.networkDeletePolicyTest, input('step6.policies'));
     expect(await kube.find({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', name: n().denyAll, namespace })).toBeUndefined();
+  }, 120_000);
+
+  test('cancelled in its middle (pods made, not yet Running), the undo leaves no pod, policy or tenant namespace', async () => {
+    const other = integrationConfigSchema.parse({ ...config, cluster: { name: 'netpol-cancel' } });
+    const m = netpolNames(other);
+    await cancelMidStepThenUndo(act.networkPolicies, act.networkDeletePolicyTest, input('step6.policies', other), async () =>
+      Boolean(await kube.find({ apiVersion: 'v1', kind: 'Namespace', name: m.tenantNamespace })));
+    for (const pod of [m.server, m.client]) expect(await kube.find({ apiVersion: 'v1', kind: 'Pod', name: pod, namespace })).toBeUndefined();
+    expect(await kube.list('networking.k8s.io/v1', 'NetworkPolicy', namespace)).toEqual([]);
+    expect(await kube.find({ apiVersion: 'v1', kind: 'Namespace', name: m.tenantNamespace })).toBeUndefined();
   }, 120_000);
 
   test('without the test namespace the step fails naming the step that makes it', async () => {

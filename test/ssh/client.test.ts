@@ -6,16 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sshErrorToFailure } from '../../src/activities/worker-host/ssh-failure';
 import { startSandboxHost, type SandboxHost } from '../../packages/sandbox/src/ssh-host';
-import {
-  SshAuthError,
-  SshClient,
-  SshCommandTimeoutError,
-  SshConnectionError,
-  SshHostKeyError,
-  SshKeyError,
-  withSsh,
-  type SshConnectOptions,
-} from '../../src/ssh';
+import { SshAuthError, SshCommandTimeoutError, SshConnectionError, SshKeyError } from '../../src/ssh/errors';
+import { SshClient, withSsh, type SshConnectOptions } from '../../src/ssh/client';
+import { SshHostKeyError } from '../../src/ssh/host-key-error';
 import { freeLoopbackPorts } from '../../packages/sandbox/src/kubernetes/ports';
 import { processesMentioning } from '../helpers/processes';
 import { waitFor } from '../helpers/wait';

@@ -9,7 +9,7 @@ import { bootstrapTokenId, deleteBootstrapToken, ensureBootstrapToken } from '..
 import { endpointOf } from '../../src/activities/worker-host/cluster-info';
 import { CertificateAuthority } from '../../packages/sandbox/src/kubernetes/certificates';
 import { readStandinState, startSandboxHost } from '../../packages/sandbox/src/ssh-host';
-import { withSsh } from '../../src/ssh';
+import { withSsh } from '../../src/ssh/client';
 import { activityFailure, bootstrapTokens, runActivity, workerFixture, type WorkerFixture } from './fixture';
 
 let f: WorkerFixture;

@@ -9,8 +9,9 @@ import type { ApplicationFailure } from '@temporalio/common';
 import { CHART_RELEASES } from '../../src/activities/charts/chart-step';
 import type { StepInput } from '../../src/catalogue/types';
 import { integrationConfigSchema, type IntegrationConfig } from '../../src/config/schema';
-import { chartPath, HelmClient } from '../../src/helm';
-import { KubeClient } from '../../src/kubernetes';
+import { chartPath } from '../../src/helm/charts';
+import { HelmClient } from '../../src/helm/client';
+import { KubeClient } from '../../src/kubernetes/client';
 import { startSandboxHost, type SandboxHost } from '../../packages/sandbox/src/ssh-host';
 import { sharedControlPlane } from '../helpers/control-plane';
 

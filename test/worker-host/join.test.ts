@@ -8,7 +8,7 @@ import { workerHostActivities as act } from '../../src/activities/worker-host';
 import { JOINED_BY_ANNOTATION } from '../../src/activities/worker-host/join';
 import { pinnedPodName } from '../../src/activities/worker-host/node-ready';
 import { WORKER_STEPS, workerSteps } from '../../src/catalogue/worker-steps';
-import type { KubeObject } from '../../src/kubernetes';
+import type { KubeObject } from '../../src/kubernetes/types';
 import { readStandinState } from '../../packages/sandbox/src/ssh-host';
 import { bootstrapTokens, runActivity, TAINT, workerFixture, type WorkerFixture } from './fixture';
 

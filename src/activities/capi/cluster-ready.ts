@@ -2,7 +2,8 @@
 // pool and DNS) and a Cluster referring to it, in the test namespace; waits until CAPMOX reports the ProxmoxCluster
 // ready and Cluster API the Cluster Ready. The credentials are read and written inside this activity only.
 import type { StepInput, StepOutcome } from '../../catalogue/types';
-import { conditionIsTrue, describeConditions, type KubeClient } from '../../kubernetes';
+import { conditionIsTrue, describeConditions } from '../../kubernetes/conditions';
+import { type KubeClient } from '../../kubernetes/client';
 import { CHART_RELEASES } from '../charts/chart-step';
 import { checkFailed } from '../common/failures';
 import { runKubernetesStep } from '../kubernetes/step-context';

@@ -1,7 +1,9 @@
 // What the VM steps observe: the Machines of the test MachineDeployment with their ProxmoxMachines (phase, the
 // provider's VMProvisioned reason and message, VMID, node) and the matching VMs in Proxmox.
 import type { StepInput } from '../../catalogue/types';
-import { findCondition, type KubeClient, type KubeObject } from '../../kubernetes';
+import { findCondition } from '../../kubernetes/conditions';
+import { type KubeClient } from '../../kubernetes/client';
+import { type KubeObject } from '../../kubernetes/types';
 import type { ProxmoxClient } from '../../proxmox/client';
 import { fail, FailureType } from '../common/failures';
 import { CAPMOX_API, CLUSTER_API, DEPLOYMENT_NAME_LABEL, type Step3Names } from './names';

@@ -1,7 +1,7 @@
 // What the step-3 steps create, by deterministic name (from the cluster name), and the VM settings they ask for.
 // A retried or re-run step finds and reuses what an earlier attempt made.
 import type { IntegrationConfig } from '../../config/schema';
-import type { ObjectRef } from '../../kubernetes';
+import type { ObjectRef } from '../../kubernetes/types';
 
 export const CLUSTER_API = 'cluster.x-k8s.io/v1beta1';
 export const CAPMOX_API = 'infrastructure.cluster.x-k8s.io/v1alpha1';

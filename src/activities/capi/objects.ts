@@ -1,7 +1,7 @@
 // The objects the step-3 steps apply, built from the config: the provider's credentials in the test namespace, the
 // ProxmoxCluster and Cluster, the bootstrap data, the ProxmoxMachineTemplate and the MachineDeployment.
 import type { IntegrationConfig } from '../../config/schema';
-import type { KubeObject } from '../../kubernetes';
+import type { KubeObject } from '../../kubernetes/types';
 import { CAPMOX_API, CLUSTER_API, DEPLOYMENT_NAME_LABEL, KUBERNETES_VERSION_OF_MACHINES, step3Labels, vmSettings, type Step3Names } from './names';
 
 export interface ProxmoxCredentials {

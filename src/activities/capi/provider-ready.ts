@@ -1,7 +1,9 @@
 // capi.provider-ready: cluster-api-operator installed the Proxmox InfrastructureProvider the chart created (condition
 // Ready True) and CAPMOX's CRDs are served (Established). Waits up to PROVIDER_WAIT_MS, heartbeating what it sees.
 import type { StepInput, StepOutcome } from '../../catalogue/types';
-import { CAPI_OPERATOR_API, conditionIsTrue, crdRef, describeConditions, type KubeObject } from '../../kubernetes';
+import { CAPI_OPERATOR_API, crdRef } from '../../kubernetes/cozystack';
+import { conditionIsTrue, describeConditions } from '../../kubernetes/conditions';
+import { type KubeObject } from '../../kubernetes/types';
 import { CHART_RELEASES } from '../charts/chart-step';
 import { CAPMOX_CRD_NAMES } from './names';
 import { runKubernetesStep } from '../kubernetes/step-context';

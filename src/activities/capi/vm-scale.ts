@@ -1,7 +1,7 @@
 // step3.vm-scale: the MachineDeployment scaled to 2 makes a second VM in Proxmox; back to 1 removes one Machine and
 // its VM is gone from Proxmox.
 import type { StepInput, StepOutcome } from '../../catalogue/types';
-import type { KubeClient } from '../../kubernetes';
+import type { KubeClient } from '../../kubernetes/client';
 import { checkFailed } from '../common/failures';
 import { runKubernetesStep } from '../kubernetes/step-context';
 import { describeMachines, isRunning, machinesOf, ProviderFailureWatch, vmsNamed, type MachineView } from './machines';

@@ -2,9 +2,13 @@
 // marker that lets a compensation remove only a release this run created, and the outcome that reports what was
 // installed.
 import { cancellationSignal, heartbeat } from '../common/activity-context';
+import { clientFactories } from '../common/clients';
 import { waitUntil } from '../common/wait';
 import type { StepInput, StepOutcome } from '../../catalogue/types';
-import { chartPath, HelmClient, releaseLabels, toLabelValue, type ChartName, type ReleaseInfo } from '../../helm';
+import { chartPath, type ChartName } from '../../helm/charts';
+import { HelmClient, type ReleaseInfo } from '../../helm/client';
+import { releaseLabels } from '../../helm/release-labels';
+import { toLabelValue } from '../../helm/arguments';
 
 /** Where each chart is installed. */
 export const CHART_RELEASES = {
@@ -19,7 +23,7 @@ export type ChartRelease = (typeof CHART_RELEASES)[keyof typeof CHART_RELEASES];
 export const CREATED_BY_LABEL = 'cozy-proxmox.created-by';
 
 export function helmFor(input: StepInput, redact: string[] = []): HelmClient {
-  return new HelmClient({
+  return clientFactories().helm({
     kubeconfig: input.config.kubernetes.kubeconfig,
     context: input.config.kubernetes.context,
     redact,

@@ -5,6 +5,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { FailedAttemptDetails } from '../../catalogue/attempts';
 import type { StepActivity, StepInput, StepOutcome } from '../../catalogue/types';
 import { cancellationSignal, keepAlive, runAsUndo } from './activity-context';
+import { realClientFactories, withClientFactories, type ClientFactories } from './clients';
 import { toFailure } from './to-failure';
 
 // Well under the shortest heartbeat timeout a step gets (src/workflows/step-activities.ts).
@@ -21,12 +22,17 @@ function currentAttempt(): number {
 /** A step (its outcome) or an undo (nothing, or an outcome that is ignored). */
 type StepOrUndo = (input: StepInput) => Promise<StepOutcome | void>;
 
-export function wrapStepActivity(fn: StepOrUndo, kind: 'step' | 'undo' = 'step'): (input: StepInput) => Promise<StepOutcome & { attempt: number }> {
+export function wrapStepActivity(
+  fn: StepOrUndo,
+  kind: 'step' | 'undo' = 'step',
+  clients: ClientFactories = realClientFactories(),
+): (input: StepInput) => Promise<StepOutcome & { attempt: number }> {
   const wrapped = async (input: StepInput): Promise<StepOutcome & { attempt: number }> => {
     const attempt = currentAttempt();
     const stop = keepAlive(LIVENESS_INTERVAL_MS);
     try {
-      const result: StepOutcome | void = await (kind === 'undo' ? runAsUndo(() => fn(input)) : fn(input));
+      const run = () => withClientFactories(clients, () => fn(input));
+      const result: StepOutcome | void = await (kind === 'undo' ? runAsUndo(run) : run());
       return { ...(result as StepOutcome), attempt };
     } catch (err) {
       // Cancelled: whatever the interrupted call threw (a killed helm, a closed SSH channel), the activity reports a
@@ -59,8 +65,13 @@ function envelope(err: unknown, attempt: number): ApplicationFailure {
 
 /**
  * Wraps every function of an activities object. The ones named in `undoNames` are undos: the same envelope (their
- * result is ignored), and a wait that runs out in them is retried instead of failing (common/wait.ts).
+ * result is ignored), and a wait that runs out in them is retried instead of failing (common/wait.ts). Every one
+ * reaches its systems through `clients`, the one set of factories the worker made.
  */
-export function wrapStepActivities(acts: Record<string, StepActivity>, undoNames: ReadonlySet<string> = new Set()): Record<string, StepActivity> {
-  return Object.fromEntries(Object.entries(acts).map(([name, fn]) => [name, wrapStepActivity(fn, undoNames.has(name) ? 'undo' : 'step')]));
+export function wrapStepActivities(
+  acts: Record<string, StepActivity>,
+  undoNames: ReadonlySet<string> = new Set(),
+  clients: ClientFactories = realClientFactories(),
+): Record<string, StepActivity> {
+  return Object.fromEntries(Object.entries(acts).map(([name, fn]) => [name, wrapStepActivity(fn, undoNames.has(name) ? 'undo' : 'step', clients)]));
 }

@@ -4,8 +4,9 @@
 // backs off. Step contexts call it with what they were doing; the step wrapper calls it for whatever reaches it.
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType, NON_RETRYABLE_TYPES, type FailureTypeName } from '../../catalogue/failure-types';
-import { HelmError, type HelmFailureKind } from '../../helm';
-import { httpStatusOf, isMissingResourceType, KubeconfigError, networkCodeOf, WaitTimeoutError } from '../../kubernetes';
+import { HelmError, type HelmFailureKind } from '../../helm/errors';
+import { httpStatusOf, isMissingResourceType, KubeconfigError, networkCodeOf } from '../../kubernetes/errors';
+import { WaitTimeoutError } from '../../kubernetes/wait';
 import { ProxmoxError } from '../../proxmox/errors';
 import { ProxmoxUrlError } from '../../proxmox/url';
 import { kubernetesErrorToFailure } from '../kubernetes/to-failure';

@@ -3,7 +3,9 @@
 // (keepTestResources) leaves everything for inspection.
 import { outputsOf } from '../../catalogue/step-outputs';
 import type { StepInput } from '../../catalogue/types';
-import { isMissingResourceType, type KubeClient, type ObjectRef } from '../../kubernetes';
+import { isMissingResourceType } from '../../kubernetes/errors';
+import { type KubeClient } from '../../kubernetes/client';
+import { type ObjectRef } from '../../kubernetes/types';
 import { fail, FailureType } from '../common/failures';
 import { connect } from '../kubernetes/step-context';
 import { clientFor } from '../proxmox/step-context';

@@ -6,7 +6,7 @@ import { checkFailed, fail, FailureType } from '../common/failures';
 import { runKubernetesStep } from '../kubernetes/step-context';
 import { clientFor } from '../proxmox/step-context';
 import { bytesQuantity, parseVolumeId, quantityBytes, volid } from './driver-facts';
-import type { KubeObject } from '../../kubernetes';
+import type { KubeObject } from '../../kubernetes/types';
 import { eventsOf, mergePatch } from './kube-helpers';
 import { waitForValue, WaitTimedOut } from '../common/wait';
 import { csiTestNames, TEST_VOLUME_BYTES } from './names';

@@ -1,7 +1,9 @@
 // Small Kubernetes reads and writes the CSI steps share: merge patches, the Events of an object (what the
 // provisioner, resizer and scheduler reported), and a polling wait that heartbeats what it waits for and stops when
 // the activity is cancelled.
-import { eventsAbout, type KubeClient, type KubeObject, type ObjectRef } from '../../kubernetes';
+import { eventsAbout } from '../../kubernetes/events';
+import { type KubeClient } from '../../kubernetes/client';
+import { type KubeObject, type ObjectRef } from '../../kubernetes/types';
 import { rawRequest } from '../../kubernetes/raw-request';
 
 export async function mergePatch(kube: KubeClient, ref: ObjectRef, patch: Record<string, unknown>): Promise<void> {

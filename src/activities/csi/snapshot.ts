@@ -5,7 +5,9 @@
 // or has no VolumeSnapshotClass of the driver.
 import { parse as parseYaml } from 'yaml';
 import type { StepInput, StepOutcome } from '../../catalogue/types';
-import { isMissingResourceType, type KubeClient, type KubeObject } from '../../kubernetes';
+import { isMissingResourceType } from '../../kubernetes/errors';
+import { type KubeClient } from '../../kubernetes/client';
+import { type KubeObject } from '../../kubernetes/types';
 import { CHART_RELEASES } from '../charts/chart-step';
 import { checkFailed } from '../common/failures';
 import { runKubernetesStep } from '../kubernetes/step-context';

@@ -2,7 +2,7 @@
 // on first consumer (the disk must be made on the Proxmox node of the pod's VM) and expansion allowed; the
 // CSIDriver object is there and asks for the attach step (disks are hot-plugged).
 import type { StepInput, StepOutcome } from '../../catalogue/types';
-import type { KubeObject } from '../../kubernetes';
+import type { KubeObject } from '../../kubernetes/types';
 import { checkFailed, fail, FailureType } from '../common/failures';
 import { runKubernetesStep } from '../kubernetes/step-context';
 import { CSI_DRIVER } from './driver-facts';

@@ -2,7 +2,7 @@
 // will use it, read from topology.kubernetes.io/region and zone; nodes without them cannot get volumes. A node is
 // backed by a VM when its providerID is proxmox://<region>/<vmid>; only those can attach disks.
 import type { StepInput, StepOutcome } from '../../catalogue/types';
-import type { KubeObject } from '../../kubernetes';
+import type { KubeObject } from '../../kubernetes/types';
 import { checkFailed } from '../common/failures';
 import { runKubernetesStep } from '../kubernetes/step-context';
 import { parseProviderId, REGION_LABEL, ZONE_LABEL } from './driver-facts';

@@ -4,7 +4,8 @@
 // and the pod runs. A claim stuck Pending fails with what the provisioner (its Events) and the scheduler reported.
 import type { OutputsOf } from '../../catalogue/step-outputs';
 import type { StepInput, StepOutcome } from '../../catalogue/types';
-import type { KubeClient, KubeObject } from '../../kubernetes';
+import type { KubeClient } from '../../kubernetes/client';
+import type { KubeObject } from '../../kubernetes/types';
 import type { ProxmoxClient } from '../../proxmox/client';
 import { apiPath } from '../../proxmox/http';
 import { checkFailed, fail, FailureType } from '../common/failures';

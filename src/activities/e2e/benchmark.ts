@@ -8,7 +8,8 @@
 // A figure that cannot be taken (no StorageClass, no Proxmox-backed node) makes the step a warning that says why.
 import { outputsOf } from '../../catalogue/step-outputs';
 import type { StepInput, StepOutcome } from '../../catalogue/types';
-import type { KubeClient, KubeObject } from '../../kubernetes';
+import type { KubeClient } from '../../kubernetes/client';
+import type { KubeObject } from '../../kubernetes/types';
 import type { ProxmoxClient } from '../../proxmox/client';
 import { heartbeat } from '../common/activity-context';
 import { checkFailed } from '../common/failures';

@@ -1,6 +1,6 @@
 // The step-8 objects: the workload (a Deployment of one replica with a claim of the CSI StorageClass, pinned to
 // Proxmox-backed nodes) and the benchmark's claim and consumer pod. Pure.
-import type { KubeObject } from '../../kubernetes';
+import type { KubeObject } from '../../kubernetes/types';
 import { APP_LABEL, e2eLabels, type E2eNames } from './names';
 
 export const BUSYBOX_IMAGE = 'registry.k8s.io/e2e-test-images/busybox:1.36.1-1';

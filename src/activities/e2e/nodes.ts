@@ -1,7 +1,8 @@
 // The Proxmox-backed nodes of the cluster: nodes whose providerID names a VM that exists in Proxmox. The CSI driver
 // hot-plugs disks into such VMs, so persistent workloads go there, and a node restart is a VM restart.
-import type { KubeClient, KubeObject } from '../../kubernetes';
-import { findCondition } from '../../kubernetes';
+import type { KubeClient } from '../../kubernetes/client';
+import type { KubeObject } from '../../kubernetes/types';
+import { findCondition } from '../../kubernetes/conditions';
 import type { ProxmoxClient } from '../../proxmox/client';
 import { findNodeVm, inRegion, parseProxmoxProviderId, type NodeVm, type NodeVmLookup } from './node-vm';
 

@@ -6,7 +6,8 @@
 // node first, then runs the whole cycle; if the step fails while the VM is stopped, it starts it before failing.
 import { outputsOf } from '../../catalogue/step-outputs';
 import type { StepInput, StepOutcome } from '../../catalogue/types';
-import type { KubeClient, KubeObject } from '../../kubernetes';
+import type { KubeClient } from '../../kubernetes/client';
+import type { KubeObject } from '../../kubernetes/types';
 import type { ProxmoxClient } from '../../proxmox/client';
 import { heartbeat } from '../common/activity-context';
 import { checkFailed } from '../common/failures';

@@ -1,7 +1,7 @@
 // The step-8 steps talk to both APIs in one body: a Kubernetes client from the Kubernetes step context and a Proxmox
 // client from the Proxmox one, each error classified by the side it came from (common/to-failure.ts), the client always closed.
 import type { StepInput, StepOutcome } from '../../catalogue/types';
-import type { KubeClient } from '../../kubernetes';
+import type { KubeClient } from '../../kubernetes/client';
 import type { ProxmoxClient } from '../../proxmox/client';
 import { runKubernetesStep } from '../kubernetes/step-context';
 import { clientFor } from '../proxmox/step-context';

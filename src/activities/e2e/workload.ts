@@ -5,7 +5,8 @@
 // (kubernetes.podExec false) that proof is not run and the step is a warning, not verified.
 import type { OutputsOf } from '../../catalogue/step-outputs';
 import type { StepInput, StepOutcome } from '../../catalogue/types';
-import type { KubeClient, KubeObject } from '../../kubernetes';
+import type { KubeClient } from '../../kubernetes/client';
+import type { KubeObject } from '../../kubernetes/types';
 import { checkFailed, fail, FailureType } from '../common/failures';
 import { heartbeat } from '../common/activity-context';
 import { execInPod } from '../network/pod-exec';

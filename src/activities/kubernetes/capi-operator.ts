@@ -2,18 +2,10 @@
 // Proxmox InfrastructureProvider of phase 2 has a Cluster API core to join. A CoreProvider that is still installing
 // is given a short while (watched, with heartbeats) before the step fails.
 import type { StepInput, StepOutcome } from '../../catalogue/types';
-import {
-  CAPI_OPERATOR_API,
-  conditionIsTrue,
-  CORE_PROVIDER,
-  CORE_PROVIDER_CRD,
-  crdRef,
-  describeConditions,
-  INFRASTRUCTURE_PROVIDER_CRD,
-  refOf,
-  waitForCondition,
-  type KubeObject,
-} from '../../kubernetes';
+import { CAPI_OPERATOR_API, CORE_PROVIDER, CORE_PROVIDER_CRD, crdRef, INFRASTRUCTURE_PROVIDER_CRD } from '../../kubernetes/cozystack';
+import { conditionIsTrue, describeConditions } from '../../kubernetes/conditions';
+import { refOf, type KubeObject } from '../../kubernetes/types';
+import { waitForCondition } from '../../kubernetes/wait';
 import { checkFailed } from '../common/failures';
 import { cancellationSignal, heartbeat, runKubernetesStep } from './step-context';
 

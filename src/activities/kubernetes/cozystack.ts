@@ -2,17 +2,9 @@
 // API and the two CNIs) are present and Ready. Other CozyStack system releases that are not Ready are reported as a
 // warning.
 import type { StepInput, StepOutcome } from '../../catalogue/types';
-import {
-  conditionIsTrue,
-  COZY_SYSTEM_NAMESPACE,
-  COZYSTACK_SYSTEM_APP_LABEL,
-  crdRef,
-  describeConditions,
-  HELM_RELEASE_API,
-  HELM_RELEASE_CRD_NAME,
-  REQUIRED_COZYSTACK_RELEASES,
-  type KubeObject,
-} from '../../kubernetes';
+import { conditionIsTrue, describeConditions } from '../../kubernetes/conditions';
+import { COZY_SYSTEM_NAMESPACE, COZYSTACK_SYSTEM_APP_LABEL, crdRef, HELM_RELEASE_API, HELM_RELEASE_CRD_NAME, REQUIRED_COZYSTACK_RELEASES } from '../../kubernetes/cozystack';
+import { type KubeObject } from '../../kubernetes/types';
 import { checkFailed } from '../common/failures';
 import { runKubernetesStep } from './step-context';
 

@@ -1,16 +1,9 @@
 // kubernetes.ipam: an IPAM provider is present. The Proxmox provider (CAPMOX) has no DHCP: every machine's address
 // comes from an IPAM pool, so without a provider no machine ever gets an address and provisioning hangs.
 import type { StepInput, StepOutcome } from '../../catalogue/types';
-import {
-  CAPI_OPERATOR_API,
-  conditionIsTrue,
-  crdRef,
-  describeConditions,
-  IP_ADDRESS_CLAIM_CRD,
-  IPAM_POOL_CRDS,
-  IPAM_PROVIDER_CRD,
-  type KubeObject,
-} from '../../kubernetes';
+import { CAPI_OPERATOR_API, crdRef, IP_ADDRESS_CLAIM_CRD, IPAM_POOL_CRDS, IPAM_PROVIDER_CRD } from '../../kubernetes/cozystack';
+import { conditionIsTrue, describeConditions } from '../../kubernetes/conditions';
+import { type KubeObject } from '../../kubernetes/types';
 import { checkFailed } from '../common/failures';
 import { runKubernetesStep } from './step-context';
 

@@ -1,15 +1,16 @@
 // What every Kubernetes step shares: a client from config.kubernetes (kubeconfig path or the default loading rules,
 // context), heartbeats when running as an activity, and errors mapped to the failure classification.
 import type { StepInput, StepOutcome } from '../../catalogue/types';
-import { KubeClient } from '../../kubernetes';
+import { KubeClient } from '../../kubernetes/client';
 import { cancellationSignal, heartbeat } from '../common/activity-context';
+import { clientFactories } from '../common/clients';
 import { toFailure } from '../common/to-failure';
 
 export { cancellationSignal, heartbeat };
 
 export function connect(input: StepInput): Promise<KubeClient> {
   const k = input.config.kubernetes;
-  return KubeClient.connect({ kubeconfig: k.kubeconfig, context: k.context });
+  return clientFactories().kubernetes({ kubeconfig: k.kubeconfig, context: k.context });
 }
 
 /**

@@ -4,7 +4,8 @@
 // (kubernetesDeleteTestNamespace, run at the end unless keepTestResources) deletes it only if this run created it.
 import { outputsOf, type OutputsOf } from '../../catalogue/step-outputs';
 import type { StepInput, StepOutcome } from '../../catalogue/types';
-import { WaitTimeoutError, waitForObject, type KubeObject, type ObjectRef } from '../../kubernetes';
+import { WaitTimeoutError, waitForObject } from '../../kubernetes/wait';
+import { type KubeObject, type ObjectRef } from '../../kubernetes/types';
 import { waitTimeoutFailure } from '../common/wait';
 import { cancellationSignal, heartbeat, runKubernetesStep } from './step-context';
 

@@ -5,7 +5,9 @@
 //     or a ConfigMap labelled for Grafana's dashboard sidecar), and the step says Grafana itself was not checked.
 import axios from 'axios';
 import type { StepInput, StepOutcome } from '../../catalogue/types';
-import { describeConditions, isMissingResourceType, type KubeObject } from '../../kubernetes';
+import { describeConditions } from '../../kubernetes/conditions';
+import { isMissingResourceType } from '../../kubernetes/errors';
+import { type KubeObject } from '../../kubernetes/types';
 import { checkFailed } from '../common/failures';
 import { resolveSecret } from '../common/secrets';
 import { runKubernetesStep } from '../kubernetes/step-context';

@@ -2,8 +2,11 @@
 // (tenant networks). For each: its HelmRelease Ready, its agent DaemonSet present, and every DaemonSet and
 // Deployment in its namespace ready.
 import type { StepInput, StepOutcome } from '../../catalogue/types';
-import { describeConditions, findCondition, HELM_RELEASE_API, REQUIRED_COZYSTACK_RELEASES, type KubeClient, type KubeObject } from '../../kubernetes';
-import { isMissingResourceType } from '../../kubernetes';
+import { describeConditions, findCondition } from '../../kubernetes/conditions';
+import { HELM_RELEASE_API, REQUIRED_COZYSTACK_RELEASES } from '../../kubernetes/cozystack';
+import { type KubeClient } from '../../kubernetes/client';
+import { type KubeObject } from '../../kubernetes/types';
+import { isMissingResourceType } from '../../kubernetes/errors';
 import { checkFailed } from '../common/failures';
 import { heartbeat, runKubernetesStep } from '../kubernetes/step-context';
 

@@ -1,6 +1,6 @@
 // The objects of step6.policies: an HTTP server pod and client pods (agnhost, the Kubernetes e2e test image, which
 // serves with `netexec` and probes with `connect`), and the NetworkPolicies under test. Pure.
-import type { KubeObject } from '../../kubernetes';
+import type { KubeObject } from '../../kubernetes/types';
 import { ROLE_LABEL, SERVER_PORT, TEST_LABEL, TEST_LABEL_VALUE, type NetpolNames } from './names';
 
 export const AGNHOST_IMAGE = 'registry.k8s.io/e2e-test-images/agnhost:2.53';

@@ -2,8 +2,8 @@
 // `kubectl exec` does) and returns its exit code and output. Used for traffic probes and data checks on a real
 // cluster; sandbox pods (kwok) have no container to run anything in.
 import { PassThrough } from 'node:stream';
-import type { KubeClient } from '../../kubernetes';
-import { kubernetesClientModule } from '../../kubernetes';
+import type { KubeClient } from '../../kubernetes/client';
+import { kubernetesClientModule } from '../../kubernetes/module';
 
 export interface ExecResult {
   exitCode: number;

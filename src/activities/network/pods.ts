@@ -1,7 +1,9 @@
 // Test pods: created once (check, then create), then waited for until they run with an address. A pod that does not
 // get there fails with what the cluster said about it (its phase, conditions and latest Event).
-import type { KubeClient, KubeObject, ObjectRef } from '../../kubernetes';
-import { describeRef, eventsAbout } from '../../kubernetes';
+import type { KubeClient } from '../../kubernetes/client';
+import type { KubeObject, ObjectRef } from '../../kubernetes/types';
+import { describeRef } from '../../kubernetes/types';
+import { eventsAbout } from '../../kubernetes/events';
 import { checkFailed } from '../common/failures';
 import { waitForValue, WaitTimedOut } from '../common/wait';
 

@@ -9,7 +9,9 @@
 // step is a warning that says enforcement was not verified: it never claims what it could not prove.
 // Everything goes in the compensation (networkDeletePolicyTest).
 import type { StepInput, StepOutcome } from '../../catalogue/types';
-import { isNotFound, type KubeClient, type KubeObject } from '../../kubernetes';
+import { isNotFound } from '../../kubernetes/errors';
+import { type KubeClient } from '../../kubernetes/client';
+import { type KubeObject } from '../../kubernetes/types';
 import { checkFailed, fail, FailureType } from '../common/failures';
 import { heartbeat, runKubernetesStep } from '../kubernetes/step-context';
 import { allowClientPolicy, denyAllPolicy, podRef, policyRef, tenantIsolationPolicy, tenantNamespace, testPod } from './manifests';

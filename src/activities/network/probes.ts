@@ -1,7 +1,7 @@
 // Traffic probes between the test pods on a real cluster: the client pod runs `agnhost connect <ip>:<port>` (a TCP
 // connect with a timeout) through the exec API. A CNI programs a new policy within seconds, not at once, so an
 // expectation is probed until it holds or the enforcement window has passed.
-import type { KubeClient } from '../../kubernetes';
+import type { KubeClient } from '../../kubernetes/client';
 import { fail, FailureType } from '../common/failures';
 import { execInPod } from './pod-exec';
 import { waitForValue, WaitTimedOut } from '../common/wait';

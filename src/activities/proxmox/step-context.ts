@@ -8,6 +8,7 @@ import type { ProxmoxCredentials } from '../../proxmox/auth';
 import type { ProxmoxHttpOptions } from '../../proxmox/http';
 import { toFailure } from '../common/to-failure';
 import { fail, FailureType } from '../common/failures';
+import { clientFactories } from '../common/clients';
 import { resolveSecret } from '../common/secrets';
 
 export type AuthChoice = 'ticket' | 'token' | 'preferred';
@@ -41,7 +42,7 @@ export async function clientFor(
   extra: Partial<ProxmoxHttpOptions> = {},
 ): Promise<ProxmoxClient> {
   const cfg = input.config.proxmox;
-  return new ProxmoxClient({
+  return clientFactories().proxmox({
     url: cfg.url,
     credentials: await credentialsFor(input, auth),
     tls: cfg.tls,

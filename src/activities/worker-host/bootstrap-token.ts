@@ -3,7 +3,8 @@
 // node, so a retried step finds the token an earlier attempt made and reuses it; the secret half is random and is
 // read back from the Secret, never passed anywhere else.
 import { createHash, randomBytes } from 'node:crypto';
-import type { KubeClient, KubeObject, ObjectRef } from '../../kubernetes';
+import type { KubeClient } from '../../kubernetes/client';
+import type { KubeObject, ObjectRef } from '../../kubernetes/types';
 
 export const TOKEN_TTL_MS = 15 * 60 * 1000;
 // A token about to expire is replaced rather than handed to a join that may take minutes.

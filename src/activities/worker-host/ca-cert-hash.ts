@@ -2,7 +2,7 @@
 // cluster CA certificate, written sha256:<hex>.
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { KubeClient } from '../../kubernetes';
+import type { KubeClient } from '../../kubernetes/client';
 import { fail, FailureType } from '../common/failures';
 
 export function caCertHash(caPem: string): string {

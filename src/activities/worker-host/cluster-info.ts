@@ -2,7 +2,8 @@
 // controller signs it for every signing token). kubeadm init makes it; a cluster set up otherwise may lack it, so the
 // join makes it from the kubeconfig when absent and never changes one that exists.
 import { stringify, parse } from 'yaml';
-import type { KubeClient, KubeObject } from '../../kubernetes';
+import type { KubeClient } from '../../kubernetes/client';
+import type { KubeObject } from '../../kubernetes/types';
 
 const REF = { apiVersion: 'v1', kind: 'ConfigMap', name: 'cluster-info', namespace: 'kube-public' };
 

@@ -4,7 +4,7 @@
 // not by the server address, which may be a VIP, a DNS name or an IP of the same API server.
 import { X509Certificate } from 'node:crypto';
 import { parse } from 'yaml';
-import { outputTail, type SshClient } from '../../ssh';
+import { outputTail, type SshClient } from '../../ssh/client';
 import { caCertHash } from './ca-cert-hash';
 import { asRoot } from './host-session';
 import type { WorkerSsh } from './settings';

@@ -3,9 +3,10 @@
 // not retried; a refused connection is).
 import { ApplicationFailure } from '@temporalio/common';
 import type { IntegrationConfig } from '../../config/schema';
-import { SshClient, type ExecResult } from '../../ssh';
+import { SshClient, type ExecResult } from '../../ssh/client';
 import { sshErrorToFailure } from './ssh-failure';
 import { cancellationSignal } from '../common/activity-context';
+import { clientFactories } from '../common/clients';
 import { resolveSecret } from '../common/secrets';
 import type { WorkerSsh } from './settings';
 
@@ -13,7 +14,7 @@ export async function withHost<T>(config: IntegrationConfig, ssh: WorkerSsh, bod
   const privateKey = await resolveSecret(ssh.privateKey, { kubeconfig: config.kubernetes.kubeconfig, context: config.kubernetes.context });
   let client: SshClient;
   try {
-    client = await SshClient.connect({
+    client = await clientFactories().ssh({
       host: ssh.host,
       port: ssh.port,
       user: ssh.user,

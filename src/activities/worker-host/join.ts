@@ -4,8 +4,10 @@
 // the API once the node exists, with a marker naming the run, which the compensation checks before undoing anything.
 import type { OutputsOf } from '../../catalogue/step-outputs';
 import type { StepInput, StepOutcome } from '../../catalogue/types';
-import { waitForObject, type KubeClient, type KubeObject } from '../../kubernetes';
-import { outputTail, type ExecResult, type SshClient } from '../../ssh';
+import { waitForObject } from '../../kubernetes/wait';
+import { type KubeClient } from '../../kubernetes/client';
+import { type KubeObject } from '../../kubernetes/types';
+import { outputTail, type ExecResult, type SshClient } from '../../ssh/client';
 import { cancellationSignal, heartbeat } from '../common/activity-context';
 import { checkFailed } from '../common/failures';
 import { bootstrapTokenId, deleteBootstrapToken, ensureBootstrapToken } from './bootstrap-token';

@@ -2,7 +2,10 @@
 // CPU and memory, and takes a pod: one pinned to it (nodeSelector on its hostname, tolerating its taints) in the test
 // namespace must run. The pod is removed afterwards, whatever the outcome.
 import type { StepInput, StepOutcome } from '../../catalogue/types';
-import { conditionIsTrue, waitForObject, WaitTimeoutError, type KubeClient, type KubeObject } from '../../kubernetes';
+import { conditionIsTrue } from '../../kubernetes/conditions';
+import { waitForObject, WaitTimeoutError } from '../../kubernetes/wait';
+import { type KubeClient } from '../../kubernetes/client';
+import { type KubeObject } from '../../kubernetes/types';
 import { cancellationSignal, heartbeat } from '../common/activity-context';
 import { checkFailed } from '../common/failures';
 import { nodeRef } from './join';

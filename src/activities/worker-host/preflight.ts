@@ -2,7 +2,7 @@
 // joined to another cluster already, swap off, a container runtime socket, kubeadm installed, the kubelet port free.
 // Every check is a line in the details; all failed checks are reported together. Nothing on the host is changed.
 import type { StepInput, StepOutcome } from '../../catalogue/types';
-import { outputTail, type SshClient } from '../../ssh';
+import { outputTail, type SshClient } from '../../ssh/client';
 import { heartbeat } from '../common/activity-context';
 import { checkFailed } from '../common/failures';
 import { clusterCaPem } from './ca-cert-hash';

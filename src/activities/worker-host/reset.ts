@@ -4,7 +4,7 @@
 // both fine.
 import { outputsOf } from '../../catalogue/step-outputs';
 import type { StepInput } from '../../catalogue/types';
-import { outputTail } from '../../ssh';
+import { outputTail } from '../../ssh/client';
 import { checkFailed } from '../common/failures';
 import { asRoot, withHost } from './host-session';
 import { JOINED_BY_ANNOTATION, nodeRef } from './join';

@@ -2,7 +2,8 @@
 // apiServerEndpoint, defaulted here so a config without them works), and the join settings the proxmox-worker chart
 // left in its ConfigMap.
 import type { IntegrationConfig } from '../../config/schema';
-import type { KubeClient, KubeObject } from '../../kubernetes';
+import type { KubeClient } from '../../kubernetes/client';
+import type { KubeObject } from '../../kubernetes/types';
 import { CHART_RELEASES } from '../charts/chart-step';
 import { checkFailed } from '../common/failures';
 

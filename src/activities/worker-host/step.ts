@@ -1,7 +1,7 @@
 // What the worker steps share: skipped with the reason when the config has no ssh section, a Kubernetes client with
 // the usual error classification.
 import type { StepInput, StepOutcome } from '../../catalogue/types';
-import type { KubeClient } from '../../kubernetes';
+import type { KubeClient } from '../../kubernetes/client';
 import { runKubernetesStep } from '../kubernetes/step-context';
 import { workerSsh, type WorkerSsh } from './settings';
 

@@ -59,7 +59,7 @@ function codecServerCommand(): Command {
       const tokenFile: string | undefined = opts.tokenFile ?? (process.env[TOKEN_FILE_ENV] || undefined);
       const token = tokenFile ? readToken(tokenFile) : undefined;
       // Loaded here: the codec pulls in Temporal's payload machinery, which other commands do not need.
-      const { EncryptionCodec, startCodecServer } = await import('../../codec');
+      const [{ EncryptionCodec }, { startCodecServer }] = await Promise.all([import('../../codec/encryption-codec'), import('../../codec/codec-server')]);
       const server = await startCodecServer({
         codec: new EncryptionCodec(keyring),
         host: opts.host,

@@ -4,7 +4,7 @@
 // sandbox operator applies them when an InfrastructureProvider `proxmox` appears, as the real operator applies the
 // provider's components. The `cluster.x-k8s.io/v1beta1` label tells Cluster API core which version of the provider
 // serves its v1beta1 contract.
-import type { KubeObject } from '../../../../src/kubernetes';
+import type { KubeObject } from '../../../../src/kubernetes/types';
 
 export const CAPMOX_GROUP = 'infrastructure.cluster.x-k8s.io';
 export const CAPMOX_VERSION = 'v1alpha1';

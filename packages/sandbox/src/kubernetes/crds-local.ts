@@ -2,7 +2,7 @@
 // (helm-controller's api module carries only the Go types) and the in-cluster IPAM provider's pools. They are kept
 // open (unknown fields preserved) with the status subresource, which is all the steps and the seed rely on: the
 // real schemas are what CozyStack installs on a real cluster.
-import type { KubeObject } from '../../../../src/kubernetes';
+import type { KubeObject } from '../../../../src/kubernetes/types';
 
 interface OpenCrdSpec {
   group: string;

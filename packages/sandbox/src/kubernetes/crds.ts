@@ -4,7 +4,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { toolPath } from '../../../../src/tools/tool-paths';
-import { waitForCondition, type KubeClient, type KubeObject } from '../../../../src/kubernetes';
+import { waitForCondition } from '../../../../src/kubernetes/wait';
+import { type KubeClient } from '../../../../src/kubernetes/client';
+import { type KubeObject } from '../../../../src/kubernetes/types';
 
 /** tools.env keys of the CRD folders (scripts/tools/crds.sh). */
 export const CRD_SOURCES = {

@@ -1,16 +1,8 @@
 // The objects of a CozyStack-like cluster, as the sandbox seeds them: HelmReleases and cluster-api-operator
 // providers with the status their controllers would report, and CNI workloads for kwok to run. Every object carries
 // the sandbox label.
-import {
-  CAPI_OPERATOR_RELEASE,
-  CORE_PROVIDER,
-  HELM_RELEASE_API,
-  IN_CLUSTER_IPAM_PROVIDER,
-  REQUIRED_COZYSTACK_RELEASES,
-  COZYSTACK_SYSTEM_APP_LABEL,
-  type CozyRelease,
-  type KubeObject,
-} from '../../../../src/kubernetes';
+import { CAPI_OPERATOR_RELEASE, CORE_PROVIDER, HELM_RELEASE_API, IN_CLUSTER_IPAM_PROVIDER, REQUIRED_COZYSTACK_RELEASES, COZYSTACK_SYSTEM_APP_LABEL, type CozyRelease } from '../../../../src/kubernetes/cozystack';
+import { type KubeObject } from '../../../../src/kubernetes/types';
 
 import { SANDBOX_NODE_VM, SANDBOX_REGION } from '../proxmox-sim/default-seed';
 

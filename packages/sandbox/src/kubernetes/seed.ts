@@ -20,14 +20,10 @@ import {
   vmBackedNode,
   workload,
 } from './seed-objects';
-import {
-  COZY_SYSTEM_NAMESPACE,
-  CORE_PROVIDER,
-  IN_CLUSTER_IPAM_PROVIDER,
-  KubeClient,
-  waitForObject,
-  type KubeObject,
-} from '../../../../src/kubernetes';
+import { COZY_SYSTEM_NAMESPACE, CORE_PROVIDER, IN_CLUSTER_IPAM_PROVIDER } from '../../../../src/kubernetes/cozystack';
+import { KubeClient } from '../../../../src/kubernetes/client';
+import { waitForObject } from '../../../../src/kubernetes/wait';
+import { type KubeObject } from '../../../../src/kubernetes/types';
 
 export interface SeedOptions {
   /** Install the in-cluster IPAM provider (default true). */

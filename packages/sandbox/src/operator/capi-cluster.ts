@@ -2,7 +2,7 @@
 // copies its controlPlaneEndpoint, reports infrastructureReady, phase and the Ready condition. Deletion removes the
 // cluster's MachineDeployments, MachineSets and Machines, waits for them, then deletes the infrastructure cluster and
 // waits for it before letting the Cluster go, as Cluster API does.
-import type { KubeObject, ObjectRef } from '../../../../src/kubernetes';
+import type { KubeObject, ObjectRef } from '../../../../src/kubernetes/types';
 import type { OperatorContext } from './context';
 import { addFinalizer, CLUSTER_API, CLUSTER_NAME_LABEL, differs, ensureOwner, isDeleting, mergePatch, patchStatus, refOfObject, removeFinalizer, setCondition } from './kube-ops';
 

@@ -1,7 +1,7 @@
 // The Cluster API core controller of the sandbox operator: Clusters, MachineDeployments, MachineSets and Machines
 // (capi-cluster.ts, capi-machinesets.ts, capi-machine.ts) in every namespace, one pass at a time. A failure of one
 // object is logged and retried on the next pass without holding up the others.
-import type { KubeObject } from '../../../../src/kubernetes';
+import type { KubeObject } from '../../../../src/kubernetes/types';
 import { reconcileCluster } from './capi-cluster';
 import { reconcileMachine } from './capi-machine';
 import { reconcileMachineDeployment, reconcileMachineSet } from './capi-machinesets';

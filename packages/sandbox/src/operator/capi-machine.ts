@@ -3,7 +3,7 @@
 // the machine, with the topology labels the Proxmox cloud controller manager sets) and sets nodeRef. Phases:
 // Pending, Provisioning, Provisioned, Running; Deleting while the infrastructure machine (and so the VM) goes, after
 // which the Node is deleted and the finalizer removed.
-import type { KubeObject, ObjectRef } from '../../../../src/kubernetes';
+import type { KubeObject, ObjectRef } from '../../../../src/kubernetes/types';
 import { KUBERNETES_VERSION } from '../kubernetes/control-plane';
 import { fakeNodeManifest, nodeIsReady } from '../kubernetes/fake-node';
 import type { OperatorContext } from './context';

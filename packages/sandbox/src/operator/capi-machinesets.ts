@@ -4,7 +4,7 @@
 // Machine names are the MachineSet's name and the lowest free index, so a restarted controller counts what is there
 // instead of adding to it.
 import { createHash } from 'node:crypto';
-import type { KubeObject } from '../../../../src/kubernetes';
+import type { KubeObject } from '../../../../src/kubernetes/types';
 import type { OperatorContext } from './context';
 import { CLUSTER_API, CLUSTER_NAME_LABEL, controllerReference, createIfAbsent, differs, ensureOwner, isDeleting, mergePatch, ownerReference, ownerReferencesOf, patchStatus, refOfObject, setCondition } from './kube-ops';
 

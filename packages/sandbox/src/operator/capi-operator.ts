@@ -2,7 +2,8 @@
 // components) and then conditions ProviderInstalled and Ready True with status.installedVersion; an IPAMProvider is
 // reported installed the same way (its pool CRDs come with the cluster's seed). Providers of other names are left
 // alone, as the real operator would fail to find them in its provider list.
-import { CAPI_OPERATOR_API, type KubeObject } from '../../../../src/kubernetes';
+import { CAPI_OPERATOR_API } from '../../../../src/kubernetes/cozystack';
+import { type KubeObject } from '../../../../src/kubernetes/types';
 import { applyCrds } from '../kubernetes/crds';
 import { CAPMOX_CRDS } from '../kubernetes/crds-capmox';
 import type { OperatorContext, RunningController, StartController } from './context';

@@ -2,7 +2,8 @@
 // (USER@REALM!TOKENID) and `secret`, as CAPMOX reads it; the connection trusts the CA the operator was given. Clients
 // are kept per Secret version, so a rotated secret takes effect on the next pass.
 import { ProxmoxClient } from '../../../../src/proxmox/client';
-import type { KubeClient, KubeObject } from '../../../../src/kubernetes';
+import type { KubeClient } from '../../../../src/kubernetes/client';
+import type { KubeObject } from '../../../../src/kubernetes/types';
 import { OPERATOR_USER_AGENT, type OperatorProxmox } from './context';
 
 export class CredentialsError extends Error {}

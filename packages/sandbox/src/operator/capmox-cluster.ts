@@ -1,7 +1,7 @@
 // CAPMOX's ProxmoxCluster reconciler: finalizer, Proxmox reachable with the credentials the cluster names, every
 // allowed node known to Proxmox; then status.ready and conditions ClusterReady and Ready. Deletion waits until no
 // ProxmoxMachine of the cluster is left (their VMs must be destroyed with these credentials first).
-import type { KubeObject } from '../../../../src/kubernetes';
+import type { KubeObject } from '../../../../src/kubernetes/types';
 import { CredentialsError, type CapmoxClients } from './capmox-client';
 import type { OperatorContext } from './context';
 import { addFinalizer, CAPMOX_API, CLUSTER_NAME_LABEL, differs, isDeleting, ownerOfKind, patchStatus, removeFinalizer, setCondition } from './kube-ops';

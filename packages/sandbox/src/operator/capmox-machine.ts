@@ -6,9 +6,13 @@
 // Idempotence: the VMID is chosen and written to spec.virtualMachineID before the clone is requested, and the clone
 // asks for exactly that VMID. A restarted operator finds the VMID and adopts the VM (or its running clone) instead of
 // cloning again; Proxmox refuses a second VM with the same VMID, so no pass can ever make two.
-import { ProxmoxNotFoundError, parseUpid, type ProxmoxClient, type QemuConfig, type TaskStatus } from '../../../../src/proxmox';
+import { ProxmoxNotFoundError } from '../../../../src/proxmox/errors';
+import { parseUpid } from '../../../../src/proxmox/upid';
+import { type ProxmoxClient } from '../../../../src/proxmox/client';
+import { type QemuConfig } from '../../../../src/proxmox/types';
+import { type TaskStatus } from '../../../../src/proxmox/tasks';
 import { apiPath } from '../../../../src/proxmox/http';
-import type { KubeObject } from '../../../../src/kubernetes';
+import type { KubeObject } from '../../../../src/kubernetes/types';
 import { CapmoxClients } from './capmox-client';
 import { clusterNameOf } from './capmox-cluster';
 import { allocateAddress, type Ipv4Config } from './capmox-ip';

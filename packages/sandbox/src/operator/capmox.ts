@@ -1,7 +1,7 @@
 // The CAPMOX controller of the sandbox operator: ProxmoxClusters and ProxmoxMachines (capmox-cluster.ts,
 // capmox-machine.ts) in every namespace, one pass at a time. A failure of one object is logged and retried on the
 // next pass without holding up the others.
-import type { KubeObject } from '../../../../src/kubernetes';
+import type { KubeObject } from '../../../../src/kubernetes/types';
 import { CapmoxClients } from './capmox-client';
 import { reconcileProxmoxCluster } from './capmox-cluster';
 import { ProxmoxMachineReconciler } from './capmox-machine';

@@ -1,7 +1,7 @@
 // What every controller of the sandbox operator receives. The sandbox operator plays, against the Proxmox simulator
 // and the sandbox's real control plane, the controllers that cannot run here (cluster-api-operator, Cluster API core,
 // CAPMOX, the Proxmox CSI controller). It talks to both through their public APIs only, as a real controller does.
-import type { KubeClient } from '../../../../src/kubernetes';
+import type { KubeClient } from '../../../../src/kubernetes/client';
 
 export interface OperatorProxmox {
   /** API root of the simulator, e.g. https://127.0.0.1:8006 */

@@ -3,7 +3,7 @@
 // attacher hot-plugs the disk into the VM behind that node (its config gets scsiN = the volume, as
 // ControllerPublishVolume does) and reports status.attached, or status.attachError saying why not. A deleted
 // VolumeAttachment unplugs the disk, then its finalizer goes.
-import type { KubeObject } from '../../../../src/kubernetes';
+import type { KubeObject } from '../../../../src/kubernetes/types';
 import type { ProxmoxClient } from '../../../../src/proxmox/client';
 import type { OperatorContext, RunningController, StartController } from './context';
 import { loadCloud, vmOfNode, type CsiCloud } from './csi-cloud';

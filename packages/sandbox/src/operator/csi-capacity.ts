@@ -5,7 +5,7 @@
 // unreachable) keeps the object published last, as the external-provisioner does: dropping it would make the
 // scheduler turn pods away for want of storage that is there.
 import { createHash } from 'node:crypto';
-import type { KubeObject } from '../../../../src/kubernetes';
+import type { KubeObject } from '../../../../src/kubernetes/types';
 import { ProxmoxError } from '../../../../src/proxmox/errors';
 import type { OperatorContext } from './context';
 import { topologyOf, type CsiCloud } from './csi-cloud';

@@ -2,7 +2,8 @@
 // the cozy-proxmox-csi-operator chart made (clusters with url, token and region), one API client per region, and
 // the VM behind a Kubernetes node (providerID proxmox://<region>/<vmid>, else a VM named like the node).
 import { parse as parseYaml } from 'yaml';
-import type { KubeClient, KubeObject } from '../../../../src/kubernetes';
+import type { KubeClient } from '../../../../src/kubernetes/client';
+import type { KubeObject } from '../../../../src/kubernetes/types';
 import { ProxmoxClient } from '../../../../src/proxmox/client';
 import { TOPOLOGY_REGION, TOPOLOGY_ZONE } from './csi-formats';
 import { OPERATOR_USER_AGENT, type OperatorContext } from './context';

@@ -3,7 +3,8 @@
 // (one Event per object, reason and message; a repeat raises its count).
 import { createHash } from 'node:crypto';
 import { rawRequest } from '../../../../src/kubernetes/raw-request';
-import type { KubeClient, KubeObject, ObjectRef } from '../../../../src/kubernetes';
+import type { KubeClient } from '../../../../src/kubernetes/client';
+import type { KubeObject, ObjectRef } from '../../../../src/kubernetes/types';
 
 export async function patchObject(kube: KubeClient, ref: ObjectRef, patch: Record<string, unknown>, subresource?: 'status'): Promise<KubeObject> {
   const path = `${await kube.collectionPath(ref)}/${encodeURIComponent(ref.name)}${subresource ? `/${subresource}` : ''}`;

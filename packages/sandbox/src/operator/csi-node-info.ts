@@ -2,7 +2,7 @@
 // driver in its CSINode (node ID, topology keys, and the number of volumes the node can take). The scheduler counts
 // a node's attached volumes of the driver against that number and keeps pods that need another one off a full
 // node, so a claim waits for room instead of failing to attach. kwok runs no kubelet, so the sandbox writes it.
-import type { KubeObject } from '../../../../src/kubernetes';
+import type { KubeObject } from '../../../../src/kubernetes/types';
 import type { OperatorContext } from './context';
 import { topologyOf, type CsiCloud } from './csi-cloud';
 import { DRIVER_NAME, TOPOLOGY_REGION, TOPOLOGY_ZONE } from './csi-formats';

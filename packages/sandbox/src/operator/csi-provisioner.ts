@@ -4,8 +4,9 @@
 // PV controller of kube-controller-manager then binds the claim. A Released PV with reclaim policy Delete has its disk
 // removed from Proxmox, then the PV goes. Events on the claim are the sidecar's. Per-zone capacity is published as
 // CSIStorageCapacity (csi-capacity.ts), so the scheduler places pods only where the storage has room.
-import type { KubeClient, KubeObject } from '../../../../src/kubernetes';
-import { isNotFound } from '../../../../src/kubernetes';
+import type { KubeClient } from '../../../../src/kubernetes/client';
+import type { KubeObject } from '../../../../src/kubernetes/types';
+import { isNotFound } from '../../../../src/kubernetes/errors';
 import { ProxmoxNotFoundError } from '../../../../src/proxmox/errors';
 import { apiPath } from '../../../../src/proxmox/http';
 import type { ProxmoxClient } from '../../../../src/proxmox/client';

@@ -4,7 +4,7 @@
 // to (the plugin cannot resize a disk that is not published), the PV's capacity grows, and the claim waits with
 // FileSystemResizePending (NodeResizePending). Once a running pod mounts the claim, the file system step completes:
 // status.capacity takes the new size and the conditions clear.
-import type { KubeObject } from '../../../../src/kubernetes';
+import type { KubeObject } from '../../../../src/kubernetes/types';
 import type { OperatorContext, RunningController, StartController } from './context';
 import { slotOf } from './csi-attacher';
 import { loadCloud, vmOfNode, type CsiCloud } from './csi-cloud';

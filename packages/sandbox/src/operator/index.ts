@@ -1,5 +1,5 @@
 // Starts the sandbox operator's controllers in one process (or in a test) and stops them together.
-import { KubeClient } from '../../../../src/kubernetes';
+import { KubeClient } from '../../../../src/kubernetes/client';
 import type { OperatorContext, OperatorProxmox, RunningController, StartController } from './context';
 import { OPERATOR_CONTROLLERS } from './controllers';
 

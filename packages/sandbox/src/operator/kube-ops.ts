@@ -2,7 +2,8 @@
 // changes only the fields it owns, leaving the apply-managed fields of the object's creator untouched), finalizers,
 // owner references and Cluster API's v1beta1 conditions.
 import { rawRequest } from '../../../../src/kubernetes/raw-request';
-import type { Condition, KubeClient, KubeObject, ObjectRef } from '../../../../src/kubernetes';
+import type { Condition, KubeObject, ObjectRef } from '../../../../src/kubernetes/types';
+import type { KubeClient } from '../../../../src/kubernetes/client';
 
 export const CLUSTER_API = 'cluster.x-k8s.io/v1beta1';
 export const CAPMOX_API = 'infrastructure.cluster.x-k8s.io/v1alpha1';

@@ -14,7 +14,7 @@
 //   as a rebooted kubelet would report them).
 // Nodes without the kwok annotation (a real kubelet, e.g. a joined host) and nodes whose VM is unknown are left
 // alone.
-import type { KubeObject } from '../../../../src/kubernetes';
+import type { KubeObject } from '../../../../src/kubernetes/types';
 import type { ProxmoxClient } from '../../../../src/proxmox/client';
 import type { ClusterResource } from '../../../../src/proxmox/types';
 import { KWOK_NODE_ANNOTATION } from '../kubernetes/fake-node';

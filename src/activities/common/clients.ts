@@ -1,0 +1,39 @@
+// The clients a step reaches its systems with. The worker makes one set of factories and hands it to every activity
+// through the step wrapper; a test hands in fakes where a fake is the honest test (a step's decision on an answer a
+// sandbox cannot give). Outside a worker (a benchmark, a test calling a step directly) the real factories serve.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { HelmClient, type HelmClientOptions } from '../../helm/client';
+import { KubeClient } from '../../kubernetes/client';
+import type { KubeconfigSource } from '../../kubernetes/kubeconfig';
+import { ProxmoxClient } from '../../proxmox/client';
+import type { ProxmoxHttpOptions } from '../../proxmox/http';
+import { SshClient, type SshConnectOptions } from '../../ssh/client';
+
+export interface ClientFactories {
+  kubernetes(source: KubeconfigSource): Promise<KubeClient>;
+  proxmox(options: ProxmoxHttpOptions): ProxmoxClient;
+  helm(options: HelmClientOptions): HelmClient;
+  ssh(options: SshConnectOptions): Promise<SshClient>;
+}
+
+export function realClientFactories(): ClientFactories {
+  return {
+    kubernetes: (source) => KubeClient.connect(source),
+    proxmox: (options) => new ProxmoxClient(options),
+    helm: (options) => new HelmClient(options),
+    ssh: (options) => SshClient.connect(options),
+  };
+}
+
+const DEFAULT_FACTORIES = realClientFactories();
+const scope = new AsyncLocalStorage<ClientFactories>();
+
+/** Runs `body` (an activity) with these factories. */
+export function withClientFactories<T>(factories: ClientFactories, body: () => Promise<T>): Promise<T> {
+  return scope.run(factories, body);
+}
+
+/** The factories of the running activity. */
+export function clientFactories(): ClientFactories {
+  return scope.getStore() ?? DEFAULT_FACTORIES;
+}

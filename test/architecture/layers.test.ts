@@ -25,7 +25,7 @@ const product = filesUnder(SRC);
 test('no product file imports the sandbox package', () => {
   const offending = product.flatMap((f) => importsOf(f).filter((i) => !i.startsWith('src/')).map((i) => `${relative(ROOT, f)} -> ${i}`));
   expect(offending).toEqual([]);
-  expect(product.length).toBeGreaterThan(200);
+  expect(product.length).toBeGreaterThan(150); // the walk found the sources
 });
 
 test('clients import nothing of the activity layer, the catalogue or the workflows', () => {

@@ -87,7 +87,7 @@ export async function startIntegration(
       { key: PHASE_KEY, value: 'none' },
       { key: STATE_KEY, value: 'running' },
     ]),
-    staticSummary: `Integrate Proxmox ${args.config.proxmox.node} with cluster ${args.config.cluster.name}${args.config.sandbox ? ' (sandbox)' : ''}`,
+    staticSummary: `Integrate Proxmox ${args.config.proxmox.node} with cluster ${args.config.cluster.name}${args.config.simulatedTarget ? ` (${args.config.simulatedTarget})` : ''}`,
   });
   return workflowId;
 }

@@ -167,8 +167,9 @@ export const integrationConfigSchema = z
     // resolve\`), or `abort` the run at once, its compensations run. `--auto-approve` sets abort: nobody is there to
     // decide, and a run must not wait forever.
     onStepFailure: z.enum(['wait', 'abort']).default('wait'),
-    // Set by `sandbox up`: steps that run against simulated parts say so in the report.
-    sandbox: z.boolean().default(false),
+    // What stands in for the Proxmox installation and the cluster when they are simulated ("embedded sandbox", as
+    // `sandbox up` writes it): the reports name it and mark every step (simulated). A label only: no step reads it.
+    simulatedTarget: z.string().min(1).max(80).optional(),
   })
   .superRefine((cfg, ctx) => {
     if (!cfg.proxmox.token && !(cfg.proxmox.username && cfg.proxmox.password)) {

@@ -5,6 +5,14 @@
 /** What kind of failure a helm command had; the activity layer maps it onto its failure classification. */
 export type HelmFailureKind = 'transient' | 'validation' | 'version' | 'missing-api' | 'permission';
 
+const HELM_ERROR_NAMES: Record<HelmFailureKind, string> = {
+  transient: 'HelmTransientError',
+  validation: 'HelmValidationError',
+  version: 'HelmVersionError',
+  'missing-api': 'HelmMissingApiError',
+  permission: 'HelmPermissionError',
+};
+
 export class HelmError extends Error {
   constructor(
     message: string,
@@ -12,7 +20,7 @@ export class HelmError extends Error {
     readonly kind: HelmFailureKind = 'transient',
   ) {
     super(message);
-    this.name = 'HelmError';
+    this.name = HELM_ERROR_NAMES[kind];
   }
 }
 
@@ -20,7 +28,6 @@ export class HelmError extends Error {
 export class HelmValidationError extends HelmError {
   constructor(message: string, stderr = '') {
     super(message, stderr, 'validation');
-    this.name = 'HelmValidationError';
   }
 }
 
@@ -28,7 +35,6 @@ export class HelmValidationError extends HelmError {
 export class HelmVersionError extends HelmError {
   constructor(message: string, stderr = '') {
     super(message, stderr, 'version');
-    this.name = 'HelmVersionError';
   }
 }
 
@@ -36,14 +42,12 @@ export class HelmVersionError extends HelmError {
 export class HelmMissingApiError extends HelmError {
   constructor(message: string, stderr = '') {
     super(message, stderr, 'missing-api');
-    this.name = 'HelmMissingApiError';
   }
 }
 
 export class HelmPermissionError extends HelmError {
   constructor(message: string, stderr = '') {
     super(message, stderr, 'permission');
-    this.name = 'HelmPermissionError';
   }
 }
 
@@ -51,7 +55,6 @@ export class HelmPermissionError extends HelmError {
 export class HelmTransientError extends HelmError {
   constructor(message: string, stderr = '') {
     super(message, stderr, 'transient');
-    this.name = 'HelmTransientError';
   }
 }
 

@@ -109,7 +109,8 @@ export interface Progress {
   currentSteps: string[];
   startedAt: number;
   finishedAt?: number;
-  sandbox: boolean;
+  /** The simulated target the run's config names, if any (the reports mark its steps as simulated). */
+  simulatedTarget?: string;
   phases: PhaseProgress[];
   steps: StepProgress[];
   gates: GateProgress[];

@@ -12,7 +12,7 @@ export function renderMarkdown(p: Progress): string {
   lines.push(`- Workflow: \`${p.workflowId}\``);
   lines.push(`- State: **${p.state}**${p.outcome ? ` (${p.outcome})` : ''}${p.outcomeMessage ? `: ${esc(p.outcomeMessage)}` : ''}`);
   lines.push(`- Started: ${formatTime(p.startedAt)}${p.finishedAt ? `, finished: ${formatTime(p.finishedAt)}` : ''}`);
-  if (p.sandbox) lines.push('- Target: **embedded sandbox** — steps marked (simulated) ran against simulated parts, not real hardware');
+  if (p.simulatedTarget) lines.push(`- Target: **${esc(p.simulatedTarget)}** — steps marked (simulated) ran against simulated parts, not real hardware`);
   lines.push('', '## Success criteria', '');
   lines.push(`- All 8 test steps pass: **${p.criteria.allTestStepsPass ? 'yes' : 'no'}**`);
   lines.push(`- Success rate above 95%: **${p.criteria.successRateAbove95 ? 'yes' : 'no'}** (${m.successRate}%)`);

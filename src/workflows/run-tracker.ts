@@ -99,8 +99,8 @@ export class RunTracker {
     s.message = outcome.message;
     s.details = outcome.details;
     s.metrics = outcome.metrics;
-    // The config says whether the run targets the sandbox; the steps themselves never ask.
-    s.simulated = this.input.config.sandbox || undefined;
+    // A label from the config, for the report; no step reads it.
+    s.simulated = this.input.config.simulatedTarget !== undefined || undefined;
     s.notVerified = outcome.notVerified;
     this.stepEnded(s);
   }
@@ -159,7 +159,7 @@ export class RunTracker {
       currentSteps: steps.filter((s) => s.state === 'running' || s.state === 'blocked').map((s) => s.id),
       startedAt: this.startedAt,
       finishedAt: this.finishedAt,
-      sandbox: this.input.config.sandbox,
+      simulatedTarget: this.input.config.simulatedTarget,
       phases,
       steps,
       gates: [...this.gates.values()].map((g) => ({ ...g })),

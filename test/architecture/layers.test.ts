@@ -35,9 +35,11 @@ test('clients import nothing of the activity layer, the catalogue or the workflo
   expect(clients.length).toBeGreaterThan(20);
 });
 
-test('activities never ask whether they run in the sandbox', () => {
-  const asking = filesUnder(join(SRC, 'activities')).filter((f) => /config\.sandbox\b/.test(readFileSync(f, 'utf8')));
+test('product code never asks whether it runs in the sandbox; only the reports read the simulated target\'s name', () => {
+  const asking = product.filter((f) => /config\.sandbox\b|\bsandbox\s*[?:]\s*(true|false|boolean)/.test(readFileSync(f, 'utf8')));
   expect(asking.map((f) => relative(ROOT, f))).toEqual([]);
+  const readers = product.filter((f) => /\.simulatedTarget\b/.test(readFileSync(f, 'utf8'))).map((f) => relative(ROOT, f)).sort();
+  expect(readers).toEqual(['src/client.ts', 'src/report/render-markdown.ts', 'src/workflows/run-tracker.ts']);
 });
 
 test('the image builds and installs the product alone', () => {

@@ -53,7 +53,6 @@ export async function startHarness(suite: string, taskSpeed: number): Promise<Ha
         cluster: { name: cluster },
         proxmox: { url: sim.url, node: 'pve1', templateId: overrides.templateId ?? 9000, tls: { caFile: sim.caFile }, token: { id: DEFAULT_TOKEN_ID, secret: `env:${TOKEN_ENV}` } },
         kubernetes: { kubeconfig: plane.kubeconfigPath, testNamespace: namespace },
-        sandbox: true,
       }),
     input: (config, stepId) => ({ stepId, workflowId: `wf-${namespace}`, config, outputs: {} }),
     startOperator: async () => {

@@ -39,7 +39,6 @@ function stepInput(workflowId: string, overrides: Record<string, unknown> = {}):
     cluster: { name: 'charts' },
     proxmox: { url: PROXMOX_URL, node: 'pve1', templateId: 9000, storage: 'data', token: { id: TOKEN_ID, secret: `env:${TOKEN_ENV}` }, ...overrides },
     kubernetes: { kubeconfig: plane.kubeconfigPath, csiStorageClass: 'proxmox-rehearsal' },
-    sandbox: true,
   });
   return { stepId: 'charts', workflowId, config, outputs: {} };
 }

@@ -39,7 +39,7 @@ const cliEnv = () => ({ TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE
 
 test('four phases with manual gates approved over the CLI; refused approvals exit 1 with the reason', async () => {
   const cozy = cozyClientFor(env, queue);
-  const config = testConfig({ cluster: { name: 'cli-gates' }, sandbox: true });
+  const config = testConfig({ cluster: { name: 'cli-gates' }, simulatedTarget: 'test simulator' });
   const id = await startIntegration(cozy, {
     config,
     plan: [

@@ -44,7 +44,6 @@ function stepInput(stepId: string, cluster = 'csitest', overrides: { storageClas
     cluster: { name: cluster },
     proxmox: { url: sim.url, node: 'pve1', templateId: 9000, storage: 'local-lvm', tls: { caFile: sim.caFile }, token: { id: DEFAULT_TOKEN_ID, secret: `env:${TOKEN_ENV}` } },
     kubernetes: { kubeconfig: plane.kubeconfigPath, testNamespace: NAMESPACE, csiStorageClass: overrides.storageClass ?? 'proxmox-data' },
-    sandbox: true,
   });
   return { stepId, workflowId: 'wf-csi-test', config, outputs };
 }

@@ -55,7 +55,6 @@ export async function startE2eFixture(suite: string, taskSpeed = 0.05): Promise<
     cluster: { name: id },
     proxmox: { url: sim.url, node: 'pve1', region, templateId: 9000, tls: { caFile: sim.caFile }, token: { id: DEFAULT_TOKEN_ID, secret: `env:${TOKEN_ENV}` } },
     kubernetes: { kubeconfig: plane.kubeconfigPath, testNamespace: namespace, csiStorageClass: `${id}-sc`, podExec: false },
-    sandbox: true,
   });
   return {
     id,

@@ -61,7 +61,6 @@ beforeAll(async () => {
     cluster: { name: 'k8s-steps' },
     proxmox: { url: 'https://127.0.0.1:8006', node: 'pve1', token: { id: 'root@pam!cozy', secret: 'env:UNUSED_HERE' }, templateId: 9000 },
     kubernetes: { kubeconfig: shared.kubeconfigPath, testNamespace: 'cozy-proxmox-test' },
-    sandbox: true,
   });
   client = await KubeClient.connect({ kubeconfig: shared.kubeconfigPath });
 }, 300_000);

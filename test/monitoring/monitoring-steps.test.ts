@@ -40,7 +40,6 @@ function config(monitoringSettings: IntegrationConfigInput['monitoring'], kubeco
     proxmox: { url: sim.url, node: NODE, token: { id: DEFAULT_TOKEN_ID, secret: 'env:UNUSED_BY_STEP7' }, templateId: 9000, storage: 'local-lvm' },
     kubernetes: kubeconfig ? { kubeconfig } : {},
     monitoring: monitoringSettings,
-    sandbox: true,
   });
 }
 

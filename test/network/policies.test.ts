@@ -37,7 +37,6 @@ beforeAll(async () => {
     cluster: { name: 'netpol' },
     proxmox: { url: 'https://127.0.0.1:8006', node: 'pve1', token: { id: 'root@pam!cozy', secret: 'env:UNUSED_HERE' }, templateId: 9000 },
     kubernetes: { kubeconfig: shared.kubeconfigPath, testNamespace: namespace, podExec: false },
-    sandbox: true,
   });
   await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
 }, 180_000);

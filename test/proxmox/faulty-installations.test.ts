@@ -50,7 +50,6 @@ async function runAgainst(name: string, seed: SimulatorSeedInput, history?: stri
         templateId: 9000,
       },
       gates: { preparation: 'auto', 'basic-integration': 'auto' },
-      sandbox: true,
     });
     const cozy = cozyClientFor(env, queue);
     const id = await startIntegration(cozy, { config, plan: proxmoxSteps(config) });

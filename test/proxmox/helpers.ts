@@ -73,7 +73,6 @@ export function simConfig(sim: Simulator, proxmox: Partial<IntegrationConfigInpu
       templateId: 9000,
       ...proxmox,
     },
-    sandbox: true,
   });
 }
 

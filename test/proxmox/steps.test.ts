@@ -1,5 +1,6 @@
 // The Proxmox step activities, run in an activity context, against a healthy simulator (every step passes) and
 // against seeded faults (each failing step names what is wrong).
+import { wrapStepActivity } from '../../src/activities/common/step-wrapper';
 import { CancelledFailure, type ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { proxmoxActivities as act } from '../../src/activities/proxmox';
@@ -89,7 +90,7 @@ describe('Proxmox steps against a healthy installation', () => {
       const env = new MockActivityEnvironment();
       const config = simConfig(sim, { createBridge: { name: 'vmbr8' } });
       const started = Date.now();
-      const running = env.run(act.step2CreateBridge, stepInput(config, 'step2.create-bridge'));
+      const running = env.run(wrapStepActivity(act.step2CreateBridge), stepInput(config, 'step2.create-bridge'));
       setTimeout(() => env.cancel(), 300);
       await expect(running).rejects.toBeInstanceOf(CancelledFailure);
       // The network reload takes 6 s at this speed: the activity returned well before it ended.

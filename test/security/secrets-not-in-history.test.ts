@@ -49,7 +49,6 @@ test('no secret value reaches the workflow history', async () => {
         templateId: 9000,
       },
       gates: { preparation: 'auto', 'basic-integration': 'auto' },
-      sandbox: true,
     }),
     'secrets.yaml',
     { env: {} },

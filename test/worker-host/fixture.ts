@@ -47,7 +47,6 @@ export async function workerFixture(label: string): Promise<WorkerFixture> {
     proxmox: { url: 'https://127.0.0.1:8006', node: proxmoxNode, token: { id: 'root@pam!cozy', secret: 'env:UNUSED_HERE' }, templateId: 9000 },
     kubernetes: { kubeconfig: plane.kubeconfigPath, testNamespace: namespace },
     ssh: { host: host.host, port: host.port, user: host.user, privateKey: `file:${host.privateKeyFile}`, hostKeyFingerprint: host.hostKeyFingerprint },
-    sandbox: true,
   });
   // The sandbox host's runtime socket and kubeadm files live under its own root (ssh.criSocket, ssh.kubernetesDir).
   Object.assign(config.ssh as object, { criSocket: `unix://${host.criSocket}`, kubernetesDir: host.kubernetesDir });

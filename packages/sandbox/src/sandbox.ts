@@ -387,7 +387,7 @@ export function sandboxConfigYaml(state: SandboxState): string {
       : {}),
     ...(state.monitoring ? { monitoring: { prometheus: state.monitoring.prometheusUrl } } : {}),
     gates: { preparation: 'auto', 'basic-integration': 'manual', 'advanced-integration': 'manual', 'monitoring-security': 'manual' },
-    sandbox: true,
+    simulatedTarget: 'embedded sandbox',
   };
   return `# Written by \`cozy-proxmox sandbox up\`: runs against the embedded sandbox (simulated Proxmox).\n${stringify(config)}`;
 }

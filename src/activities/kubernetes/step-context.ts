@@ -22,8 +22,7 @@ export async function runKubernetesStep(input: StepInput, action: string, body: 
     const client = await connect(input);
     return await body(client);
   } catch (err) {
-    const signal = cancellationSignal();
-    if (signal?.aborted) throw signal.reason ?? err;
+    // A cancellation is reported as such by the step wrapper, whatever the interrupted call threw.
     throw toFailure(err, action);
   }
 }

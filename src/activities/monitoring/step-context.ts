@@ -10,8 +10,6 @@ export async function runMonitoringStep(action: string, body: () => Promise<Step
   try {
     return await body();
   } catch (err) {
-    const signal = cancellationSignal();
-    if (signal?.aborted) throw signal.reason ?? err;
     throw toFailure(err, action);
   }
 }

@@ -73,9 +73,7 @@ export async function runProxmoxStep(
     client = await clientFor(input, auth);
     return finish(client, await body(client));
   } catch (err) {
-    // A cancelled activity reports the cancellation itself, not the aborted request it caused.
-    const signal = cancellationSignal();
-    if (signal?.aborted) throw signal.reason ?? err;
+    // A cancellation is reported as such by the step wrapper, not as the aborted request it caused.
     throw toFailure(err);
   } finally {
     client?.close();

@@ -8,7 +8,7 @@
 // Also prints, for the workflow run: history events, the largest payload, and the Proxmox API calls by client.
 import { join } from 'node:path';
 import { allActivities } from '../src/activities';
-import { workerHostActivities } from '../src/activities/worker-host';
+import { workerHostReset } from '../src/activities/worker-host/reset';
 import { buildPlan } from '../src/catalogue';
 import type { StepInput, StepOutputs } from '../src/catalogue/types';
 import { argValue, callsBetween, historyFigures, say, seconds, startBenchSandbox, runToEnd, WorkerProcess, type BenchSandbox } from './lib/sandbox-bench';
@@ -34,7 +34,7 @@ async function runDirectly(b: BenchSandbox, workflowId: string): Promise<number>
 }
 
 async function undoJoin(b: BenchSandbox, workflowId: string): Promise<void> {
-  await workerHostActivities.workerHostReset({ stepId: 'step4.join', workflowId, config: b.config, outputs: {} });
+  await workerHostReset({ stepId: 'step4.join', workflowId, config: b.config, outputs: {} });
 }
 
 async function main(): Promise<void> {

@@ -12,7 +12,7 @@
 //   npm run bench:reliability -- [--scenarios baseline,faults,...] [--task-speed 0.3]
 // Prints one line per scenario and exits non-zero if any failed.
 import { join } from 'node:path';
-import { workerHostActivities } from '../src/activities/worker-host';
+import { workerHostReset } from '../src/activities/worker-host/reset';
 import { restartSandboxTemporal } from '../packages/sandbox/src/sandbox';
 import type { SimulatorRequests } from '../packages/sandbox/src/simulator-admin';
 import {
@@ -152,7 +152,7 @@ interface Outcome {
 async function runScenario(b: BenchSandbox, scenario: Scenario, previousRun: string | undefined, baseline: { ms: number; effects: SideEffectCounts } | undefined): Promise<{ outcome: Outcome; run?: RunResult; effects?: SideEffectCounts }> {
   const workflowId = `reliability-${scenario.name}-${Date.now()}`;
   // Every run joins the host afresh: the previous run's join is undone as its compensation would.
-  if (previousRun) await workerHostActivities.workerHostReset({ stepId: 'step4.join', workflowId: previousRun, config: b.config, outputs: {} });
+  if (previousRun) await workerHostReset({ stepId: 'step4.join', workflowId: previousRun, config: b.config, outputs: {} });
   const worker = new WorkerProcess(b.state, join(b.dir, 'logs', `bench-worker-${scenario.name}.log`));
   worker.start();
   const before = await sideEffects(b);

@@ -57,3 +57,42 @@ test('the image builds and installs the product alone', () => {
   expect(dockerfile).not.toMatch(/COPY (packages|bench)\b/);
   expect(readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n')).toContain('packages');
 });
+
+/** The modules a file loads when it runs: `import type` and `import { type ... }`-only lines are erased by the compiler. */
+function runtimeImportsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const specs = [...text.matchAll(/^import\s+(?!type\b)([^;]*?)\s*from\s*['"](\.{1,2}\/[^'"]+)['"]/gms)]
+    .filter((m) => !/^\{\s*(type\s+\w+\s*,?\s*)+\}$/.test(m[1].trim()))
+    .map((m) => m[2]);
+  return specs.map((s) => {
+    const base = resolve(dirname(file), s);
+    return relative(ROOT, statSync(base, { throwIfNoEntry: false })?.isDirectory() ? join(base, 'index.ts') : `${base}.ts`);
+  });
+}
+
+test('no product module loads itself back through its imports (a cycle would leave a step definition half made)', () => {
+  const graph = new Map(product.map((f) => [relative(ROOT, f), runtimeImportsOf(f)]));
+  const cycles: string[] = [];
+  const state = new Map<string, 'open' | 'done'>();
+  const visit = (file: string, path: string[]): void => {
+    if (state.get(file) === 'done') return;
+    if (state.get(file) === 'open') {
+      cycles.push([...path.slice(path.indexOf(file)), file].join(' -> '));
+      return;
+    }
+    state.set(file, 'open');
+    for (const next of graph.get(file) ?? []) visit(next, [...path, file]);
+    state.set(file, 'done');
+  };
+  for (const file of graph.keys()) visit(file, []);
+  expect(cycles).toEqual([]);
+  expect(graph.get('src/catalogue/index.ts')?.length).toBeGreaterThan(40); // the walk read the step list
+});
+
+test('workflow code loads only the pure parts of the catalogue, never a step module', () => {
+  const workflows = filesUnder(join(SRC, 'workflows'));
+  const loaded = new Set(workflows.flatMap((f) => importsOf(f).filter((i) => !i.startsWith('src/workflows/'))));
+  const catalogue = [...loaded].filter((p) => p.startsWith('src/catalogue/')).sort();
+  expect(catalogue).toEqual(['src/catalogue/attempts', 'src/catalogue/failure-types', 'src/catalogue/phases', 'src/catalogue/types']);
+  expect([...loaded].filter((p) => /^src\/(activities|kubernetes|proxmox|helm|ssh)\//.test(p))).toEqual([]);
+});

@@ -4,8 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { capiActivities } from '../../src/activities/capi';
-import { chartActivities } from '../../src/activities/charts';
+import { runOf, undoOf } from '../helpers/steps';
 import type { StepInput, StepOutcome } from '../../src/catalogue/types';
 import { integrationConfigSchema, type IntegrationConfig } from '../../src/config/schema';
 import { KubeClient } from '../../src/kubernetes/client';
@@ -69,17 +68,17 @@ export async function startHarness(suite: string, taskSpeed: number): Promise<Ha
       h.operator = undefined;
     },
     teardown: async () => {
-      await chartActivities.chartsUninstallCapiProvider(h.input(h.config('teardown'), 'capi.provider-chart')).catch(() => undefined);
+      await undoOf('capi.provider-chart')(h.input(h.config('teardown'), 'capi.provider-chart')).catch(() => undefined);
       await h.stopOperator();
       await kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
       await sim.stop();
       delete process.env[TOKEN_ENV];
     },
   };
-  await chartActivities.chartsInstallCapiProvider(h.input(h.config('chart'), 'capi.provider-chart'));
+  await runOf('capi.provider-chart')(h.input(h.config('chart'), 'capi.provider-chart'));
   await h.startOperator();
   // The CAPMOX CRDs arrive with the provider, as in a run where capi.provider-ready comes first.
-  await capiActivities.capiProviderReady(h.input(h.config('provider'), 'capi.provider-ready'));
+  await runOf('capi.provider-ready')(h.input(h.config('provider'), 'capi.provider-ready'));
   return h;
 }
 

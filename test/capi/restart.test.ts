@@ -1,6 +1,6 @@
 // A sandbox operator stopped while CAPMOX's clone is running, and started again, adopts the VM it was cloning: the
 // machine ends with one VM, cloned once.
-import { capiActivities as act } from '../../src/activities/capi';
+import { runOf, undoOf } from '../helpers/steps';
 import type { KubeObject } from '../../src/kubernetes/types';
 import { waitFor } from '../helpers/wait';
 import { machineVms, runStep, startHarness, type Harness } from './harness';
@@ -18,8 +18,8 @@ afterAll(async () => {
 
 it('a restarted operator does not clone a second VM', async () => {
   const config = h.config('restart');
-  await runStep(act.capiClusterReady, h.input(config, 'step3.cluster-ready'));
-  const provisioned = runStep(act.capiVmProvisioned, h.input(config, 'step3.vm-provisioned'));
+  await runStep(runOf('step3.cluster-ready'), h.input(config, 'step3.cluster-ready'));
+  const provisioned = runStep(runOf('step3.vm-provisioned'), h.input(config, 'step3.vm-provisioned'));
   const isCloning = (m: KubeObject | undefined) => String((m?.status as { taskRef?: string } | undefined)?.taskRef ?? '').includes(':qmclone:');
   const cloning = (await waitFor(
     async () => (await h.kube.list<KubeObject>('infrastructure.cluster.x-k8s.io/v1alpha1', 'ProxmoxMachine', h.namespace)).find(isCloning),
@@ -34,6 +34,6 @@ it('a restarted operator does not clone a second VM', async () => {
   expect(result).toMatchObject({ status: 'passed', outputs: { vmid } });
   expect(machineVms(h.sim)).toEqual([{ vmid, name: cloning.metadata.name, status: 'running' }]);
   expect(h.logs.filter((l) => l.includes(`cloning template 9000 into VM`))).toHaveLength(1);
-  await runStep(act.capiCleanupStep3, h.input(config, 'step3.cluster-ready'));
+  await runStep(undoOf('step3.cluster-ready'), h.input(config, 'step3.cluster-ready'));
   expect(machineVms(h.sim)).toEqual([]);
 }, 60_000);

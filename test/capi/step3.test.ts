@@ -2,10 +2,9 @@
 // operator playing cluster-api-operator, Cluster API core and CAPMOX against an in-process Proxmox simulator: the
 // provider becomes Ready, a Cluster is provisioned, a MachineDeployment makes a VM cloned from the template with the
 // asked size, scales to two VMs and back, and is deleted; the cleanup leaves the simulator holding the template only.
-import { capiActivities as act } from '../../src/activities/capi';
+import { catalogueSteps, runOf, undoOf } from '../helpers/steps';
 import type { StepOutcome } from '../../src/catalogue/types';
 import type { IntegrationConfig } from '../../src/config/schema';
-import { VM_STEPS } from '../../src/catalogue/vm-steps';
 import { isRunning, machinesOf } from '../../src/activities/capi/machines';
 import { step3Names } from '../../src/activities/capi/names';
 import { machineDeployment } from '../../src/activities/capi/objects';
@@ -29,23 +28,23 @@ afterAll(async () => {
 
 describe('step 3 in order', () => {
   it('the catalogue chains the steps and groups step 3', () => {
-    expect(VM_STEPS.map((s) => [s.id, s.dependsOn?.[0]])).toEqual([
+    expect(catalogueSteps('capi.provider-ready', 'step3.').map((s) => [s.id, s.dependsOn?.[0]])).toEqual([
       ['capi.provider-ready', 'capi.provider-chart'],
       ['step3.cluster-ready', 'capi.provider-ready'],
       ['step3.vm-provisioned', 'step3.cluster-ready'],
       ['step3.vm-scale', 'step3.vm-provisioned'],
       ['step3.vm-delete', 'step3.vm-scale'],
     ]);
-    expect(VM_STEPS.filter((s) => s.group === 'step3-vm-management')).toHaveLength(4);
+    expect(catalogueSteps('capi.provider-ready', 'step3.').filter((s) => s.group === 'step3-vm-management')).toHaveLength(4);
   });
 
   it('capi.provider-ready: the InfrastructureProvider is Ready and the CAPMOX CRDs are served', async () => {
-    const { result } = await runStep(act.capiProviderReady, h.input(config, 'capi.provider-ready'));
+    const { result } = await runStep(runOf('capi.provider-ready'), h.input(config, 'capi.provider-ready'));
     expect(result).toMatchObject({ status: 'passed', outputs: { provider: 'cozy-cluster-api/proxmox', capmoxVersion: 'v0.7.0' } });
   }, 60_000);
 
   it('step3.cluster-ready: ProxmoxCluster and Cluster Ready', async () => {
-    const { result } = await runStep(act.capiClusterReady, h.input(config, 'step3.cluster-ready'));
+    const { result } = await runStep(runOf('step3.cluster-ready'), h.input(config, 'step3.cluster-ready'));
     expect(result).toMatchObject({ status: 'passed', outputs: { cluster: 'cozy-proxmox-seq', namespace: h.namespace } });
     const cluster = await h.kube.get({ apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'Cluster', name: 'cozy-proxmox-seq', namespace: h.namespace });
     expect(cluster.status).toMatchObject({ phase: 'Provisioned', infrastructureReady: true });
@@ -54,7 +53,7 @@ describe('step 3 in order', () => {
 
   let vmid = 0;
   it('step3.vm-provisioned: a VM cloned from template 9000 runs with 4 cores, 4096 MiB, 40 GiB on vmbr0', async () => {
-    const { result, heartbeats } = await runStep(act.capiVmProvisioned, h.input(config, 'step3.vm-provisioned'));
+    const { result, heartbeats } = await runStep(runOf('step3.vm-provisioned'), h.input(config, 'step3.vm-provisioned'));
     const outcome = result as StepOutcome;
     expect(outcome.status).toBe('passed');
     expect(outcome.message).toMatch(/cloned from template 9000 \(4 cores, 4096 MiB, scsi0 40 GiB, vmbr0\)/);
@@ -72,13 +71,13 @@ describe('step 3 in order', () => {
   }, 60_000);
 
   it('step3.vm-scale: two VMs at 2 replicas, one again at 1', async () => {
-    const { result } = await runStep(act.capiVmScale, h.input(config, 'step3.vm-scale'));
+    const { result } = await runStep(runOf('step3.vm-scale'), h.input(config, 'step3.vm-scale'));
     expect(result).toMatchObject({ status: 'passed' });
     expect(machineVms(h.sim)).toHaveLength(1);
   }, 60_000);
 
   it('step3.vm-delete: Machines, ProxmoxMachines and VMs gone', async () => {
-    const { result } = await runStep(act.capiVmDelete, h.input(config, 'step3.vm-delete'));
+    const { result } = await runStep(runOf('step3.vm-delete'), h.input(config, 'step3.vm-delete'));
     expect(result).toMatchObject({ status: 'passed' });
     expect(machineVms(h.sim)).toEqual([]);
   }, 60_000);
@@ -122,8 +121,8 @@ describe('step 3 in order', () => {
   }, 120_000);
 
   it('the cleanup removes the Cluster and its objects, twice without error; the simulator holds what it was seeded with', async () => {
-    await runStep(act.capiCleanupStep3, h.input(config, 'step3.cluster-ready'));
-    await runStep(act.capiCleanupStep3, h.input(config, 'step3.cluster-ready'));
+    await runStep(undoOf('step3.cluster-ready'), h.input(config, 'step3.cluster-ready'));
+    await runStep(undoOf('step3.cluster-ready'), h.input(config, 'step3.cluster-ready'));
     expect(await h.kube.find({ apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'Cluster', name: 'cozy-proxmox-seq', namespace: h.namespace })).toBeUndefined();
     expect(await h.kube.find({ apiVersion: 'infrastructure.cluster.x-k8s.io/v1alpha1', kind: 'ProxmoxCluster', name: 'cozy-proxmox-seq', namespace: h.namespace })).toBeUndefined();
     expect([...h.sim.state.vms.keys()].sort()).toEqual(vmidsBefore);

@@ -6,7 +6,8 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chartActivities, CREATED_BY_LABEL } from '../../src/activities/charts';
+import { CREATED_BY_LABEL } from '../../src/activities/charts/chart-step';
+import { runOf, undoOf } from '../helpers/steps';
 import { settlePendingRelease } from '../../src/activities/charts/chart-step';
 import { toolPath } from '../../src/tools/tool-paths';
 import { processesMentioning } from '../helpers/processes';
@@ -60,9 +61,9 @@ beforeAll(async () => {
 afterAll(async () => {
   // Other suites share this cluster: what this one installed goes (a CSI cloud config left behind would point the
   // sandbox operator of a later suite at this suite's Proxmox URL).
-  await chartActivities.chartsUninstallCsi(stepInput('wf-charts')).catch(() => undefined);
-  await chartActivities.chartsUninstallCapiProvider(stepInput('wf-charts')).catch(() => undefined);
-  await chartActivities.chartsUninstallWorker(stepInput('wf-charts')).catch(() => undefined);
+  await undoOf('csi.chart')(stepInput('wf-charts')).catch(() => undefined);
+  await undoOf('capi.provider-chart')(stepInput('wf-charts')).catch(() => undefined);
+  await undoOf('worker.chart')(stepInput('wf-charts')).catch(() => undefined);
   await kube?.delete({ apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', name: 'proxmox-csi', namespace: 'default' }).catch(() => undefined);
   await kube?.delete({ apiVersion: 'v1', kind: 'Node', name: 'pve-vm-1' });
   delete process.env[TOKEN_ENV];
@@ -155,7 +156,7 @@ describe('a helm that was stopped', () => {
 
 describe('the chart steps', () => {
   it('capi.provider-chart installs the InfrastructureProvider, IPAMProvider and credentials, secret kept out of the outcome', async () => {
-    const outcome = await chartActivities.chartsInstallCapiProvider(stepInput('wf-charts'));
+    const outcome = await runOf('capi.provider-chart')(stepInput('wf-charts'));
     expect(outcome).toMatchObject({
       status: 'passed',
       outputs: { release: 'cozy-capi-providers-proxmox', namespace: 'cozy-cluster-api', revision: 1, chartVersion: '0.1.0', appVersion: 'v0.7.0', created: true },
@@ -171,7 +172,7 @@ describe('the chart steps', () => {
   });
 
   it('capi.provider-chart run again upgrades in place, and hands the provider the API root of a /api2/json URL', async () => {
-    const outcome = await chartActivities.chartsInstallCapiProvider(stepInput('wf-charts', { url: `${PROXMOX_URL}/api2/json` }));
+    const outcome = await runOf('capi.provider-chart')(stepInput('wf-charts', { url: `${PROXMOX_URL}/api2/json` }));
     expect(outcome.status).toBe('warning');
     expect(outcome.outputs).toMatchObject({ revision: 2, created: true });
     expect(outcome.details?.join('\n')).toMatch(/ends in \/api2\/json/);
@@ -180,7 +181,7 @@ describe('the chart steps', () => {
   });
 
   it('worker.chart installs the join settings and bootstrap RBAC', async () => {
-    const outcome = await chartActivities.chartsInstallWorker(stepInput('wf-charts'));
+    const outcome = await runOf('worker.chart')(stepInput('wf-charts'));
     expect(outcome).toMatchObject({ status: 'passed', outputs: { release: 'proxmox-worker', revision: 1, created: true } });
     const join = await get('v1', 'ConfigMap', 'proxmox-worker-join', 'cozy-proxmox');
     expect((join as KubeObject & { data: Record<string, string> }).data.kubeletNodeLabels).toBe('node.kubernetes.io/instance-type=proxmox');
@@ -188,7 +189,7 @@ describe('the chart steps', () => {
   });
 
   it('csi.chart installs the driver and waits until its controller and node plugin are ready', async () => {
-    const outcome = await chartActivities.chartsInstallCsi(stepInput('wf-charts'));
+    const outcome = await runOf('csi.chart')(stepInput('wf-charts'));
     expect(outcome).toMatchObject({ status: 'passed', outputs: { release: 'cozy-proxmox-csi-operator', revision: 1, appVersion: 'v0.13.0' } });
     expect(JSON.stringify(outcome)).not.toContain(TOKEN_SECRET);
     const sc = await get('storage.k8s.io/v1', 'StorageClass', 'proxmox-rehearsal');
@@ -204,14 +205,14 @@ describe('the chart steps', () => {
   });
 
   it('compensation removes only a release this workflow created', async () => {
-    await chartActivities.chartsUninstallWorker(stepInput('wf-someone-else'));
+    await undoOf('worker.chart')(stepInput('wf-someone-else'));
     expect((await releaseLabels({ kubeconfig: plane.kubeconfigPath }, 'proxmox-worker', 'cozy-proxmox'))?.[CREATED_BY_LABEL]).toBe('wf-charts');
     expect(await helm.status('proxmox-worker', 'cozy-proxmox')).toBeDefined();
-    await chartActivities.chartsUninstallWorker(stepInput('wf-charts'));
+    await undoOf('worker.chart')(stepInput('wf-charts'));
     expect(await helm.status('proxmox-worker', 'cozy-proxmox')).toBeUndefined();
     expect(await get('v1', 'ConfigMap', 'proxmox-worker-join', 'cozy-proxmox')).toBeUndefined();
     // Absent now: compensation run twice is still a success.
-    await chartActivities.chartsUninstallWorker(stepInput('wf-charts'));
+    await undoOf('worker.chart')(stepInput('wf-charts'));
   });
 });
 

@@ -6,8 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { csiTestNames } from '../../src/activities/csi/names';
 import { cancelMidStepThenUndo } from '../helpers/activity-run';
-import { chartActivities } from '../../src/activities/charts';
-import { csiActivities } from '../../src/activities/csi';
+import { runOf, undoOf } from '../helpers/steps';
 import { CSI_DRIVER, isTransientProvisioningError } from '../../src/activities/csi/driver-facts';
 import { MAX_ATTACHMENTS_LABEL } from '../../packages/sandbox/src/operator/csi-node-info';
 import { mergePatch } from '../../packages/sandbox/src/operator/kube-ops';
@@ -71,7 +70,7 @@ beforeAll(async () => {
   const bare = vmBackedNode(fakeNodeManifest(BARE_METAL_NODE, {}) as KubeObject);
   await addNode({ ...bare, spec: { taints: [{ key: 'node.cozystack.io/proxmox', value: 'hypervisor', effect: 'NoSchedule' }] } });
   await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
-  const chart = await chartActivities.chartsInstallCsi(stepInput('csi.chart'));
+  const chart = await runOf('csi.chart')(stepInput('csi.chart'));
   chartInstalled = true;
   expect(chart.status).toBe('passed');
   operator = await startOperator({ kubeconfig: plane.kubeconfigPath, proxmox: { url: sim.url, caFile: sim.caFile }, controllers: [...CSI_CONTROLLER_NAMES], log: () => undefined });
@@ -79,7 +78,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await operator?.stop();
-  if (chartInstalled) await chartActivities.chartsUninstallCsi(stepInput('csi.chart'));
+  if (chartInstalled) await undoOf('csi.chart')(stepInput('csi.chart'));
   await kube?.delete({ apiVersion: 'v1', kind: 'Namespace', name: NAMESPACE });
   await kube?.delete({ apiVersion: 'v1', kind: 'Node', name: BARE_METAL_NODE });
   await sim?.stop();
@@ -88,15 +87,15 @@ afterAll(async () => {
 
 describe('step 5 against the sandbox CSI controller', () => {
   it('all step-5 steps pass, the disk lives in Proxmox while used and is gone after the compensation', async () => {
-    const sc = await csiActivities.csiStorageClass(stepInput('step5.storage-class'));
+    const sc = await runOf('step5.storage-class')(stepInput('step5.storage-class'));
     expect(sc).toMatchObject({ status: 'passed', outputs: { storageClass: 'proxmox-data', storage: 'local-lvm' } });
 
-    const topology = await csiActivities.csiTopology(stepInput('step5.topology'));
+    const topology = await runOf('step5.topology')(stepInput('step5.topology'));
     expect(topology.status).toBe('passed');
     expect(topology.details?.some((d) => d.startsWith('warning:') && /bare-metal Proxmox host/.test(d))).toBe(true);
     expect(topology.details?.join('\n')).toContain(`${SANDBOX_NODE_VM.name}: region pve, zone pve1, VM ${SANDBOX_NODE_VM.vmid}`);
 
-    const volume = await csiActivities.csiVolume(stepInput('step5.volume'));
+    const volume = await runOf('step5.volume')(stepInput('step5.volume'));
     expect(volume).toMatchObject({ status: 'passed', outputs: { node: SANDBOX_NODE_VM.name, vmid: SANDBOX_NODE_VM.vmid, sizeBytes: 1024 ** 3 } });
     expect(volume.metrics?.pvcProvisionSeconds).toBeGreaterThanOrEqual(0);
     const pv = String(volume.outputs!.pv);
@@ -107,7 +106,7 @@ describe('step 5 against the sandbox CSI controller', () => {
     expect(String(vmConfig.scsi1)).toMatch(new RegExp(`^${diskVolid},.*backup=0`));
 
     // Run again: the same claim is found and reused, nothing new is made in Proxmox.
-    const again = await csiActivities.csiVolume(stepInput('step5.volume'));
+    const again = await runOf('step5.volume')(stepInput('step5.volume'));
     expect(again.outputs?.pv).toBe(pv);
     expect(csiVolumes()).toEqual([diskVolid]);
 
@@ -118,22 +117,22 @@ describe('step 5 against the sandbox CSI controller', () => {
     await kube.delete({ apiVersion: 'storage.k8s.io/v1', kind: 'VolumeAttachment', name: 'csi-bare-metal-attach' });
     await waitForObject(kube, { apiVersion: 'storage.k8s.io/v1', kind: 'VolumeAttachment', name: 'csi-bare-metal-attach' }, (o) => o === undefined, { timeoutMs: 30_000 });
 
-    const expand = await csiActivities.csiExpand(stepInput('step5.expand', 'csitest', {}, { 'step5.volume': volume.outputs! }));
+    const expand = await runOf('step5.expand')(stepInput('step5.expand', 'csitest', {}, { 'step5.volume': volume.outputs! }));
     expect(expand).toMatchObject({ status: 'passed', outputs: { sizeBytes: 2 * 1024 ** 3 } });
     expect(sim.state.nodes.get('pve1')!.storages.get('local-lvm')!.volumes.get(`vm-9999-${pv}`)!.size).toBe(2 * 1024 ** 3);
     expect(String(sim.state.vms.get(SANDBOX_NODE_VM.vmid)!.config.scsi1)).toMatch(/size=2G/);
 
-    const snapshot = await csiActivities.csiSnapshot(stepInput('step5.snapshot'));
+    const snapshot = await runOf('step5.snapshot')(stepInput('step5.snapshot'));
     expect(snapshot.status).toBe('skipped');
     expect(snapshot.message).toMatch(/root@pam|snapshot\.storage\.k8s\.io\/v1/);
 
-    await csiActivities.csiDeleteTestVolume(stepInput('step5.volume', 'csitest', {}, { 'step5.volume': volume.outputs! }));
+    await undoOf('step5.volume')(stepInput('step5.volume', 'csitest', {}, { 'step5.volume': volume.outputs! }));
     expect(csiVolumes()).toEqual([]);
     const after = sim.state.vms.get(SANDBOX_NODE_VM.vmid)!.config;
     expect(Object.keys(after).filter((k) => /^(scsi[1-9]\d*|unused\d+)$/.test(k))).toEqual([]);
     expect(await kube.find({ apiVersion: 'v1', kind: 'PersistentVolume', name: pv })).toBeUndefined();
     // Twice is fine: nothing left to remove.
-    await csiActivities.csiDeleteTestVolume(stepInput('step5.volume', 'csitest', {}, { 'step5.volume': volume.outputs! }));
+    await undoOf('step5.volume')(stepInput('step5.volume', 'csitest', {}, { 'step5.volume': volume.outputs! }));
   });
 
   it('step5.volume cancelled after its disk was made, while it waits for the attach, is undone: no claim, pod, PV or disk left', async () => {
@@ -146,7 +145,7 @@ describe('step 5 against the sandbox CSI controller', () => {
       const claimRef = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', name: names.claim, namespace: names.namespace };
       // Cancelled once the claim is bound and its disk exists in Proxmox.
       let pv = '';
-      await cancelMidStepThenUndo(csiActivities.csiVolume, csiActivities.csiDeleteTestVolume, input, async () => {
+      await cancelMidStepThenUndo(runOf('step5.volume'), undoOf('step5.volume'), input, async () => {
         pv = (await kube.find<KubeObject & { spec: { volumeName?: string } }>(claimRef))?.spec.volumeName ?? '';
         return pv !== '' && csiVolumes().includes(`local-lvm:vm-9999-${pv}`);
       });
@@ -172,12 +171,12 @@ describe('step 5 against the sandbox CSI controller', () => {
     });
     const input = stepInput('step5.volume', 'csistuck', { storageClass: 'proxmox-no-images' });
     try {
-      const error = await csiActivities.csiVolume(input).catch((e: unknown) => e);
+      const error = await runOf('step5.volume')(input).catch((e: unknown) => e);
       expect(error).toMatchObject({ type: 'CheckFailed', nonRetryable: true });
       expect((error as Error).message).toMatch(/PVC .*\/csistuck-csi-volume stayed Pending: provisioner reported 'failed to provision volume with StorageClass "proxmox-no-images": .*storage 'local' does not support content-type 'images'/);
       expect(csiVolumes()).toEqual([]);
     } finally {
-      await csiActivities.csiDeleteTestVolume(input);
+      await undoOf('step5.volume')(input);
       await kube.delete({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', name: 'proxmox-no-images' });
     }
   });

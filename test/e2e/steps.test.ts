@@ -3,11 +3,10 @@
 // node (the sandbox operator's node-health controller playing the kubelet) recovers within the bound; the
 // compensation removes everything. A tiny provisioner in the test binds the claims of the suite's StorageClass.
 import { activityFailure, cancelMidStepThenUndo, runActivity } from '../helpers/activity-run';
-import { e2eActivities as act } from '../../src/activities/e2e';
+import { catalogueSteps, runOf, undoOf } from '../helpers/steps';
 import { benchVmidFor, e2eNames } from '../../src/activities/e2e/names';
 import { mergePatch } from '../../src/activities/csi/kube-helpers';
 import { PROOF_NOT_VERIFIED } from '../../src/activities/e2e/workload';
-import { E2E_STEPS } from '../../src/catalogue/e2e-steps';
 import type { KubeObject } from '../../src/kubernetes/types';
 import { startOperator, type RunningOperator } from '../../packages/sandbox/src/operator';
 import { NODE_HEALTH_CONTROLLER } from '../../packages/sandbox/src/operator/node-health';
@@ -83,19 +82,18 @@ afterAll(async () => {
 }, 120_000);
 
 test('the catalogue: three step8 steps in phase 4, the restart after the workload and the benchmark', () => {
-  expect(E2E_STEPS.map((s) => s.id)).toEqual(['step8.workload', 'step8.benchmark', 'step8.reliability']);
-  for (const s of E2E_STEPS) {
+  expect(catalogueSteps('step8.').map((s) => s.id)).toEqual(['step8.workload', 'step8.benchmark', 'step8.reliability']);
+  for (const s of catalogueSteps('step8.')) {
     expect(s.group).toBe('step8-e2e');
     expect(s.phase).toBe('monitoring-security');
-    expect(Object.keys(act)).toContain(s.activity);
   }
-  expect(E2E_STEPS[2].dependsOn).toEqual(['step8.workload', 'step8.benchmark']);
+  expect(catalogueSteps('step8.')[2].dependsOn).toEqual(['step8.workload', 'step8.benchmark']);
   expect(benchVmidFor('demo')).toBe(benchVmidFor('demo'));
   expect(benchVmidFor('demo')).toBeGreaterThanOrEqual(990_000);
 });
 
 test('step8.benchmark records the four figures', async () => {
-  const { result, heartbeats } = await run(act.e2eBenchmark, f.input('step8.benchmark'));
+  const { result, heartbeats } = await run(runOf('step8.benchmark'), f.input('step8.benchmark'));
   console.log(`step8.benchmark: ${result.message}\n  ${(result.details ?? []).join('\n  ')}`);
   expect(result.status).toBe('passed');
   for (const key of ['vmCloneSeconds', 'pvcProvisionSeconds', 'proxmoxApiP50Ms', 'proxmoxApiP95Ms', 'kubernetesApiP50Ms', 'kubernetesApiP95Ms']) {
@@ -112,7 +110,7 @@ test('step8.benchmark records the four figures', async () => {
 
 test('step8.benchmark without the StorageClass warns and still records the other figures', async () => {
   const other = { ...f.config, kubernetes: { ...f.config.kubernetes, csiStorageClass: 'absent-class' } };
-  const { result } = await run(act.e2eBenchmark, { ...f.input('step8.benchmark'), config: other });
+  const { result } = await run(runOf('step8.benchmark'), { ...f.input('step8.benchmark'), config: other });
   expect(result.status).toBe('warning');
   expect(result.message).toContain('PVC provision time not measured: StorageClass absent-class does not exist');
   expect(result.metrics?.pvcProvisionSeconds).toBeUndefined();
@@ -120,20 +118,20 @@ test('step8.benchmark without the StorageClass warns and still records the other
 }, 60_000);
 
 test('step8.workload runs on the Proxmox-backed node with its claim Bound; without pod exec the proof is not verified', async () => {
-  const { result } = await run(act.e2eWorkload, f.input('step8.workload'));
+  const { result } = await run(runOf('step8.workload'), f.input('step8.workload'));
   expect(result.status).toBe('warning');
   expect(result.notVerified).toBe(PROOF_NOT_VERIFIED);
   expect(result.message).toContain(`Running on ${nodeName} (VM ${VMID} on pve1)`);
   expect(result.message).toContain(PROOF_NOT_VERIFIED);
   expect(result.outputs).toMatchObject({ node: nodeName, vmid: VMID, deployment: e2eNames(f.config).deployment });
   // A re-run finds the same Deployment and claim.
-  const again = await run(act.e2eWorkload, f.input('step8.workload'));
+  const again = await run(runOf('step8.workload'), f.input('step8.workload'));
   expect(again.result.outputs?.pod).toBe(result.outputs?.pod);
 }, 60_000);
 
 test('step8.reliability: the VM restart takes the node NotReady and back, the workload recovers', async () => {
-  const workload = (await run(act.e2eWorkload, f.input('step8.workload'))).result;
-  const { result } = await run(act.e2eReliability, f.input('step8.reliability', { 'step8.workload': workload.outputs! }));
+  const workload = (await run(runOf('step8.workload'), f.input('step8.workload'))).result;
+  const { result } = await run(runOf('step8.reliability'), f.input('step8.reliability', { 'step8.workload': workload.outputs! }));
   console.log(`step8.reliability: ${result.message}\n  ${JSON.stringify(result.metrics)}`);
   expect(result.status).toBe('passed');
   expect(result.message).toContain(`VM ${VMID} behind node ${nodeName} restarted`);
@@ -143,11 +141,11 @@ test('step8.reliability: the VM restart takes the node NotReady and back, the wo
 }, 60_000);
 
 test('step8.reliability refuses to restart a control-plane node: it would take the control plane down', async () => {
-  const workload = (await run(act.e2eWorkload, f.input('step8.workload'))).result;
+  const workload = (await run(runOf('step8.workload'), f.input('step8.workload'))).result;
   const ref = { apiVersion: 'v1', kind: 'Node', name: nodeName };
   await mergePatch(f.kube, ref, { metadata: { labels: { 'node-role.kubernetes.io/control-plane': '' } } });
   try {
-    const fl = await failure(act.e2eReliability, f.input('step8.reliability', { 'step8.workload': workload.outputs! }));
+    const fl = await failure(runOf('step8.reliability'), f.input('step8.reliability', { 'step8.workload': workload.outputs! }));
     expect(fl).toMatchObject({ type: 'CheckFailed', nonRetryable: true });
     expect(fl.message).toContain(`the workload runs on ${nodeName}, a control-plane node`);
     expect(f.sim.state.vms.get(VMID)?.status).toBe('running');
@@ -158,7 +156,7 @@ test('step8.reliability refuses to restart a control-plane node: it would take t
 
 test('step8.reliability without a workload fails saying step8.workload must pass first', async () => {
   const other = { ...f.config, cluster: { name: 'no-workload' } };
-  const fl = await failure(act.e2eReliability, { ...f.input('step8.reliability'), config: other });
+  const fl = await failure(runOf('step8.reliability'), { ...f.input('step8.reliability'), config: other });
   expect(fl.type).toBe('CheckFailed');
   expect(fl.message).toContain('step8.workload must pass first');
 });
@@ -167,16 +165,16 @@ test('step8.workload cancelled in its middle (claim and Deployment made), the un
   const other = { ...f.config, cluster: { name: 'e2e-cancel' } };
   const n = e2eNames(other);
   const claimRef = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', name: n.claim, namespace: f.namespace };
-  await cancelled(act.e2eWorkload, act.e2eDeleteTestResources, { ...f.input('step8.workload'), config: other }, async () => Boolean(await f.kube.find(claimRef)));
+  await cancelled(runOf('step8.workload'), undoOf('step8.workload'), { ...f.input('step8.workload'), config: other }, async () => Boolean(await f.kube.find(claimRef)));
   expect(await f.kube.find({ apiVersion: 'apps/v1', kind: 'Deployment', name: n.deployment, namespace: f.namespace })).toBeUndefined();
   expect(await f.kube.find(claimRef)).toBeUndefined();
   expect((await f.kube.list('v1', 'PersistentVolume')).filter((pv) => JSON.stringify(pv).includes(n.claim))).toEqual([]);
 }, 90_000);
 
 test('the compensation removes the workload and its claim, and is safe to run twice', async () => {
-  await run(act.e2eDeleteTestResources, f.input('step8.workload'));
+  await run(undoOf('step8.workload'), f.input('step8.workload'));
   const n = e2eNames(f.config);
   expect(await f.kube.find({ apiVersion: 'apps/v1', kind: 'Deployment', name: n.deployment, namespace: f.namespace })).toBeUndefined();
   expect(await f.kube.find({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', name: n.claim, namespace: f.namespace })).toBeUndefined();
-  await run(act.e2eDeleteTestResources, f.input('step8.workload'));
+  await run(undoOf('step8.workload'), f.input('step8.workload'));
 }, 60_000);

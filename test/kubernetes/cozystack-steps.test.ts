@@ -6,10 +6,9 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { kubernetesActivities as act } from '../../src/activities/kubernetes';
+import { catalogueSteps, runOf, undoOf } from '../helpers/steps';
 import { IPAM_KNOWN_CAUSE } from '../../src/activities/kubernetes/ipam';
 import { kubernetesErrorToFailure } from '../../src/activities/kubernetes/to-failure';
-import { ALL_KUBERNETES_STEPS } from '../../src/catalogue/kubernetes-steps';
 import type { StepInput, StepOutcome } from '../../src/catalogue/types';
 import { integrationConfigSchema, type IntegrationConfig } from '../../src/config/schema';
 import { describeConditions } from '../../src/kubernetes/conditions';
@@ -80,7 +79,7 @@ describe('the seeded cluster', () => {
 
 describe('phase-1 steps on a cluster seeded without cluster-api-operator and IPAM', () => {
   test('kubernetes.capi-operator fails and says how to install it', async () => {
-    const f = await failure(act.kubernetesCapiOperator, input('kubernetes.capi-operator'));
+    const f = await failure(runOf('kubernetes.capi-operator'), input('kubernetes.capi-operator'));
     expect(f.type).toBe('CheckFailed');
     expect(f.nonRetryable).toBe(true);
     expect(f.message).toContain('cluster-api-operator is not installed: CRD coreproviders.operator.cluster.x-k8s.io and infrastructureproviders.operator.cluster.x-k8s.io missing');
@@ -88,7 +87,7 @@ describe('phase-1 steps on a cluster seeded without cluster-api-operator and IPA
   });
 
   test('kubernetes.ipam fails with the known cause', async () => {
-    const f = await failure(act.kubernetesIpam, input('kubernetes.ipam'));
+    const f = await failure(runOf('kubernetes.ipam'), input('kubernetes.ipam'));
     expect(f.type).toBe('CheckFailed');
     expect(f.message).toContain('no IPAM provider is installed');
     expect(f.message).toContain(IPAM_KNOWN_CAUSE);
@@ -96,7 +95,7 @@ describe('phase-1 steps on a cluster seeded without cluster-api-operator and IPA
   });
 
   test('the CozyStack releases are already there: kubernetes.cozystack passes', async () => {
-    const { result } = await runActivity(act.kubernetesCozystack, input('kubernetes.cozystack'));
+    const { result } = await runActivity(runOf('kubernetes.cozystack'), input('kubernetes.cozystack'));
     expect(result.status).toBe('passed');
   });
 });
@@ -109,27 +108,25 @@ describe('phase-1 steps on the fully seeded cluster', () => {
   }, 180_000);
 
   it.each([
-    ['kubernetes.version', act.kubernetesVersion, /^Kubernetes v1\.34\.4 at https:\/\/127\.0\.0\.1:\d+ meets the minimum 1\.26$/],
-    ['kubernetes.cozystack', act.kubernetesCozystack, /CozyStack present: cozy-system exists, 4 HelmReleases Ready \(cozystack-api, cilium, kubeovn among them\)/],
-    ['kubernetes.capi-operator', act.kubernetesCapiOperator, /CoreProvider capi-system\/cluster-api Ready \(Cluster API v1\.10\.4\)/],
-    ['kubernetes.ipam', act.kubernetesIpam, /IPAMProvider capi-ipam-in-cluster-system\/in-cluster Ready; 1 InClusterIPPool/],
-    ['kubernetes.api-latency', act.kubernetesApiLatency, /p50 [\d.]+ ms, p95 [\d.]+ ms over 20 GETs/],
+    ['kubernetes.version', runOf('kubernetes.version'), /^Kubernetes v1\.34\.4 at https:\/\/127\.0\.0\.1:\d+ meets the minimum 1\.26$/],
+    ['kubernetes.cozystack', runOf('kubernetes.cozystack'), /CozyStack present: cozy-system exists, 4 HelmReleases Ready \(cozystack-api, cilium, kubeovn among them\)/],
+    ['kubernetes.capi-operator', runOf('kubernetes.capi-operator'), /CoreProvider capi-system\/cluster-api Ready \(Cluster API v1\.10\.4\)/],
+    ['kubernetes.ipam', runOf('kubernetes.ipam'), /IPAMProvider capi-ipam-in-cluster-system\/in-cluster Ready; 1 InClusterIPPool/],
+    ['kubernetes.api-latency', runOf('kubernetes.api-latency'), /p50 [\d.]+ ms, p95 [\d.]+ ms over 20 GETs/],
   ] as [string, (i: StepInput) => Promise<StepOutcome>, RegExp][])('%s passes', async (stepId, fn, message) => {
     const { result } = await runActivity(fn, input(stepId));
     expect(result.status).toBe('passed');
     expect(result.message).toMatch(message);
   });
 
-  test('every catalogue step names an activity that exists, in phase preparation', () => {
-    for (const step of ALL_KUBERNETES_STEPS) {
-      expect(step.phase).toBe('preparation');
-      expect(Object.keys(act)).toContain(step.activity);
-      if (step.compensation) expect(Object.keys(act)).toContain(step.compensation.activity);
-    }
+  test('every kubernetes step is in phase preparation', () => {
+    const steps = catalogueSteps('kubernetes.');
+    expect(steps).toHaveLength(6);
+    for (const step of steps) expect(step.phase).toBe('preparation');
   });
 
   test('kubernetes.api-latency heartbeats per sample', async () => {
-    const { result, heartbeats } = await runActivity(act.kubernetesApiLatency, input('kubernetes.api-latency'));
+    const { result, heartbeats } = await runActivity(runOf('kubernetes.api-latency'), input('kubernetes.api-latency'));
     expect(result.metrics?.samples).toBe(20);
     expect(result.metrics?.p95Ms).toBeGreaterThanOrEqual(result.metrics?.p50Ms as number);
     expect(heartbeats).toHaveLength(20);
@@ -143,7 +140,7 @@ describe('phase-1 steps on the fully seeded cluster', () => {
     ];
     await client.applyStatus(broken);
     try {
-      const f = await failure(act.kubernetesCozystack, input('kubernetes.cozystack'));
+      const f = await failure(runOf('kubernetes.cozystack'), input('kubernetes.cozystack'));
       expect(f.type).toBe('CheckFailed');
       expect(f.message).toContain('not Ready: cozy-kubeovn/kubeovn (Kube-OVN CNI (tenant networks)): Ready=False (UpgradeFailed: Helm upgrade failed: timed out)');
     } finally {
@@ -153,24 +150,24 @@ describe('phase-1 steps on the fully seeded cluster', () => {
 
   test('kubernetes.test-namespace is idempotent and its compensation removes only what this run made', async () => {
     const ns = config.kubernetes.testNamespace;
-    const first = await runActivity(act.kubernetesTestNamespace, input('kubernetes.test-namespace'));
+    const first = await runActivity(runOf('kubernetes.test-namespace'), input('kubernetes.test-namespace'));
     expect(first.result).toMatchObject({ status: 'passed', message: `namespace ${ns} created for the integration tests`, outputs: { namespace: ns, created: true } });
-    const again = await runActivity(act.kubernetesTestNamespace, input('kubernetes.test-namespace'));
+    const again = await runActivity(runOf('kubernetes.test-namespace'), input('kubernetes.test-namespace'));
     expect(again.result).toMatchObject({ status: 'passed', outputs: { created: true } });
     expect(again.result.message).toContain('already exists (created by this run)');
     expect(await kubectl('get', 'ns', ns, '-o', 'jsonpath={.metadata.labels.cozy-proxmox\\.io/test-namespace}')).toBe('true');
 
     // Another run finds it present: not its own, so its compensation keeps it.
-    const other = await runActivity(act.kubernetesTestNamespace, input('kubernetes.test-namespace', 'integrate-cluster-other'));
+    const other = await runActivity(runOf('kubernetes.test-namespace'), input('kubernetes.test-namespace', 'integrate-cluster-other'));
     expect(other.result.outputs).toEqual({ namespace: ns, created: false });
-    await runActivity(act.kubernetesDeleteTestNamespace, input('kubernetes.test-namespace', 'integrate-cluster-other', { 'kubernetes.test-namespace': other.result.outputs! }));
+    await runActivity(undoOf('kubernetes.test-namespace'), input('kubernetes.test-namespace', 'integrate-cluster-other', { 'kubernetes.test-namespace': other.result.outputs! }));
     expect(await client.find({ apiVersion: 'v1', kind: 'Namespace', name: ns })).toBeDefined();
 
     // This run's compensation deletes it and waits until it is gone; a second call has nothing left to do.
     const outputs = { 'kubernetes.test-namespace': first.result.outputs! };
-    await runActivity(act.kubernetesDeleteTestNamespace, input('kubernetes.test-namespace', undefined, outputs));
+    await runActivity(undoOf('kubernetes.test-namespace'), input('kubernetes.test-namespace', undefined, outputs));
     expect(await client.find({ apiVersion: 'v1', kind: 'Namespace', name: ns })).toBeUndefined();
-    await runActivity(act.kubernetesDeleteTestNamespace, input('kubernetes.test-namespace', undefined, outputs));
+    await runActivity(undoOf('kubernetes.test-namespace'), input('kubernetes.test-namespace', undefined, outputs));
   }, 150_000);
 });
 

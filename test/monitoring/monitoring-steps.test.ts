@@ -9,9 +9,8 @@ import { join } from 'node:path';
 import type { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import axios from 'axios';
-import { monitoringActivities as act } from '../../src/activities/monitoring';
+import { catalogueSteps, runOf } from '../helpers/steps';
 import { DASHBOARD_TITLE, DASHBOARD_UID, DASHBOARD_UID_LABEL, GRAFANA_DASHBOARD_API } from '../../src/activities/monitoring/dashboard-identity';
-import { MONITORING_STEPS, monitoringSteps } from '../../src/catalogue/monitoring-steps';
 import type { StepInput, StepOutcome } from '../../src/catalogue/types';
 import { integrationConfigSchema, type IntegrationConfig, type IntegrationConfigInput } from '../../src/config/schema';
 import { HelmClient } from '../../src/helm/client';
@@ -105,7 +104,7 @@ describe('the sandbox monitoring', () => {
 
 describe('step7.prometheus-targets and step7.pve-metrics', () => {
   test('are skipped with the reason without monitoring.prometheus', async () => {
-    for (const fn of [act.monitoringPrometheusTargets, act.monitoringPveMetrics]) {
+    for (const fn of [runOf('step7.prometheus-targets'), runOf('step7.pve-metrics')]) {
       const out = await fn(input('step7', config({})));
       expect(out.status).toBe('skipped');
       expect(out.message).toMatch(/monitoring\.prometheus is not set/);
@@ -114,14 +113,14 @@ describe('step7.prometheus-targets and step7.pve-metrics', () => {
 
   test('the exporter target is up', async () => {
     const env = new MockActivityEnvironment();
-    const out = (await env.run(act.monitoringPrometheusTargets, input('step7.prometheus-targets', config({ prometheus: monitoring.prometheusUrl })))) as StepOutcome;
+    const out = (await env.run(runOf('step7.prometheus-targets'), input('step7.prometheus-targets', config({ prometheus: monitoring.prometheusUrl })))) as StepOutcome;
     expect(out.status).toBe('passed');
     expect(out.metrics?.pveTargets).toBe(1);
     expect(out.details?.[0]).toMatch(new RegExp(`^pve/${monitoring.target.replace(/\./g, '\\.')}: up \\(scrapes http://127\\.0\\.0\\.1:\\d+/pve\\?`));
   });
 
   test('the Proxmox metrics of the node are in Prometheus, one detail line each', async () => {
-    const out = await act.monitoringPveMetrics(input('step7.pve-metrics', config({ prometheus: monitoring.prometheusUrl })));
+    const out = await runOf('step7.pve-metrics')(input('step7.pve-metrics', config({ prometheus: monitoring.prometheusUrl })));
     expect(out.status).toBe('passed');
     const details = out.details ?? [];
     const line = (prefix: string) => details.find((d) => d.startsWith(prefix));
@@ -141,14 +140,14 @@ describe('step7.prometheus-targets and step7.pve-metrics', () => {
   test('a storage the exporter does not report fails, naming the missing series and the likely cause', async () => {
     const cfg = config({ prometheus: monitoring.prometheusUrl });
     cfg.proxmox.storage = 'ceph-missing';
-    const err = await failure(act.monitoringPveMetrics(input('step7.pve-metrics', cfg)));
+    const err = await failure(runOf('step7.pve-metrics')(input('step7.pve-metrics', cfg)));
     expect(err.type).toBe('CheckFailed');
     expect(err.message).toContain(`Prometheus holds pve_up for ${NODE} but not: pve_disk_size_bytes for storage ceph-missing (pve_disk_size_bytes{id="storage/${NODE}/ceph-missing",`);
     expect(err.message).toContain('proxmox.storage names no storage of pve1');
   });
 
   test('an unreachable Prometheus is a retryable failure naming the URL', async () => {
-    const err = await failure(act.monitoringPrometheusTargets(input('step7.prometheus-targets', config({ prometheus: 'http://127.0.0.1:1' }))));
+    const err = await failure(runOf('step7.prometheus-targets')(input('step7.prometheus-targets', config({ prometheus: 'http://127.0.0.1:1' }))));
     expect(err.type).toBe('TransientError');
     expect(err.nonRetryable).toBe(false);
     expect(err.message).toMatch(/cannot reach Prometheus at http:\/\/127\.0\.0\.1:1\/api\/v1\/targets/);
@@ -161,11 +160,11 @@ describe('step7.prometheus-targets and step7.pve-metrics', () => {
     sim.faults.clear();
     const target = async () => (await axios.get<{ data: { activeTargets: { health: string }[] } }>(`${monitoring.prometheusUrl}/api/v1/targets`)).data.data.activeTargets[0];
     while ((await target()).health !== 'up') await new Promise((r) => setTimeout(r, 500));
-    const out = (await new MockActivityEnvironment().run(act.monitoringPrometheusTargets, input('step7.prometheus-targets', config({ prometheus: monitoring.prometheusUrl })))) as StepOutcome;
+    const out = (await new MockActivityEnvironment().run(runOf('step7.prometheus-targets'), input('step7.prometheus-targets', config({ prometheus: monitoring.prometheusUrl })))) as StepOutcome;
     expect(out.status).toBe('warning');
     expect(out.message).toMatch(new RegExp(`not every scrape succeeds: pve/${monitoring.target.replace(/\./g, '\\.')} up in \\d+ of \\d+ scrapes over 5m`));
     expect(out.metrics?.failedScrapes).toBeGreaterThanOrEqual(2);
-    const metrics = await act.monitoringPveMetrics(input('step7.pve-metrics', config({ prometheus: monitoring.prometheusUrl })));
+    const metrics = await runOf('step7.pve-metrics')(input('step7.pve-metrics', config({ prometheus: monitoring.prometheusUrl })));
     expect(metrics.status).toBe('passed');
   }, 60_000);
 
@@ -173,7 +172,7 @@ describe('step7.prometheus-targets and step7.pve-metrics', () => {
     const wrongSecret = join(dir, 'wrong-token-secret');
     writeFileSync(wrongSecret, '00000000-0000-4000-8000-000000000000\n', { mode: 0o600 });
     badMonitoring = await startSandboxMonitoring(join(dir, 'bad'), { proxmoxUrl: sim.url, caFile: sim.caFile as string, tokenId: DEFAULT_TOKEN_ID, tokenSecretFile: wrongSecret, scrapeIntervalSeconds: 2 });
-    const err = await failure(act.monitoringPrometheusTargets(input('step7.prometheus-targets', config({ prometheus: badMonitoring.prometheusUrl }))));
+    const err = await failure(runOf('step7.prometheus-targets')(input('step7.prometheus-targets', config({ prometheus: badMonitoring.prometheusUrl }))));
     expect(err.type).toBe('CheckFailed');
     expect(err.nonRetryable).toBe(true);
     expect(err.message).toMatch(new RegExp(`1 of 1 pve exporter target\\(s\\) not up: pve/${monitoring.target.replace(/\./g, '\\.')} is down: lastError "server returned HTTP status 500`));
@@ -222,7 +221,7 @@ describe('step7.grafana-dashboards', () => {
   });
 
   test('with monitoring.grafana: found through the search API with the bearer token', async () => {
-    const out = await act.monitoringGrafanaDashboards(input('step7.grafana-dashboards', config({ grafana: grafanaUrl, grafanaToken: 'env:MONITORING_TEST_GRAFANA_TOKEN' })));
+    const out = await runOf('step7.grafana-dashboards')(input('step7.grafana-dashboards', config({ grafana: grafanaUrl, grafanaToken: 'env:MONITORING_TEST_GRAFANA_TOKEN' })));
     expect(out.status).toBe('passed');
     expect(out.message).toBe(`Grafana at ${grafanaUrl} serves the dashboard "${DASHBOARD_TITLE}" (12 panels)`);
     expect(out.outputs).toEqual({ dashboardUid: DASHBOARD_UID });
@@ -230,7 +229,7 @@ describe('step7.grafana-dashboards', () => {
   });
 
   test('a rejected Grafana token is an auth failure, not retried', async () => {
-    const err = await failure(act.monitoringGrafanaDashboards(input('step7.grafana-dashboards', config({ grafana: grafanaUrl, grafanaToken: 'env:MONITORING_TEST_WRONG_TOKEN' }))));
+    const err = await failure(runOf('step7.grafana-dashboards')(input('step7.grafana-dashboards', config({ grafana: grafanaUrl, grafanaToken: 'env:MONITORING_TEST_WRONG_TOKEN' }))));
     expect(err.type).toBe('AuthError');
     expect(err.nonRetryable).toBe(true);
     expect(err.message).toContain('rejected the credentials (HTTP 401)');
@@ -247,7 +246,7 @@ describe('step7.grafana-dashboards', () => {
     const namespace = `mon-test-${process.pid}`;
     const cfg = config({}, plane.kubeconfigPath);
     try {
-      let err = await failure(act.monitoringGrafanaDashboards(input('step7.grafana-dashboards', cfg)));
+      let err = await failure(runOf('step7.grafana-dashboards')(input('step7.grafana-dashboards', cfg)));
       if (madeCrd) expect(err.message).toContain('the GrafanaDashboard CRD of grafana-operator is not installed either');
       expect(err.type).toBe('CheckFailed');
       if (madeCrd) {
@@ -261,12 +260,12 @@ describe('step7.grafana-dashboards', () => {
         } as KubeObject);
         await waitForList(kube);
       }
-      err = await failure(act.monitoringGrafanaDashboards(input('step7.grafana-dashboards', cfg)));
+      err = await failure(runOf('step7.grafana-dashboards')(input('step7.grafana-dashboards', cfg)));
       expect(err.message).toContain(`no GrafanaDashboard or sidecar ConfigMap labelled ${DASHBOARD_UID_LABEL}=${DASHBOARD_UID}`);
       expect(err.message).toContain('helm upgrade --install cozy-proxmox-monitoring');
 
       await helm.upgradeInstall({ release: 'cozy-proxmox-monitoring', chart: CHART_DIR, namespace, createNamespace: true });
-      const out = await act.monitoringGrafanaDashboards(input('step7.grafana-dashboards', cfg));
+      const out = await runOf('step7.grafana-dashboards')(input('step7.grafana-dashboards', cfg));
       expect(out.status).toBe('passed');
       expect(out.message).toBe(`the dashboard "${DASHBOARD_TITLE}" is provisioned (GrafanaDashboard ${namespace}/cozy-proxmox-pve); Grafana itself was not checked (monitoring.grafana is not set)`);
       const object = await kube.get<KubeObject & { spec: { json: string; instanceSelector: unknown } }>({ apiVersion: GRAFANA_DASHBOARD_API, kind: 'GrafanaDashboard', name: 'cozy-proxmox-pve', namespace });
@@ -294,12 +293,11 @@ async function waitForList(kube: KubeClient): Promise<void> {
 }
 
 describe('the catalogue and the shipped dashboard', () => {
-  test('three step-7 steps in phase 4, group step7-monitoring, with an activity each', () => {
-    expect(monitoringSteps({ monitoring: {} }).map((s) => s.id)).toEqual(['step7.prometheus-targets', 'step7.pve-metrics', 'step7.grafana-dashboards']);
-    for (const s of MONITORING_STEPS) {
+  test('three step-7 steps in phase 4, group step7-monitoring', () => {
+    expect(catalogueSteps('step7.').map((s) => s.id)).toEqual(['step7.prometheus-targets', 'step7.pve-metrics', 'step7.grafana-dashboards']);
+    for (const s of catalogueSteps('step7.')) {
       expect(s.phase).toBe('monitoring-security');
       expect(s.group).toBe('step7-monitoring');
-      expect(Object.keys(act)).toContain(s.activity);
       expect(s.startToCloseSeconds).toBeGreaterThan(75);
     }
   });

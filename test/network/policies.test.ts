@@ -4,11 +4,10 @@
 // compensation removes it all.
 import { activityFailure, cancelMidStepThenUndo, runActivity } from '../helpers/activity-run';
 import { randomBytes } from 'node:crypto';
-import { networkActivities as act } from '../../src/activities/network';
+import { catalogueSteps, runOf, undoOf } from '../helpers/steps';
 import { workloadState } from '../../src/activities/network/cni-ready';
 import { netpolNames } from '../../src/activities/network/names';
 import { NOT_VERIFIED, PROBES } from '../../src/activities/network/policies';
-import { NETWORK_STEPS } from '../../src/catalogue/network-steps';
 import type { StepInput } from '../../src/catalogue/types';
 import { integrationConfigSchema, type IntegrationConfig } from '../../src/config/schema';
 import { KubeClient } from '../../src/kubernetes/client';
@@ -42,19 +41,18 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await act.networkDeletePolicyTest(input('step6.policies')).catch(() => undefined);
+  await undoOf('step6.policies')(input('step6.policies')).catch(() => undefined);
   await kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
 });
 
 describe('the catalogue', () => {
   test('step6 steps are in phase 4, group step6-network-policies, the policy test cleaned up always', () => {
-    expect(NETWORK_STEPS.map((s) => s.id)).toEqual(['step6.cni-ready', 'step6.policies']);
-    for (const s of NETWORK_STEPS) {
+    expect(catalogueSteps('step6.').map((s) => s.id)).toEqual(['step6.cni-ready', 'step6.policies']);
+    for (const s of catalogueSteps('step6.')) {
       expect(s.phase).toBe('monitoring-security');
       expect(s.group).toBe('step6-network-policies');
-      expect(Object.keys(act)).toContain(s.activity);
     }
-    expect(NETWORK_STEPS[1].compensation).toMatchObject({ activity: 'networkDeletePolicyTest', when: 'always', startToCloseSeconds: 180 });
+    expect(catalogueSteps('step6.')[1].compensation).toMatchObject({ activity: 'step6.policies:undo', when: 'always', startToCloseSeconds: 180 });
   });
 
   test('names are deterministic DNS labels, the tenant namespace derived from the test namespace', () => {
@@ -69,7 +67,7 @@ describe('the catalogue', () => {
 
 describe('step6.cni-ready', () => {
   test('passes on the seeded Cilium and Kube-OVN workloads', async () => {
-    const { result } = await run(act.networkCniReady, input('step6.cni-ready'));
+    const { result } = await run(runOf('step6.cni-ready'), input('step6.cni-ready'));
     expect(result.status).toBe('passed');
     expect(result.message).toMatch(/^Cilium and Kube-OVN ready: cozy-cilium\/cilium, cozy-kubeovn\/kubeovn Ready, 5 workloads ready$/);
     // The agents run on every node of the shared cluster, however many other suites added: all of them ready.
@@ -90,7 +88,7 @@ describe('step6.policies where pods cannot be exec\'d into', () => {
   let firstUids: string[] = [];
 
   test('creates pods and policies, reads them back, and reports enforcement as not verified: a warning, never a pass', async () => {
-    const { result, heartbeats } = await run(act.networkPolicies, input('step6.policies'));
+    const { result, heartbeats } = await run(runOf('step6.policies'), input('step6.policies'));
     expect(result.status).toBe('warning');
     expect(result.notVerified).toBe(`NetworkPolicy enforcement: ${NOT_VERIFIED}`);
     expect(result.message).toContain(`enforcement not verified: ${NOT_VERIFIED}`);
@@ -120,35 +118,35 @@ describe('step6.policies where pods cannot be exec\'d into', () => {
   }, 120_000);
 
   test('a second run reuses the pods an earlier attempt made', async () => {
-    const { result } = await run(act.networkPolicies, input('step6.policies'));
+    const { result } = await run(runOf('step6.policies'), input('step6.policies'));
     expect(result.status).toBe('warning');
     const pods = await Promise.all([kube.get({ apiVersion: 'v1', kind: 'Pod', name: n().server, namespace }), kube.get({ apiVersion: 'v1', kind: 'Pod', name: n().client, namespace })]);
     expect(pods.map((p) => p.metadata.uid)).toEqual(firstUids.slice(0, 2));
   }, 60_000);
 
   test('the compensation removes the policies, the pods and the tenant namespace, and is safe to run twice', async () => {
-    await run(act.networkDeletePolicyTest, input('step6.policies'));
+    await run(undoOf('step6.policies'), input('step6.policies'));
     const policies = await kube.list('networking.k8s.io/v1', 'NetworkPolicy', namespace);
     expect(policies).toEqual([]);
     const pods = await kube.list('v1', 'Pod', namespace);
     expect(pods).toEqual([]);
     expect(await kube.find({ apiVersion: 'v1', kind: 'Namespace', name: n().tenantNamespace })).toBeUndefined();
-    await run(act.networkDeletePolicyTest, input('step6.policies'));
+    await run(undoOf('step6.policies'), input('step6.policies'));
   }, 120_000);
 
   test('keepTestResources leaves everything for inspection', async () => {
     const kept = integrationConfigSchema.parse({ ...config, keepTestResources: true });
-    await run(act.networkPolicies, input('step6.policies', kept));
-    await run(act.networkDeletePolicyTest, input('step6.policies', kept));
+    await run(runOf('step6.policies'), input('step6.policies', kept));
+    await run(undoOf('step6.policies'), input('step6.policies', kept));
     expect(await kube.find({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', name: n().denyAll, namespace })).toBeDefined();
-    await run(act.networkDeletePolicyTest, input('step6.policies'));
+    await run(undoOf('step6.policies'), input('step6.policies'));
     expect(await kube.find({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', name: n().denyAll, namespace })).toBeUndefined();
   }, 120_000);
 
   test('cancelled in its middle (pods made, not yet Running), the undo leaves no pod, policy or tenant namespace', async () => {
     const other = integrationConfigSchema.parse({ ...config, cluster: { name: 'netpol-cancel' } });
     const m = netpolNames(other);
-    await cancelMidStepThenUndo(act.networkPolicies, act.networkDeletePolicyTest, input('step6.policies', other), async () =>
+    await cancelMidStepThenUndo(runOf('step6.policies'), undoOf('step6.policies'), input('step6.policies', other), async () =>
       Boolean(await kube.find({ apiVersion: 'v1', kind: 'Namespace', name: m.tenantNamespace })));
     for (const pod of [m.server, m.client]) expect(await kube.find({ apiVersion: 'v1', kind: 'Pod', name: pod, namespace })).toBeUndefined();
     expect(await kube.list('networking.k8s.io/v1', 'NetworkPolicy', namespace)).toEqual([]);
@@ -157,7 +155,7 @@ describe('step6.policies where pods cannot be exec\'d into', () => {
 
   test('without the test namespace the step fails naming the step that makes it', async () => {
     const missing = integrationConfigSchema.parse({ ...config, kubernetes: { ...config.kubernetes, testNamespace: `${namespace}-absent` } });
-    const f = await failure(act.networkPolicies, input('step6.policies', missing));
+    const f = await failure(runOf('step6.policies'), input('step6.policies', missing));
     expect(f.type).toBe('NotFoundError');
     expect(f.message).toContain(`test namespace ${namespace}-absent does not exist (step kubernetes.test-namespace makes it)`);
   });

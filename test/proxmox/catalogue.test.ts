@@ -1,13 +1,10 @@
-// The Proxmox catalogue entries: stable IDs, phases and groups, activities that exist, and the conditional
-// step2.create-bridge.
-import { proxmoxActivities } from '../../src/activities/proxmox';
-import { ALL_PROXMOX_STEPS, proxmoxSteps } from '../../src/catalogue/proxmox-steps';
+// The Proxmox catalogue entries: stable IDs, phases and groups, and the conditional step2.create-bridge.
+import { planOf } from '../helpers/steps';
+import { testConfig } from '../helpers/plan';
 
-const base = { url: 'https://pve:8006', node: 'pve1', templateId: 9000 } as never;
-
-describe('proxmoxSteps', () => {
+describe('the Proxmox steps of a plan', () => {
   it('lists the preparation, step1 and step2 steps with stable IDs', () => {
-    const steps = proxmoxSteps({ proxmox: base });
+    const steps = planOf(testConfig(), 'proxmox.', 'step1.', 'step2.');
     expect(steps.map((s) => s.id)).toEqual([
       'proxmox.version',
       'proxmox.resources',
@@ -26,25 +23,14 @@ describe('proxmoxSteps', () => {
     expect(steps.filter((s) => s.id.startsWith('proxmox.')).every((s) => s.phase === 'preparation' && !s.group)).toBe(true);
     expect(steps.filter((s) => s.id.startsWith('step1.')).every((s) => s.phase === 'basic-integration' && s.group === 'step1-api-connection')).toBe(true);
     expect(steps.filter((s) => s.id.startsWith('step2.')).every((s) => s.phase === 'basic-integration' && s.group === 'step2-network-storage')).toBe(true);
+    expect(steps.find((s) => s.id === 'step2.bridges')?.dependsOn).toBeUndefined();
   });
 
-  it('adds step2.create-bridge, with its compensation, only when proxmox.createBridge is set', () => {
-    const steps = proxmoxSteps({ proxmox: { ...(base as object), createBridge: { name: 'vmbr1' } } as never });
+  it('adds step2.create-bridge, with its undo, only when proxmox.createBridge is set, and step2.bridges waits for it', () => {
+    const base = testConfig();
+    const steps = planOf({ ...base, proxmox: { ...base.proxmox, createBridge: { name: 'vmbr1' } } } as typeof base, 'step2.');
     const create = steps.find((s) => s.id === 'step2.create-bridge');
-    expect(create?.compensation).toMatchObject({ activity: 'step2DeleteBridge', when: 'on-failure', startToCloseSeconds: 300 });
+    expect(create?.compensation).toMatchObject({ activity: 'step2.create-bridge:undo', when: 'on-failure', startToCloseSeconds: 300 });
     expect(steps.find((s) => s.id === 'step2.bridges')?.dependsOn).toEqual(['step2.create-bridge']);
-    expect(proxmoxSteps({ proxmox: base }).some((s) => s.id === 'step2.create-bridge')).toBe(false);
-  });
-
-  it('names only activities that exist, and dependencies within the same phase', () => {
-    const names = new Set(Object.keys(proxmoxActivities));
-    for (const step of ALL_PROXMOX_STEPS) {
-      expect(names.has(step.activity)).toBe(true);
-      if (step.compensation) expect(names.has(step.compensation.activity)).toBe(true);
-      for (const dep of step.dependsOn ?? []) {
-        expect(ALL_PROXMOX_STEPS.find((s) => s.id === dep)?.phase).toBe(step.phase);
-      }
-    }
-    expect(new Set(ALL_PROXMOX_STEPS.map((s) => s.id)).size).toBe(ALL_PROXMOX_STEPS.length);
   });
 });

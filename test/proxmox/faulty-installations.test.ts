@@ -2,7 +2,7 @@
 // seeded fault lands on the step that checks it, with a message that says what is wrong.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { allActivities } from '../../src/activities';
-import { proxmoxSteps } from '../../src/catalogue/proxmox-steps';
+import { planOf } from '../helpers/steps';
 import { cancelRun, getProgress, startIntegration } from '../../src/client';
 import { integrationConfigSchema } from '../../src/config/schema';
 import type { Progress } from '../../src/report/progress';
@@ -52,7 +52,7 @@ async function runAgainst(name: string, seed: SimulatorSeedInput, history?: stri
       gates: { preparation: 'auto', 'basic-integration': 'auto' },
     });
     const cozy = cozyClientFor(env, queue);
-    const id = await startIntegration(cozy, { config, plan: proxmoxSteps(config) });
+    const id = await startIntegration(cozy, { config, plan: planOf(config, 'proxmox.', 'step1.', 'step2.') });
     const p = await waitFor(() => getProgress(cozy, id), (q) => ['completed', 'blocked-on-step'].includes(q.state), `${name} to settle`, 60_000);
     if (p.state !== 'completed') await cancelRun(cozy, id);
     else if (history) recordHistory(id, history);

@@ -14,8 +14,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { chartActivities, CHART_RELEASES } from '../../src/activities/charts';
-import { workerHostActivities } from '../../src/activities/worker-host';
+import { CHART_RELEASES } from '../../src/activities/charts/chart-step';
+import { undoOf } from '../helpers/steps';
 import { nodeNameFromProxmoxNode } from '../../src/activities/worker-host/settings';
 import { connectClient, type CozyClient } from '../../src/client';
 import { loadConfigFile } from '../../src/config/load';
@@ -112,7 +112,7 @@ test('integrate-cluster --wait --auto-approve completes with its worker killed d
   const kube = await KubeClient.connect({ kubeconfig: state.kubernetes!.kubeconfig });
   // A successful run leaves the host joined (a join is undone only when a run fails or is aborted); undo the demo's
   // join the way its own compensation does, so that this run joins again.
-  await workerHostActivities.workerHostReset({ stepId: 'step4.join', workflowId: demoRunId, config, outputs: {} });
+  await undoOf('step4.join')({ stepId: 'step4.join', workflowId: demoRunId, config, outputs: {} });
   const nodeName = config.ssh!.nodeName ?? nodeNameFromProxmoxNode(config.proxmox.node);
   expect(await kube.find({ apiVersion: 'v1', kind: 'Node', name: nodeName })).toBeUndefined();
   const joinsBefore = readStandinState(state.sshHost!.stateFile).joins.length;
@@ -216,8 +216,8 @@ test('a run cancelled while the host joins leaves nothing: no VM, release, names
   const nodeName = config.ssh!.nodeName ?? nodeNameFromProxmoxNode(config.proxmox.node);
   // As a cluster the product has not touched: the demo's releases and join undone (a successful run keeps them).
   const demoInput = { stepId: 'setup', workflowId: demoRunId, config, outputs: {} };
-  await workerHostActivities.workerHostReset({ ...demoInput, workflowId: SECOND_RUN }); // the run that joined last
-  for (const undo of [chartActivities.chartsUninstallCsi, chartActivities.chartsUninstallWorker, chartActivities.chartsUninstallCapiProvider]) await undo(demoInput);
+  await undoOf('step4.join')({ ...demoInput, workflowId: SECOND_RUN }); // the run that joined last
+  for (const undo of [undoOf('csi.chart'), undoOf('worker.chart'), undoOf('capi.provider-chart')]) await undo(demoInput);
   const releases = async () => (await Promise.all(Object.values(CHART_RELEASES).map((r) => helm.status(r.release, r.namespace)))).filter(Boolean);
   expect(await releases()).toEqual([]);
   const vmsBefore = (await sim.snapshot()).vms.map((v) => v.vmid).sort();

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { allActivities } from '../../src/activities';
-import { proxmoxSteps } from '../../src/catalogue/proxmox-steps';
+import { planOf } from '../helpers/steps';
 import { getProgress, startIntegration } from '../../src/client';
 import { waitFor } from '../helpers/wait';
 import { parseConfigText } from '../../src/config/load';
@@ -54,7 +54,7 @@ test('no secret value reaches the workflow history', async () => {
     { env: {} },
   );
   const cozy = cozyClientFor(env, queue);
-  const id = await startIntegration(cozy, { config, plan: proxmoxSteps(config) });
+  const id = await startIntegration(cozy, { config, plan: planOf(config, 'proxmox.', 'step1.', 'step2.') });
   const p = await waitFor(() => getProgress(cozy, id), (q) => ['completed', 'failed', 'blocked-on-step'].includes(q.state), 'the run to end', 90_000);
   expect(p.steps.filter((s) => s.state !== 'passed').map((s) => `${s.id}: ${s.message}`)).toEqual([]);
   expect(p.state).toBe('completed');

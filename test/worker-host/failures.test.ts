@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { workerHostActivities as act } from '../../src/activities/worker-host';
+import { runOf } from '../helpers/steps';
 import { bootstrapTokenId, deleteBootstrapToken, ensureBootstrapToken } from '../../src/activities/worker-host/bootstrap-token';
 import { endpointOf } from '../../src/activities/worker-host/cluster-info';
 import { CertificateAuthority } from '../../packages/sandbox/src/kubernetes/certificates';
@@ -26,7 +26,7 @@ test('a join kubeadm cannot finish fails with its message, leaves no token and n
   // Without the chart's bootstrap RBAC the host may not even read cluster-info.
   await f.installChart({ bootstrap: { rbac: false } });
   const before = await bootstrapTokens(f.kube);
-  const failure = await activityFailure(act.workerHostJoin, f.input('step4.join'));
+  const failure = await activityFailure(runOf('step4.join'), f.input('step4.join'));
   expect(failure.type).toBe('CheckFailed');
   expect(failure.nonRetryable).toBe(true);
   expect(failure.message).toMatch(/^kubeadm join on 127\.0\.0\.1 failed \(exit 1\): error execution phase preflight: could not fetch the cluster-info ConfigMap .*forbidden: User "system:anonymous" cannot get resource "configmaps"/);
@@ -71,7 +71,7 @@ test('a host joined to another cluster stops step4.host-preflight, non-retryable
     users: [{ name: 'default-auth', user: { 'client-certificate': '/var/lib/kubelet/pki/kubelet-client-current.pem' } }],
   }), { mode: 0o600 });
   try {
-    const failure = await activityFailure(act.workerHostPreflight, f.input('step4.host-preflight'));
+    const failure = await activityFailure(runOf('step4.host-preflight'), f.input('step4.host-preflight'));
     expect(failure.type).toBe('CheckFailed');
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).toMatch(new RegExp(
@@ -83,14 +83,14 @@ test('a host joined to another cluster stops step4.host-preflight, non-retryable
     rmSync(kubeletConf);
     mkdirSync(join(f.host.kubernetesDir, 'pki'), { recursive: true });
     writeFileSync(join(f.host.kubernetesDir, 'pki', 'ca.crt'), other.certPem);
-    const caOnly = await activityFailure(act.workerHostPreflight, f.input('step4.host-preflight'));
+    const caOnly = await activityFailure(runOf('step4.host-preflight'), f.input('step4.host-preflight'));
     expect(caOnly.message).toContain(`already joined to another cluster: ${join(f.host.kubernetesDir, 'pki', 'ca.crt')} is there`);
     expect(readStandinState(f.host.stateFile).joins).toEqual([]);
   } finally {
     rmSync(f.host.kubernetesDir, { recursive: true, force: true });
   }
   // Reset (the files gone), the host is ready again.
-  const { result } = await runActivity(act.workerHostPreflight, f.input('step4.host-preflight'));
+  const { result } = await runActivity(runOf('step4.host-preflight'), f.input('step4.host-preflight'));
   expect(result.status).toBe('passed');
 });
 
@@ -103,7 +103,7 @@ test('a changed host key stops step4.host-preflight, non-retryable, with the off
   const logBefore = readFileSync(f.host.logFile, 'utf8').length;
   f.host = await startSandboxHost(f.dir, { port: f.host.port });
   expect(f.host.hostKeyFingerprint).not.toBe(pinned);
-  const failure = await activityFailure(act.workerHostPreflight, f.input('step4.host-preflight'));
+  const failure = await activityFailure(runOf('step4.host-preflight'), f.input('step4.host-preflight'));
   expect(failure.type).toBe('PermissionError');
   expect(failure.nonRetryable).toBe(true);
   expect(failure.message).toContain(`SSH host key of 127.0.0.1:${f.host.port} is ${f.host.hostKeyFingerprint}`);
@@ -112,6 +112,6 @@ test('a changed host key stops step4.host-preflight, non-retryable, with the off
   expect(readFileSync(f.host.logFile, 'utf8').slice(logBefore)).not.toMatch(/Accepted publickey/);
   // With the new fingerprint pinned, it passes again.
   const repinned = { ...f.input('step4.host-preflight'), config: { ...f.config, ssh: { ...f.config.ssh!, hostKeyFingerprint: f.host.hostKeyFingerprint } } };
-  const { result } = await runActivity(act.workerHostPreflight, repinned);
+  const { result } = await runActivity(runOf('step4.host-preflight'), repinned);
   expect(result.status).toBe('passed');
 });

@@ -4,10 +4,9 @@
 // changes nothing, and the compensation.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { workerHostActivities as act } from '../../src/activities/worker-host';
-import { JOINED_BY_ANNOTATION } from '../../src/activities/worker-host/join';
+import { catalogueSteps, runOf, undoOf } from '../helpers/steps';
+import { JOINED_BY_ANNOTATION } from '../../src/activities/worker-host/joined-node';
 import { pinnedPodName } from '../../src/activities/worker-host/node-ready';
-import { WORKER_STEPS, workerSteps } from '../../src/catalogue/worker-steps';
 import type { KubeObject } from '../../src/kubernetes/types';
 import { readStandinState } from '../../packages/sandbox/src/ssh-host';
 import { bootstrapTokens, runActivity, TAINT, workerFixture, type WorkerFixture } from './fixture';
@@ -28,17 +27,16 @@ afterAll(async () => {
 type NodeObject = KubeObject & { spec?: { taints?: typeof TAINT[] }; status?: { allocatable?: Record<string, string> } };
 
 test('the catalogue: three steps of phase advanced-integration, group step4-worker, after worker.chart', () => {
-  expect(WORKER_STEPS.map((s) => [s.id, s.phase, s.group, s.dependsOn])).toEqual([
+  expect(catalogueSteps('step4.').map((s) => [s.id, s.phase, s.group, s.dependsOn])).toEqual([
     ['step4.host-preflight', 'advanced-integration', 'step4-worker', ['worker.chart']],
     ['step4.join', 'advanced-integration', 'step4-worker', ['step4.host-preflight']],
     ['step4.node-ready', 'advanced-integration', 'step4-worker', ['step4.join']],
   ]);
-  expect(WORKER_STEPS[1].compensation).toMatchObject({ activity: 'workerHostReset', when: 'on-failure', startToCloseSeconds: 300 });
-  for (const s of workerSteps(f.config)) expect(Object.keys(act)).toContain(s.activity);
+  expect(catalogueSteps('step4.')[1].compensation).toMatchObject({ activity: 'step4.join:undo', when: 'on-failure', startToCloseSeconds: 300 });
 });
 
 test('step4.host-preflight: pinned host key, swap, runtime socket, kubeadm, port 10250, one line each', async () => {
-  const { result } = await runActivity(act.workerHostPreflight, f.input('step4.host-preflight'));
+  const { result } = await runActivity(runOf('step4.host-preflight'), f.input('step4.host-preflight'));
   expect(result).toMatchObject({ status: 'passed', outputs: { nodeName: f.nodeName, hostKeyFingerprint: f.host.hostKeyFingerprint } });
   const details = result.details ?? [];
   expect(details[0]).toContain(`host key ${f.host.hostKeyFingerprint} (pinned)`);
@@ -53,7 +51,7 @@ test('step4.host-preflight: pinned host key, swap, runtime socket, kubeadm, port
 });
 
 test('step4.join: token and CA hash through the API, kubeadm join over SSH, labels applied, token deleted', async () => {
-  const { result, heartbeats } = await runActivity(act.workerHostJoin, f.input('step4.join'));
+  const { result, heartbeats } = await runActivity(runOf('step4.join'), f.input('step4.join'));
   expect(result).toMatchObject({ status: 'passed', outputs: { nodeName: f.nodeName, joined: true, caCertHash: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) } });
   expect(result.details?.join('\n')).toMatch(/bootstrap token [a-z0-9]{6} created, expires .*\n.*bootstrap token [a-z0-9]{6} deleted/s);
   // The token value appears nowhere: not in the outcome, not in what progress showed.
@@ -83,7 +81,7 @@ test('step4.join: token and CA hash through the API, kubeadm join over SSH, labe
 });
 
 test('step4.join again: the node is registered, so no second join (one node, one join on the host)', async () => {
-  const { result } = await runActivity(act.workerHostJoin, f.input('step4.join'));
+  const { result } = await runActivity(runOf('step4.join'), f.input('step4.join'));
   expect(result).toMatchObject({ status: 'passed', message: `node ${f.nodeName} is already registered; no second join`, outputs: { joined: false } });
   expect(readStandinState(f.host.stateFile).joins).toHaveLength(1);
   const nodes = await f.kube.list('v1', 'Node');
@@ -91,7 +89,7 @@ test('step4.join again: the node is registered, so no second join (one node, one
 });
 
 test('step4.host-preflight on the joined host: joined to this cluster, so it passes and says the join is done', async () => {
-  const { result } = await runActivity(act.workerHostPreflight, f.input('step4.host-preflight'));
+  const { result } = await runActivity(runOf('step4.host-preflight'), f.input('step4.host-preflight'));
   expect(result).toMatchObject({ status: 'passed', message: `host 127.0.0.1 is already joined to this cluster as node ${f.nodeName}`, outputs: { alreadyJoined: true } });
   const kubeletConf = join(f.host.kubernetesDir, 'kubelet.conf');
   expect(result.details).toEqual(expect.arrayContaining([
@@ -100,7 +98,7 @@ test('step4.host-preflight on the joined host: joined to this cluster, so it pas
 });
 
 test('step4.node-ready: Ready, labels and taints as set, allocatable reported, a pinned pod ran and is gone', async () => {
-  const { result } = await runActivity(act.workerHostNodeReady, f.input('step4.node-ready'));
+  const { result } = await runActivity(runOf('step4.node-ready'), f.input('step4.node-ready'));
   expect(result.status).toBe('passed');
   expect(result.metrics?.allocatableCpu).toBeGreaterThan(0);
   expect(result.metrics?.allocatableMemoryBytes).toBeGreaterThan(0);
@@ -110,25 +108,25 @@ test('step4.node-ready: Ready, labels and taints as set, allocatable reported, a
 });
 
 test('compensation: kubeadm reset -f on the host and the node deleted; a second run is a no-op', async () => {
-  await runActivity(act.workerHostReset, f.input('step4.join'));
+  await runActivity(undoOf('step4.join'), f.input('step4.join'));
   expect(await f.kube.find({ apiVersion: 'v1', kind: 'Node', name: f.nodeName })).toBeUndefined();
   expect(existsSync(join(f.host.hostRoot, 'etc', 'kubernetes', 'kubelet.conf'))).toBe(false);
   expect(readStandinState(f.host.stateFile).resets).toHaveLength(1);
-  await runActivity(act.workerHostReset, f.input('step4.join'));
+  await runActivity(undoOf('step4.join'), f.input('step4.join'));
   expect(readStandinState(f.host.stateFile).resets).toHaveLength(2);
 });
 
 test('compensation leaves a node another run joined alone', async () => {
-  await runActivity(act.workerHostJoin, f.input('step4.join', 'wf-first'));
-  await runActivity(act.workerHostReset, f.input('step4.join', 'wf-other'));
+  await runActivity(runOf('step4.join'), f.input('step4.join', 'wf-first'));
+  await runActivity(undoOf('step4.join'), f.input('step4.join', 'wf-other'));
   expect(await f.kube.find({ apiVersion: 'v1', kind: 'Node', name: f.nodeName })).toBeDefined();
-  await runActivity(act.workerHostReset, f.input('step4.join', 'wf-first'));
+  await runActivity(undoOf('step4.join'), f.input('step4.join', 'wf-first'));
   expect(await f.kube.find({ apiVersion: 'v1', kind: 'Node', name: f.nodeName })).toBeUndefined();
 });
 
 test('without an ssh section every step is skipped with the reason', async () => {
   const input = { ...f.input('step4.join'), config: { ...f.config, ssh: undefined } };
-  for (const fn of [act.workerHostPreflight, act.workerHostJoin, act.workerHostNodeReady]) {
+  for (const fn of [runOf('step4.host-preflight'), runOf('step4.join'), runOf('step4.node-ready')]) {
     const { result } = await runActivity(fn, input);
     expect(result).toMatchObject({ status: 'skipped', message: expect.stringMatching(/no ssh section/) });
   }

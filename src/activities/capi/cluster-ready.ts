@@ -10,6 +10,9 @@ import { runKubernetesStep } from '../kubernetes/step-context';
 import { cluster, credentialsSecret, proxmoxCluster, type ProxmoxCredentials } from './objects';
 import { refs, step3Names } from './names';
 import { waitUntil } from '../common/wait';
+import { defineStep } from '../../catalogue/define-step';
+import { WAIT_RETRY } from '../../catalogue/retry-policies';
+import { capiCleanupStep3 } from './cleanup';
 
 export const CLUSTER_WAIT_MS = 120_000;
 const CHART_SECRET = { apiVersion: 'v1', kind: 'Secret', name: `${CHART_RELEASES.capiProvider.release}-credentials`, namespace: CHART_RELEASES.capiProvider.namespace };
@@ -61,3 +64,19 @@ export function capiClusterReady(input: StepInput): Promise<StepOutcome> {
     };
   });
 }
+
+export const step3ClusterReadyStep = defineStep({
+  id: 'step3.cluster-ready',
+  phase: 'basic-integration',
+  group: 'step3-vm-management',
+  title: 'ProxmoxCluster and Cluster Ready',
+  dependsOn: ['capi.provider-ready'],
+  blocking: true,
+  startToCloseSeconds: 180,
+  retry: WAIT_RETRY,
+  component: 'Cluster API provider Proxmox',
+  run: capiClusterReady,
+  // Removes everything the step-3 steps made and waits until their VMs are gone (kept with keepTestResources).
+  // Two waits of up to 180 s (Machines, then Cluster) and one of 60 s (the VMs in Proxmox).
+  undo: { when: 'always', startToCloseSeconds: 480, run: capiCleanupStep3 },
+});

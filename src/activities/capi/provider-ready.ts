@@ -8,6 +8,8 @@ import { CHART_RELEASES } from '../charts/chart-step';
 import { CAPMOX_CRD_NAMES } from './names';
 import { runKubernetesStep } from '../kubernetes/step-context';
 import { waitUntil } from '../common/wait';
+import { defineStep } from '../../catalogue/define-step';
+import { WAIT_RETRY } from '../../catalogue/retry-policies';
 
 export const PROVIDER_WAIT_MS = 120_000;
 const PROVIDER = { apiVersion: CAPI_OPERATOR_API, kind: 'InfrastructureProvider', name: 'proxmox', namespace: CHART_RELEASES.capiProvider.namespace };
@@ -46,3 +48,15 @@ export function capiProviderReady(input: StepInput): Promise<StepOutcome> {
     };
   });
 }
+
+export const capiProviderReadyStep = defineStep({
+  id: 'capi.provider-ready',
+  phase: 'basic-integration',
+  title: 'Cluster API provider Proxmox Ready (InfrastructureProvider, CRDs established)',
+  dependsOn: ['capi.provider-chart'],
+  blocking: true,
+  startToCloseSeconds: 180,
+  retry: WAIT_RETRY,
+  component: 'Cluster API provider Proxmox',
+  run: capiProviderReady,
+});

@@ -6,6 +6,8 @@ import { describeMachines, machinesOf, vmsNamed } from './machines';
 import { CAPMOX_API, CLUSTER_NAME_LABEL, refs, step3Names } from './names';
 import { waitUntil } from '../common/wait';
 import { withProxmox } from './proxmox-side';
+import { defineStep } from '../../catalogue/define-step';
+import { WAIT_RETRY } from '../../catalogue/retry-policies';
 
 export const DELETE_WAIT_MS = 180_000;
 
@@ -45,3 +47,16 @@ export function capiVmDelete(input: StepInput): Promise<StepOutcome> {
     };
   });
 }
+
+export const step3VmDeleteStep = defineStep({
+  id: 'step3.vm-delete',
+  phase: 'basic-integration',
+  group: 'step3-vm-management',
+  title: 'Deleting the MachineDeployment removes its Machines and VMs',
+  dependsOn: ['step3.vm-scale'],
+  blocking: true,
+  startToCloseSeconds: 360,
+  retry: WAIT_RETRY,
+  component: 'Cluster API provider Proxmox',
+  run: capiVmDelete,
+});

@@ -2,7 +2,7 @@
 // a MachineDeployment of one replica; waits for the Machine Running and its ProxmoxMachine ready, heartbeating the
 // provider's VMProvisioned reason (Cloning, WaitingForStaticIPAllocation, PoweringOn, ...). Then checks in Proxmox
 // that the VM exists, was cloned from the template, runs and has the asked cores, memory, disk size and bridge.
-import type { OutputsOf } from '../../catalogue/step-outputs';
+import { z } from 'zod';
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { checkFailed } from '../common/failures';
 import { runKubernetesStep } from '../kubernetes/step-context';
@@ -11,6 +11,10 @@ import { step3Names, vmSettings } from './names';
 import { bootstrapSecret, machineDeployment, machineTemplate } from './objects';
 import { waitUntil } from '../common/wait';
 import { vmFacts, vmMismatches, withProxmox } from './proxmox-side';
+import { defineStep } from '../../catalogue/define-step';
+import { WAIT_RETRY } from '../../catalogue/retry-policies';
+
+const outputs = z.object({ vmid: z.number(), node: z.string(), machine: z.string(), kubernetesNode: z.string() });
 
 export function capiVmProvisioned(input: StepInput): Promise<StepOutcome> {
   const n = step3Names(input.config);
@@ -44,8 +48,22 @@ export function capiVmProvisioned(input: StepInput): Promise<StepOutcome> {
         `Machine ${machine.name} Running: VM ${facts.vmid} on ${facts.node} cloned from template ${input.config.proxmox.templateId}` +
         ` (${facts.cores} cores, ${facts.memoryMiB} MiB, ${settings.bootDisk} ${facts.diskGiB} GiB, ${facts.bridge}) in ${(elapsedMs / 1000).toFixed(1)} s`,
       details: [`clone task ${facts.cloneTask}`, `Node ${machine.nodeRef}`],
-      outputs: { vmid: facts.vmid, node: facts.node, machine: machine.name, kubernetesNode: machine.nodeRef ?? '' } satisfies OutputsOf<'step3.vm-provisioned'>,
+      outputs: { vmid: facts.vmid, node: facts.node, machine: machine.name, kubernetesNode: machine.nodeRef ?? '' } satisfies z.infer<typeof outputs>,
       metrics: { vmCloneSeconds: facts.cloneSeconds ?? 0, vmProvisionSeconds: Math.round(elapsedMs / 100) / 10 },
     };
   });
 }
+
+export const step3VmProvisionedStep = defineStep({
+  id: 'step3.vm-provisioned',
+  phase: 'basic-integration',
+  group: 'step3-vm-management',
+  title: 'A Machine gets a VM cloned from the template (cores, memory, disk, bridge), running',
+  dependsOn: ['step3.cluster-ready'],
+  blocking: true,
+  startToCloseSeconds: 900,
+  retry: WAIT_RETRY,
+  component: 'Cluster API provider Proxmox',
+  outputs,
+  run: capiVmProvisioned,
+});

@@ -9,6 +9,8 @@ import { step3Names, vmSettings, type Step3Names } from './names';
 import { machineDeployment } from './objects';
 import { waitUntil } from '../common/wait';
 import { withProxmox } from './proxmox-side';
+import { defineStep } from '../../catalogue/define-step';
+import { WAIT_RETRY } from '../../catalogue/retry-policies';
 
 async function scaleTo(input: StepInput, client: KubeClient, n: Step3Names, replicas: number): Promise<MachineView[]> {
   const watch = new ProviderFailureWatch(input, await machinesOf(client, n));
@@ -57,3 +59,16 @@ export function capiVmScale(input: StepInput): Promise<StepOutcome> {
     };
   });
 }
+
+export const step3VmScaleStep = defineStep({
+  id: 'step3.vm-scale',
+  phase: 'basic-integration',
+  group: 'step3-vm-management',
+  title: 'Scaling the MachineDeployment to 2 and back to 1 adds and removes a VM',
+  dependsOn: ['step3.vm-provisioned'],
+  blocking: true,
+  startToCloseSeconds: 1500,
+  retry: WAIT_RETRY,
+  component: 'Cluster API provider Proxmox',
+  run: capiVmScale,
+});

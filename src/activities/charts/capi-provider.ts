@@ -4,6 +4,8 @@ import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { fail, FailureType } from '../common/failures';
 import { resolveSecret } from '../common/secrets';
 import { CHART_RELEASES, helmFor, installChart, installedOutcome, uninstallIfOurs } from './chart-step';
+import { defineStep } from '../../catalogue/define-step';
+import { INSTALL_RETRY } from '../../catalogue/retry-policies';
 
 const API_SUFFIX = /\/api2\/json\/?$/;
 
@@ -38,3 +40,18 @@ export async function chartsInstallCapiProvider(input: StepInput): Promise<StepO
 export function chartsUninstallCapiProvider(input: StepInput): Promise<void> {
   return uninstallIfOurs(input, CHART_RELEASES.capiProvider);
 }
+
+export const capiProviderChartStep = defineStep({
+  id: 'capi.provider-chart',
+  phase: 'basic-integration',
+  title: 'Install the cozy-capi-providers-proxmox chart (InfrastructureProvider, IPAM provider, credentials)',
+  // The provider gets the token: install it only once the token is known to authenticate with enough privileges.
+  dependsOn: ['step1.token-privileges'],
+  blocking: true,
+  startToCloseSeconds: 300,
+  retry: INSTALL_RETRY,
+  component: 'Cluster API provider Proxmox',
+  run: chartsInstallCapiProvider,
+  // helm uninstall --wait is given 300 s; the undo a minute more.
+  undo: { when: 'on-failure', startToCloseSeconds: 360, run: chartsUninstallCapiProvider },
+});

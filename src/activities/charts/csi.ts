@@ -4,6 +4,8 @@ import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { fail, FailureType } from '../common/failures';
 import { resolveSecret } from '../common/secrets';
 import { CHART_RELEASES, helmFor, installChart, installedOutcome, uninstallIfOurs } from './chart-step';
+import { defineStep } from '../../catalogue/define-step';
+import { INSTALL_RETRY } from '../../catalogue/retry-policies';
 
 export async function chartsInstallCsi(input: StepInput): Promise<StepOutcome> {
   const { proxmox, kubernetes } = input.config;
@@ -29,3 +31,16 @@ export async function chartsInstallCsi(input: StepInput): Promise<StepOutcome> {
 export function chartsUninstallCsi(input: StepInput): Promise<void> {
   return uninstallIfOurs(input, CHART_RELEASES.csi);
 }
+
+export const csiChartStep = defineStep({
+  id: 'csi.chart',
+  phase: 'advanced-integration',
+  // Not counted as the plan's step5-csi by itself: a chart proves nothing about a bound volume.
+  title: 'Install the cozy-proxmox-csi-operator chart (CSI driver, StorageClass)',
+  blocking: true,
+  startToCloseSeconds: 600,
+  retry: INSTALL_RETRY,
+  run: chartsInstallCsi,
+  // helm uninstall --wait is given 300 s; the undo a minute more.
+  undo: { when: 'on-failure', startToCloseSeconds: 360, run: chartsUninstallCsi },
+});

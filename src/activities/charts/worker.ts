@@ -2,6 +2,8 @@
 // joined.
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { CHART_RELEASES, helmFor, installChart, installedOutcome, uninstallIfOurs } from './chart-step';
+import { defineStep } from '../../catalogue/define-step';
+import { INSTALL_RETRY } from '../../catalogue/retry-policies';
 
 export async function chartsInstallWorker(input: StepInput): Promise<StepOutcome> {
   const { info, created } = await installChart(input, helmFor(input), {
@@ -20,3 +22,16 @@ export async function chartsInstallWorker(input: StepInput): Promise<StepOutcome
 export function chartsUninstallWorker(input: StepInput): Promise<void> {
   return uninstallIfOurs(input, CHART_RELEASES.worker);
 }
+
+export const workerChartStep = defineStep({
+  id: 'worker.chart',
+  phase: 'advanced-integration',
+  // Not counted as the plan's step4-worker by itself: a chart proves nothing about a joined host.
+  title: 'Install the proxmox-worker chart (join settings, node bootstrap RBAC)',
+  blocking: true,
+  startToCloseSeconds: 300,
+  retry: INSTALL_RETRY,
+  run: chartsInstallWorker,
+  // helm uninstall --wait is given 300 s; the undo a minute more.
+  undo: { when: 'on-failure', startToCloseSeconds: 360, run: chartsUninstallWorker },
+});

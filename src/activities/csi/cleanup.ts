@@ -1,7 +1,7 @@
-// Compensation of step5.volume (always): the pod, the snapshot and the claim go, and the disk must leave Proxmox
+// The undo of step5.volume (always): the pod, the snapshot and the claim go, and the disk must leave Proxmox
 // (the provisioner deletes it once the PV is Released). Safe when nothing was made and when run twice; a kept run
 // (keepTestResources) leaves everything for inspection.
-import { outputsOf } from '../../catalogue/step-outputs';
+import type { z } from 'zod';
 import type { StepInput } from '../../catalogue/types';
 import { isMissingResourceType } from '../../kubernetes/errors';
 import { type KubeClient } from '../../kubernetes/client';
@@ -12,7 +12,8 @@ import { clientFor } from '../proxmox/step-context';
 import { parseVolumeId, volid } from './driver-facts';
 import { waitForValue } from '../common/wait';
 import { csiTestNames } from './names';
-import { proxmoxVolumeSize, type PersistentVolume } from './volume';
+import { proxmoxVolumeSize, type PersistentVolume } from './proxmox-volume';
+import type { volumeOutputs } from './volume';
 
 async function deleteAndWait(kube: KubeClient, ref: ObjectRef, timeoutMs: number): Promise<void> {
   try {
@@ -24,13 +25,12 @@ async function deleteAndWait(kube: KubeClient, ref: ObjectRef, timeoutMs: number
   await waitForValue(`${ref.kind} ${ref.name} to be gone`, timeoutMs, async () => ((await kube.find(ref)) ? undefined : true));
 }
 
-export async function csiDeleteTestVolume(input: StepInput): Promise<void> {
+export async function csiDeleteTestVolume(input: StepInput, recorded?: z.infer<typeof volumeOutputs>): Promise<void> {
   if (input.config.keepTestResources) return;
   const names = csiTestNames(input.config);
   const kube = await connect(input);
   const claimRef = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', name: names.claim, namespace: names.namespace };
   const claim = await kube.find<{ apiVersion: string; kind: string; metadata: { name: string }; spec: { volumeName?: string } }>(claimRef);
-  const recorded = outputsOf(input, 'step5.volume');
   const pvName = claim?.spec.volumeName ?? recorded?.pv ?? '';
   const pv = pvName ? await kube.find<PersistentVolume>({ apiVersion: 'v1', kind: 'PersistentVolume', name: pvName }) : undefined;
   const handle = pv?.spec.csi?.volumeHandle ?? recorded?.volumeId ?? '';

@@ -10,7 +10,9 @@ import type { KubeObject } from '../../kubernetes/types';
 import { eventsOf, mergePatch } from './kube-helpers';
 import { waitForValue, WaitTimedOut } from '../common/wait';
 import { csiTestNames, TEST_VOLUME_BYTES } from './names';
-import { proxmoxVolumeSize, type PersistentVolume } from './volume';
+import { proxmoxVolumeSize, type PersistentVolume } from './proxmox-volume';
+import { defineStep } from '../../catalogue/define-step';
+import { WAIT_RETRY } from '../../catalogue/retry-policies';
 
 const RESIZE_TIMEOUT_MS = 120_000;
 
@@ -66,3 +68,16 @@ export function csiExpand(input: StepInput): Promise<StepOutcome> {
     }
   });
 }
+
+export const csiExpandStep = defineStep({
+  id: 'step5.expand',
+  phase: 'advanced-integration',
+  group: 'step5-csi',
+  title: 'The PVC expands and its disk grows in Proxmox',
+  dependsOn: ['csi.chart', 'step5.volume'],
+  blocking: false,
+  startToCloseSeconds: 300,
+  retry: WAIT_RETRY,
+  component: 'Proxmox CSI driver',
+  run: csiExpand,
+});

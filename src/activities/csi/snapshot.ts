@@ -14,6 +14,7 @@ import { runKubernetesStep } from '../kubernetes/step-context';
 import { CSI_DRIVER } from './driver-facts';
 import { waitForValue, WaitTimedOut } from '../common/wait';
 import { csiTestNames } from './names';
+import { defineStep } from '../../catalogue/define-step';
 
 const SNAPSHOT_API = 'snapshot.storage.k8s.io/v1';
 const READY_TIMEOUT_MS = 180_000;
@@ -72,3 +73,15 @@ export function csiSnapshot(input: StepInput): Promise<StepOutcome> {
     return { status: 'passed', message: `VolumeSnapshot ${names.snapshot} of ${names.claim} is ready (${last?.status?.restoreSize ?? '?'})`, outputs: { snapshot: names.snapshot } };
   });
 }
+
+export const csiSnapshotStep = defineStep({
+  id: 'step5.snapshot',
+  phase: 'advanced-integration',
+  group: 'step5-csi',
+  title: 'A VolumeSnapshot becomes ready (where the driver supports snapshots)',
+  dependsOn: ['csi.chart', 'step5.volume'],
+  blocking: false,
+  startToCloseSeconds: 300,
+  component: 'Proxmox CSI driver',
+  run: csiSnapshot,
+});

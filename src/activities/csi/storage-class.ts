@@ -6,6 +6,7 @@ import type { KubeObject } from '../../kubernetes/types';
 import { checkFailed, fail, FailureType } from '../common/failures';
 import { runKubernetesStep } from '../kubernetes/step-context';
 import { CSI_DRIVER } from './driver-facts';
+import { defineStep } from '../../catalogue/define-step';
 
 type StorageClass = KubeObject & { provisioner?: string; parameters?: Record<string, string>; volumeBindingMode?: string; allowVolumeExpansion?: boolean; reclaimPolicy?: string };
 
@@ -36,3 +37,14 @@ export function csiStorageClass(input: StepInput): Promise<StepOutcome> {
     return { status, message: `StorageClass ${name} provisions on Proxmox storage ${storage} through ${CSI_DRIVER}`, details, outputs: { storageClass: name, storage: storage! } };
   });
 }
+
+export const csiStorageClassStep = defineStep({
+  id: 'step5.storage-class',
+  phase: 'advanced-integration',
+  group: 'step5-csi',
+  title: 'StorageClass of csi.proxmox.sinextra.dev (storage, WaitForFirstConsumer, expansion) and CSIDriver',
+  dependsOn: ['csi.chart'],
+  blocking: true,
+  component: 'Proxmox CSI driver',
+  run: csiStorageClass,
+});

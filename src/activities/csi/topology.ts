@@ -6,6 +6,7 @@ import type { KubeObject } from '../../kubernetes/types';
 import { checkFailed } from '../common/failures';
 import { runKubernetesStep } from '../kubernetes/step-context';
 import { parseProviderId, REGION_LABEL, ZONE_LABEL } from './driver-facts';
+import { defineStep } from '../../catalogue/define-step';
 
 export const BARE_METAL_WARNING =
   'warning: CSI volumes are hot-plugged into the VM behind a node, so they cannot serve a bare-metal Proxmox host joined as a worker (use local or network storage there)';
@@ -39,3 +40,14 @@ export function csiTopology(input: StepInput): Promise<StepOutcome> {
     };
   });
 }
+
+export const csiTopologyStep = defineStep({
+  id: 'step5.topology',
+  phase: 'advanced-integration',
+  group: 'step5-csi',
+  title: 'Nodes carry the topology labels region and zone',
+  dependsOn: ['csi.chart'],
+  blocking: true,
+  component: 'Proxmox CSI driver',
+  run: csiTopology,
+});

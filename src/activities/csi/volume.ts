@@ -2,19 +2,32 @@
 // them. Passes when the claim is Bound, the disk exists in the Proxmox storage with the size of the PV (read through
 // the Proxmox API), the disk is attached to the pod's node (VolumeAttachment attached, the disk in the VM's config)
 // and the pod runs. A claim stuck Pending fails with what the provisioner (its Events) and the scheduler reported.
-import type { OutputsOf } from '../../catalogue/step-outputs';
+import { z } from 'zod';
+import { defineStep } from '../../catalogue/define-step';
+import { WAIT_RETRY } from '../../catalogue/retry-policies';
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import type { KubeClient } from '../../kubernetes/client';
 import type { KubeObject } from '../../kubernetes/types';
 import type { ProxmoxClient } from '../../proxmox/client';
-import { apiPath } from '../../proxmox/http';
 import { checkFailed, fail, FailureType } from '../common/failures';
 import { runKubernetesStep } from '../kubernetes/step-context';
 import { clientFor } from '../proxmox/step-context';
-import { bytesQuantity, isTransientProvisioningError, parseProviderId, parseVolumeId, quantityBytes, roundUpGiB, volid, type CsiVolumeId } from './driver-facts';
+import { bytesQuantity, isTransientProvisioningError, parseProviderId, parseVolumeId, quantityBytes, roundUpGiB, volid } from './driver-facts';
 import { eventsOf, type EventSummary } from './kube-helpers';
 import { waitForValue, WaitTimedOut } from '../common/wait';
 import { csiTestNames, TEST_VOLUME_BYTES } from './names';
+import { csiDeleteTestVolume } from './cleanup';
+import { proxmoxVolumeSize, type PersistentVolume } from './proxmox-volume';
+
+export const volumeOutputs = z.object({
+  claim: z.string(),
+  namespace: z.string(),
+  pv: z.string(),
+  volumeId: z.string(),
+  node: z.string(),
+  vmid: z.number(),
+  sizeBytes: z.number(),
+});
 
 const BIND_TIMEOUT_MS = 150_000;
 const ATTACH_TIMEOUT_MS = 60_000;
@@ -24,7 +37,6 @@ const UNSCHEDULABLE_GRACE_MS = 45_000;
 
 type Claim = KubeObject & { spec: { volumeName?: string; resources?: { requests?: { storage?: string } } }; status?: { phase?: string; capacity?: { storage?: string } } };
 type Pod = KubeObject & { spec: { nodeName?: string }; status?: { phase?: string } };
-export type PersistentVolume = KubeObject & { spec: { csi?: { driver: string; volumeHandle: string }; capacity?: { storage?: string } } };
 
 /** Nodes with topology labels whose providerID names a VM of this Proxmox cluster (region) that exists and runs. */
 async function vmBackedNodes(kube: KubeClient, px: ProxmoxClient, region: string): Promise<Array<{ node: string; vmid: number }>> {
@@ -35,12 +47,6 @@ async function vmBackedNodes(kube: KubeClient, px: ProxmoxClient, region: string
     const vm = id && id.region === region && vms.find((v) => v.vmid === id.vmid && v.status === 'running');
     return vm && n.metadata.labels?.['topology.kubernetes.io/zone'] ? [{ node: n.metadata.name, vmid: id.vmid }] : [];
   });
-}
-
-export async function proxmoxVolumeSize(px: ProxmoxClient, id: CsiVolumeId): Promise<number | undefined> {
-  const node = id.zone || (await px.nodes())[0]?.node;
-  const entries = await px.request<Array<{ volid: string; size?: number }>>('GET', apiPath`/nodes/${node}/storage/${id.storage}/content`);
-  return entries.find((e) => e.volid === volid(id))?.size;
 }
 
 function claimManifest(names: ReturnType<typeof csiTestNames>, storageClass: string): KubeObject {
@@ -183,10 +189,27 @@ export function csiVolume(input: StepInput): Promise<StepOutcome> {
           `pod ${names.pod} on ${node} (VM ${vmid} on ${vmNode}), disk ${slot}=${String(config[slot!])}`,
         ],
         metrics: { pvcProvisionSeconds: provisionSeconds, volumeBytes: size },
-        outputs: { claim: names.claim, namespace: names.namespace, pv: pv.metadata.name, volumeId: pv.spec.csi!.volumeHandle, node, vmid: vmid ?? 0, sizeBytes: size } satisfies OutputsOf<'step5.volume'>,
+        outputs: { claim: names.claim, namespace: names.namespace, pv: pv.metadata.name, volumeId: pv.spec.csi!.volumeHandle, node, vmid: vmid ?? 0, sizeBytes: size } satisfies z.infer<typeof volumeOutputs>,
       };
     } finally {
       px.close();
     }
   });
 }
+
+export const csiVolumeStep = defineStep({
+  id: 'step5.volume',
+  phase: 'advanced-integration',
+  group: 'step5-csi',
+  title: 'A PVC binds, its disk exists in Proxmox storage, a pod mounts it',
+  dependsOn: ['csi.chart', 'step5.storage-class', 'step5.topology'],
+  blocking: true,
+  startToCloseSeconds: 420,
+  retry: WAIT_RETRY,
+  component: 'Proxmox CSI driver',
+  outputs: volumeOutputs,
+  run: csiVolume,
+  // The test pod and claim go at the end of the run (unless keepTestResources), and the disk with them: three
+  // deletions of up to 60 s each and the PV's of up to 120 s.
+  undo: { when: 'always', startToCloseSeconds: 360, run: csiDeleteTestVolume },
+});

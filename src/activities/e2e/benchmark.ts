@@ -6,7 +6,8 @@
 //   then deleted.
 // - Proxmox and Kubernetes API latency: p50/p95 of 20 reads each, after a warm-up read.
 // A figure that cannot be taken (no StorageClass, no Proxmox-backed node) makes the step a warning that says why.
-import { outputsOf } from '../../catalogue/step-outputs';
+import { defineStep, outputsOf } from '../../catalogue/define-step';
+import { WAIT_RETRY } from '../../catalogue/retry-policies';
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import type { KubeClient } from '../../kubernetes/client';
 import type { KubeObject } from '../../kubernetes/types';
@@ -16,7 +17,11 @@ import { checkFailed } from '../common/failures';
 import { percentile } from '../kubernetes/api-latency';
 import { createIfAbsent } from '../network/pods';
 import { waitForValue, WaitTimedOut } from '../common/wait';
+import { csiVolumeStep } from '../csi/volume';
+import { step3VmProvisionedStep } from '../capi/vm-provisioned';
+import { e2eDeleteTestResources, removeBenchVms } from './cleanup';
 import { runE2eStep } from './step-context';
+import { NETWORK_AND_MONITORING } from './workload';
 import { benchConsumer, claim, refs } from './manifests';
 import { e2eNames, type E2eNames } from './names';
 import { proxmoxBackedNodes } from './nodes';
@@ -45,15 +50,6 @@ async function cloneTarget(px: ProxmoxClient, n: E2eNames): Promise<number> {
   const vms = await px.clusterResources('vm');
   const holder = vms.find((v) => v.vmid === n.benchVmid);
   return holder && holder.name !== n.benchVmName ? px.nextId() : n.benchVmid;
-}
-
-/** Removes every VM of the benchmark's name (an earlier attempt's, or one cut off mid-clone). */
-export async function removeBenchVms(px: ProxmoxClient, n: E2eNames): Promise<number> {
-  let removed = 0;
-  for (const vm of (await px.clusterResources('vm')).filter((v) => v.name === n.benchVmName && v.node && v.vmid !== undefined)) {
-    if ((await px.deleteIfPresent(vm.node!, vm.vmid!, { onProgress: (p) => heartbeat({ waitingFor: `removing VM ${vm.vmid}`, elapsedMs: p.elapsedMs }) })).deleted) removed++;
-  }
-  return removed;
 }
 
 async function measureClone(input: StepInput, px: ProxmoxClient, n: E2eNames): Promise<{ metrics: Record<string, number>; detail: string }> {
@@ -99,7 +95,7 @@ async function measurePvc(input: StepInput, kube: KubeClient, px: ProxmoxClient,
   if (!(await kube.find(refs.storageClass(storageClass)))) {
     return { metrics: {}, detail: `PVC provision: not measured`, problem: `StorageClass ${storageClass} does not exist (install the CSI driver, step csi.chart)` };
   }
-  const fromStep5 = outputsOf(input, 'step5.volume')?.node ?? '';
+  const fromStep5 = outputsOf(input, csiVolumeStep)?.node ?? '';
   const nodes = (await proxmoxBackedNodes(kube, px, input.config.proxmox.region)).map((p) => p.name);
   const pinned = nodes.includes(fromStep5) ? [fromStep5] : nodes;
   if (pinned.length === 0) return { metrics: {}, detail: 'PVC provision: not measured', problem: 'no Ready node has a running Proxmox VM behind it to consume the claim' };
@@ -144,7 +140,7 @@ export function e2eBenchmark(input: StepInput): Promise<StepOutcome> {
     const clone = await measureClone(input, px, n);
     Object.assign(metrics, clone.metrics);
     details.push(clone.detail);
-    const step3 = outputsOf(input, 'step3.vm-provisioned');
+    const step3 = outputsOf(input, step3VmProvisionedStep);
     if (step3?.vmid) details.push(`step3 provisioned VM ${step3.vmid} on ${step3.node} through the Cluster API provider`);
 
     heartbeat({ measuring: 'PVC provision time' });
@@ -164,3 +160,17 @@ export function e2eBenchmark(input: StepInput): Promise<StepOutcome> {
     };
   });
 }
+
+export const e2eBenchmarkStep = defineStep({
+  id: 'step8.benchmark',
+  phase: 'monitoring-security',
+  group: 'step8-e2e',
+  title: 'Benchmark: VM clone time, PVC provision time, Proxmox and Kubernetes API latency',
+  dependsOn: NETWORK_AND_MONITORING,
+  blocking: false,
+  startToCloseSeconds: 1200,
+  retry: WAIT_RETRY,
+  run: e2eBenchmark,
+  // The benchmark's claim, pod and VM go at the end (unless keepTestResources); their deletion is waited for up to 120 s.
+  undo: { when: 'always', startToCloseSeconds: 240, run: e2eDeleteTestResources },
+});

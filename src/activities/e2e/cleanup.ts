@@ -1,14 +1,24 @@
-// Compensation of the step-8 steps (always): the workload, its claim, the benchmark's claim and pod, and any VM of
-// the clone benchmark's name. Safe when nothing was made and when run twice; a kept run (keepTestResources) leaves
+// The undo of step8.workload and step8.benchmark (always): the workload, its claim, the benchmark's claim and pod,
+// and any VM of the clone benchmark's name. Safe when nothing was made and when run twice; a kept run (keepTestResources) leaves
 // everything for inspection.
 import type { StepInput } from '../../catalogue/types';
+import type { ProxmoxClient } from '../../proxmox/client';
+import { heartbeat } from '../common/activity-context';
 import { waitForValue } from '../common/wait';
-import { removeBenchVms } from './benchmark';
 import { refs } from './manifests';
-import { e2eNames } from './names';
+import { e2eNames, type E2eNames } from './names';
 import { runE2eStep } from './step-context';
 
 const GONE_TIMEOUT_MS = 120_000;
+
+/** Removes every VM of the benchmark's name (an earlier attempt's, or one cut off mid-clone). */
+export async function removeBenchVms(px: ProxmoxClient, n: E2eNames): Promise<number> {
+  let removed = 0;
+  for (const vm of (await px.clusterResources('vm')).filter((v) => v.name === n.benchVmName && v.node && v.vmid !== undefined)) {
+    if ((await px.deleteIfPresent(vm.node!, vm.vmid!, { onProgress: (p) => heartbeat({ waitingFor: `removing VM ${vm.vmid}`, elapsedMs: p.elapsedMs }) })).deleted) removed++;
+  }
+  return removed;
+}
 
 export async function e2eDeleteTestResources(input: StepInput): Promise<void> {
   if (input.config.keepTestResources) return;

@@ -4,7 +4,8 @@
 // A control-plane node is restarted only in the sandbox: on a real cluster the step asks for a worker instead.
 // A retried attempt that finds the VM stopped (an earlier attempt died mid-restart) starts it and waits for the
 // node first, then runs the whole cycle; if the step fails while the VM is stopped, it starts it before failing.
-import { outputsOf } from '../../catalogue/step-outputs';
+import { defineStep, outputsOf } from '../../catalogue/define-step';
+import { WAIT_RETRY } from '../../catalogue/retry-policies';
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import type { KubeClient } from '../../kubernetes/client';
 import type { KubeObject } from '../../kubernetes/types';
@@ -17,7 +18,7 @@ import { refs } from './manifests';
 import { e2eNames, type E2eNames } from './names';
 import { nodeReady, proxmoxNode, type NodeObject, type ProxmoxNode } from './nodes';
 import { runE2eStep } from './step-context';
-import { workloadPod } from './workload';
+import { e2eWorkloadStep, workloadPod } from './workload';
 
 // A kubelet's silence shows after kube-controller-manager's node-monitor-grace-period (40-50 s by default).
 export const NOT_READY_TIMEOUT_MS = 120_000;
@@ -49,7 +50,7 @@ async function waitWorkload(kube: KubeClient, n: E2eNames, timeoutMs: number): P
 }
 
 async function workloadNode(kube: KubeClient, px: ProxmoxClient, input: StepInput, n: E2eNames): Promise<ProxmoxNode> {
-  const recorded = outputsOf(input, 'step8.workload')?.node ?? '';
+  const recorded = outputsOf(input, e2eWorkloadStep)?.node ?? '';
   const name = recorded || (await workloadPod(kube, n))?.spec.nodeName;
   if (!name) throw checkFailed(`workload ${n.namespace}/${n.deployment} has no pod on a node: step8.workload must pass first`);
   const node = await kube.find<NodeObject>({ apiVersion: 'v1', kind: 'Node', name });
@@ -114,3 +115,16 @@ export function e2eReliability(input: StepInput): Promise<StepOutcome> {
     }
   });
 }
+
+export const e2eReliabilityStep = defineStep({
+  id: 'step8.reliability',
+  phase: 'monitoring-security',
+  group: 'step8-e2e',
+  title: 'Restarting the VM behind the workload\'s node: node NotReady, then Ready, workload Ready again',
+  // Not while the benchmark clones and provisions: the figures would measure the restart too.
+  dependsOn: ['step8.workload', 'step8.benchmark'],
+  blocking: true,
+  startToCloseSeconds: 900,
+  retry: WAIT_RETRY,
+  run: e2eReliability,
+});

@@ -3,7 +3,9 @@
 // serve a bare-metal host). Passes when the claim is Bound and the pod Running on such a node; on a real cluster a
 // file is written to the volume and read back through the exec API. Where pods cannot be exec'd into
 // (kubernetes.podExec false) that proof is not run and the step is a warning, not verified.
-import type { OutputsOf } from '../../catalogue/step-outputs';
+import { z } from 'zod';
+import { defineStep } from '../../catalogue/define-step';
+import { WAIT_RETRY } from '../../catalogue/retry-policies';
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import type { KubeClient } from '../../kubernetes/client';
 import type { KubeObject } from '../../kubernetes/types';
@@ -15,9 +17,23 @@ import { waitForValue, WaitTimedOut } from '../common/wait';
 import { claim, DATA_PATH, refs, workloadDeployment } from './manifests';
 import { APP_LABEL, e2eNames, type E2eNames } from './names';
 import { proxmoxBackedNodes } from './nodes';
+import { e2eDeleteTestResources } from './cleanup';
 import { runE2eStep } from './step-context';
 
 const READY_TIMEOUT_MS = 240_000;
+const outputs = z.object({
+  namespace: z.string(),
+  deployment: z.string(),
+  claim: z.string(),
+  pod: z.string(),
+  node: z.string(),
+  vmid: z.number(),
+  proxmoxNode: z.string(),
+});
+
+/** After the network and monitoring checks: the reliability check restarts a node, which they must not see. */
+export const NETWORK_AND_MONITORING = ['step6.cni-ready', 'step6.policies', 'step7.prometheus-targets', 'step7.pve-metrics', 'step7.grafana-dashboards'];
+
 export const PROOF_NOT_VERIFIED = 'the write/read proof on the volume was not run: it execs into the pod, and kubernetes.podExec is false';
 
 type Claim = KubeObject & { spec: { volumeName?: string }; status?: { phase?: string } };
@@ -85,7 +101,23 @@ export function e2eWorkload(input: StepInput): Promise<StepOutcome> {
       message: `workload ${n.deployment} Running on ${node.name} (VM ${node.vm.vmid} on ${node.vm.node}) with PVC ${n.claim} Bound to ${bound.spec.volumeName}; ${proof}`,
       details: [`candidates: ${candidates.map((c) => `${c.name} (VM ${c.vm.vmid})`).join(', ')}`, proof],
       metrics: { workloadReadySeconds: seconds },
-      outputs: { namespace: n.namespace, deployment: n.deployment, claim: n.claim, pod: pod.metadata.name, node: node.name, vmid: node.vm.vmid, proxmoxNode: node.vm.node } satisfies OutputsOf<'step8.workload'>,
+      outputs: { namespace: n.namespace, deployment: n.deployment, claim: n.claim, pod: pod.metadata.name, node: node.name, vmid: node.vm.vmid, proxmoxNode: node.vm.node } satisfies z.infer<typeof outputs>,
     };
   });
 }
+
+export const e2eWorkloadStep = defineStep({
+  id: 'step8.workload',
+  phase: 'monitoring-security',
+  group: 'step8-e2e',
+  title: 'A workload with a Proxmox CSI volume runs on a Proxmox-backed node',
+  dependsOn: NETWORK_AND_MONITORING,
+  blocking: true,
+  startToCloseSeconds: 420,
+  retry: WAIT_RETRY,
+  outputs,
+  run: e2eWorkload,
+  // The workload, its claim and the benchmark's leftovers go at the end (unless keepTestResources); their deletion
+  // is waited for up to 120 s.
+  undo: { when: 'always', startToCloseSeconds: 240, run: e2eDeleteTestResources },
+});

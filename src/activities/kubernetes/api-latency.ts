@@ -3,6 +3,7 @@
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { checkFailed } from '../common/failures';
 import { heartbeat, runKubernetesStep } from './step-context';
+import { defineStep } from '../../catalogue/define-step';
 
 export const KUBERNETES_LATENCY_SAMPLES = 20;
 /** Median above this fails the check; p95 above it warns. An API server on a healthy network answers in tens of ms. */
@@ -38,3 +39,12 @@ export function kubernetesApiLatency(input: StepInput): Promise<StepOutcome> {
     return { status: 'passed', message: `Kubernetes API latency ${figures} (threshold ${limit} ms)`, metrics };
   });
 }
+
+export const kubernetesApiLatencyStep = defineStep({
+  id: 'kubernetes.api-latency',
+  phase: 'preparation',
+  title: 'Kubernetes API reachable, latency under the threshold',
+  blocking: false,
+  startToCloseSeconds: 120,
+  run: kubernetesApiLatency,
+});

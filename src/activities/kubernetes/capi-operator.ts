@@ -8,6 +8,7 @@ import { refOf, type KubeObject } from '../../kubernetes/types';
 import { waitForCondition } from '../../kubernetes/wait';
 import { checkFailed } from '../common/failures';
 import { cancellationSignal, heartbeat, runKubernetesStep } from './step-context';
+import { defineStep } from '../../catalogue/define-step';
 
 /** How long a CoreProvider that is not Ready yet is watched before the step fails. */
 export const CORE_PROVIDER_GRACE_MS = 30_000;
@@ -53,3 +54,14 @@ export function kubernetesCapiOperator(input: StepInput): Promise<StepOutcome> {
     };
   });
 }
+
+export const kubernetesCapiOperatorStep = defineStep({
+  id: 'kubernetes.capi-operator',
+  phase: 'preparation',
+  title: 'cluster-api-operator installed with a Ready CoreProvider',
+  dependsOn: ['kubernetes.version'],
+  blocking: true,
+  // Waits up to 30 s for a CoreProvider that is still installing, heartbeating meanwhile.
+  startToCloseSeconds: 90,
+  run: kubernetesCapiOperator,
+});

@@ -7,6 +7,7 @@ import { COZY_SYSTEM_NAMESPACE, COZYSTACK_SYSTEM_APP_LABEL, crdRef, HELM_RELEASE
 import { type KubeObject } from '../../kubernetes/types';
 import { checkFailed } from '../common/failures';
 import { runKubernetesStep } from './step-context';
+import { defineStep } from '../../catalogue/define-step';
 
 const key = (obj: KubeObject) => `${obj.metadata.namespace}/${obj.metadata.name}`;
 
@@ -45,3 +46,12 @@ export function kubernetesCozystack(input: StepInput): Promise<StepOutcome> {
     return { status: 'passed', message: `CozyStack present: ${COZY_SYSTEM_NAMESPACE} exists, ${releases.length} HelmReleases Ready (${names} among them)`, metrics, outputs: { helmReleases: releases.length } };
   });
 }
+
+export const kubernetesCozystackStep = defineStep({
+  id: 'kubernetes.cozystack',
+  phase: 'preparation',
+  title: 'CozyStack components present and Ready',
+  dependsOn: ['kubernetes.version'],
+  blocking: true,
+  run: kubernetesCozystack,
+});

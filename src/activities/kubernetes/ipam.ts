@@ -6,6 +6,7 @@ import { conditionIsTrue, describeConditions } from '../../kubernetes/conditions
 import { type KubeObject } from '../../kubernetes/types';
 import { checkFailed } from '../common/failures';
 import { runKubernetesStep } from './step-context';
+import { defineStep } from '../../catalogue/define-step';
 
 export const IPAM_KNOWN_CAUSE = 'CAPMOX has no DHCP: without an IPAM provider no machine gets an address';
 
@@ -45,3 +46,12 @@ export function kubernetesIpam(input: StepInput): Promise<StepOutcome> {
     };
   });
 }
+
+export const kubernetesIpamStep = defineStep({
+  id: 'kubernetes.ipam',
+  phase: 'preparation',
+  title: 'IPAM provider present (CAPMOX has no DHCP)',
+  dependsOn: ['kubernetes.version'],
+  blocking: true,
+  run: kubernetesIpam,
+});

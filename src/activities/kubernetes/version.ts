@@ -2,6 +2,7 @@
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { fail, FailureType } from '../common/failures';
 import { runKubernetesStep } from './step-context';
+import { defineStep } from '../../catalogue/define-step';
 
 /** MAJOR.MINOR of a Kubernetes version string ("v1.34.4", "1.26", "v1.26.0-eks-1234"), or undefined. */
 export function parseKubernetesVersion(version: string): { major: number; minor: number } | undefined {
@@ -35,3 +36,11 @@ export function kubernetesVersion(input: StepInput): Promise<StepOutcome> {
     };
   });
 }
+
+export const kubernetesVersionStep = defineStep({
+  id: 'kubernetes.version',
+  phase: 'preparation',
+  title: 'Kubernetes version is supported',
+  blocking: true,
+  run: kubernetesVersion,
+});

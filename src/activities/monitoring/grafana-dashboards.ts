@@ -22,6 +22,8 @@ import {
 } from './dashboard-identity';
 import { monitoringHttpFailure } from './http-failure';
 import { cancellationSignal, heartbeat, runMonitoringStep } from './step-context';
+import { defineStep } from '../../catalogue/define-step';
+import { SERVICE_RETRY } from '../../catalogue/retry-policies';
 
 const INSTALL_HINT = `install it with the ${CHART_NAME} chart: \`helm upgrade --install ${CHART_NAME} charts/${CHART_NAME} -n tenant-root\` (the namespace of CozyStack's Grafana)`;
 
@@ -111,3 +113,15 @@ export function monitoringGrafanaDashboards(input: StepInput): Promise<StepOutco
   if (grafana) return runMonitoringStep('search Grafana for the dashboard', () => viaGrafana(input, grafana));
   return inCluster(input);
 }
+
+export const monitoringGrafanaDashboardsStep = defineStep({
+  id: 'step7.grafana-dashboards',
+  phase: 'monitoring-security',
+  group: 'step7-monitoring',
+  title: 'Grafana dashboard for Proxmox VE provisioned',
+  blocking: true,
+  startToCloseSeconds: 150,
+  retry: SERVICE_RETRY,
+  component: 'Grafana dashboards',
+  run: monitoringGrafanaDashboards,
+});

@@ -7,6 +7,8 @@ import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { checkFailed } from '../common/failures';
 import { isPveExporterTarget, PrometheusApi, type ActiveTarget } from './prometheus-api';
 import { cancellationSignal, heartbeat, NO_PROMETHEUS, pause, runMonitoringStep, skipped } from './step-context';
+import { defineStep } from '../../catalogue/define-step';
+import { SERVICE_RETRY } from '../../catalogue/retry-policies';
 
 // A target added moments ago has health "unknown" until its first scrape (one scrape interval, 1 min by default).
 const FIRST_SCRAPE_WAIT_MS = 75_000;
@@ -121,3 +123,16 @@ export function monitoringPrometheusTargets(input: StepInput): Promise<StepOutco
     }
   });
 }
+
+export const monitoringPrometheusTargetsStep = defineStep({
+  id: 'step7.prometheus-targets',
+  phase: 'monitoring-security',
+  group: 'step7-monitoring',
+  title: 'Prometheus scrapes the Proxmox VE exporter (targets up)',
+  blocking: true,
+  // Waits up to 75 s for a first scrape, heartbeating meanwhile.
+  startToCloseSeconds: 150,
+  retry: SERVICE_RETRY,
+  component: 'Prometheus (prometheus-pve-exporter)',
+  run: monitoringPrometheusTargets,
+});

@@ -8,6 +8,8 @@ import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { checkFailed } from '../common/failures';
 import { PrometheusApi, type Sample } from './prometheus-api';
 import { cancellationSignal, heartbeat, NO_PROMETHEUS, pause, runMonitoringStep, skipped } from './step-context';
+import { defineStep } from '../../catalogue/define-step';
+import { SERVICE_RETRY } from '../../catalogue/retry-policies';
 
 // Long enough for one scrape at Prometheus's default 1-minute interval after the exporter target came up.
 const FIRST_SERIES_WAIT_MS = 75_000;
@@ -115,3 +117,17 @@ export function monitoringPveMetrics(input: StepInput): Promise<StepOutcome> {
     };
   });
 }
+
+export const monitoringPveMetricsStep = defineStep({
+  id: 'step7.pve-metrics',
+  phase: 'monitoring-security',
+  group: 'step7-monitoring',
+  title: 'Proxmox metrics in Prometheus (pve_up, node, version, CPU, memory, guests, storage)',
+  dependsOn: ['step7.prometheus-targets'],
+  blocking: true,
+  // Waits up to 75 s for the series, heartbeating meanwhile.
+  startToCloseSeconds: 150,
+  retry: SERVICE_RETRY,
+  component: 'Proxmox metrics',
+  run: monitoringPveMetrics,
+});

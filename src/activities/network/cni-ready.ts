@@ -9,6 +9,7 @@ import { type KubeObject } from '../../kubernetes/types';
 import { isMissingResourceType } from '../../kubernetes/errors';
 import { checkFailed } from '../common/failures';
 import { heartbeat, runKubernetesStep } from '../kubernetes/step-context';
+import { defineStep } from '../../catalogue/define-step';
 
 export interface CniComponent {
   role: string;
@@ -107,3 +108,14 @@ export function networkCniReady(input: StepInput): Promise<StepOutcome> {
     };
   });
 }
+
+export const networkCniReadyStep = defineStep({
+  id: 'step6.cni-ready',
+  phase: 'monitoring-security',
+  group: 'step6-network-policies',
+  title: 'Cilium and Kube-OVN ready (HelmReleases, agents and controllers)',
+  blocking: true,
+  startToCloseSeconds: 120,
+  component: 'Network policies (Cilium, Kube-OVN)',
+  run: networkCniReady,
+});

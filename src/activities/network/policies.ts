@@ -18,6 +18,9 @@ import { allowClientPolicy, denyAllPolicy, podRef, policyRef, tenantIsolationPol
 import { netpolNames, SERVER_PORT, type NetpolNames } from './names';
 import { createIfAbsent, waitForPods } from './pods';
 import { ENFORCEMENT_WINDOW_MS, expectTraffic, type Expectation, type ProbeTarget } from './probes';
+import { defineStep } from '../../catalogue/define-step';
+import { WAIT_RETRY } from '../../catalogue/retry-policies';
+import { networkDeletePolicyTest } from './cleanup';
 
 const PODS_TIMEOUT_MS = 180_000;
 
@@ -160,3 +163,20 @@ export function networkPolicies(input: StepInput): Promise<StepOutcome> {
     return { ...outcome, details: [...(await readBack(kube, n)), ...(outcome.details ?? [])] };
   });
 }
+
+export const networkPoliciesStep = defineStep({
+  id: 'step6.policies',
+  phase: 'monitoring-security',
+  group: 'step6-network-policies',
+  title: 'Pod-to-pod traffic works, a default-deny policy blocks it, an allow rule passes, tenants are isolated',
+  dependsOn: ['step6.cni-ready'],
+  blocking: true,
+  // Pods start (up to 3 min), then 5 probes of up to 20 s each.
+  startToCloseSeconds: 420,
+  retry: WAIT_RETRY,
+  component: 'Network policies (Cilium, Kube-OVN)',
+  run: networkPolicies,
+  // The pods, the policies and the second tenant's namespace go at the end (unless keepTestResources); their
+  // deletion is waited for up to 90 s.
+  undo: { when: 'always', startToCloseSeconds: 180, run: networkDeletePolicyTest },
+});

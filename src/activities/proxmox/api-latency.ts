@@ -2,6 +2,7 @@
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { checkFailed } from '../common/failures';
 import { heartbeat, runProxmoxStep } from './step-context';
+import { defineStep } from '../../catalogue/define-step';
 
 export const LATENCY_SAMPLES = 20;
 
@@ -42,3 +43,13 @@ export function step1ApiLatency(input: StepInput): Promise<StepOutcome> {
     return { status: 'passed', message: `API latency ${figures} (threshold ${limit} ms)`, metrics };
   });
 }
+
+export const step1ApiLatencyStep = defineStep({
+  id: 'step1.api-latency',
+  phase: 'basic-integration',
+  group: 'step1-api-connection',
+  title: 'API response time under the threshold',
+  blocking: false,
+  startToCloseSeconds: 120,
+  run: step1ApiLatency,
+});

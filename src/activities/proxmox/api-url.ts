@@ -3,6 +3,7 @@
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { normaliseBaseUrl } from '../../proxmox/url';
 import { runProxmoxStep } from './step-context';
+import { defineStep } from '../../catalogue/define-step';
 
 export function proxmoxApiUrl(input: StepInput): Promise<StepOutcome> {
   const configured = input.config.proxmox.url;
@@ -29,3 +30,11 @@ export function proxmoxApiUrl(input: StepInput): Promise<StepOutcome> {
     };
   });
 }
+
+export const proxmoxApiUrlStep = defineStep({
+  id: 'proxmox.api-url',
+  phase: 'preparation',
+  title: 'Proxmox API URL is the API root (no /api2/json suffix)',
+  blocking: false,
+  run: proxmoxApiUrl,
+});

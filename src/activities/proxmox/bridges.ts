@@ -1,21 +1,10 @@
-// proxmox.bridges (assessment) and step2.bridges (the bridge VMs will use): Linux bridges present and active.
+// proxmox.bridges (assessment): the bridges the run needs are present and active on the node.
+import { defineStep } from '../../catalogue/define-step';
 import type { StepInput, StepOutcome } from '../../catalogue/types';
-import type { ProxmoxClient } from '../../proxmox/client';
-import { NetworkInterface, truthy } from '../../proxmox/types';
+import { truthy } from '../../proxmox/types';
 import { checkFailed } from '../common/failures';
+import { bridgesOn, describeBridges } from './bridge-facts';
 import { runProxmoxStep } from './step-context';
-
-const BRIDGE_TYPES = new Set(['bridge', 'OVSBridge']);
-
-async function bridgesOn(client: ProxmoxClient, node: string): Promise<NetworkInterface[]> {
-  // Filtered here rather than with ?type=any_bridge, which older servers do not know.
-  return (await client.networks(node)).filter((i) => BRIDGE_TYPES.has(i.type));
-}
-
-function describe(bridges: NetworkInterface[]): string {
-  if (bridges.length === 0) return 'none';
-  return bridges.map((b) => `${b.iface}${truthy(b.active) ? '' : ' (inactive)'}`).join(', ');
-}
 
 export function proxmoxBridges(input: StepInput): Promise<StepOutcome> {
   const cfg = input.config.proxmox;
@@ -27,7 +16,7 @@ export function proxmoxBridges(input: StepInput): Promise<StepOutcome> {
     const missing = required.filter((name) => !bridges.some((b) => b.iface === name));
     if (missing.length > 0) {
       throw checkFailed(
-        `bridge ${missing.join(' and ')} is missing on node ${cfg.node} (bridges found: ${describe(bridges)}): ` +
+        `bridge ${missing.join(' and ')} is missing on node ${cfg.node} (bridges found: ${describeBridges(bridges)}): ` +
           `create it under System > Network or set proxmox.bridge to an existing bridge`,
       );
     }
@@ -38,7 +27,7 @@ export function proxmoxBridges(input: StepInput): Promise<StepOutcome> {
           'configuration (Apply Configuration, or ifreload -a)',
       );
     }
-    const details = [`bridges on ${cfg.node}: ${describe(bridges)}`];
+    const details = [`bridges on ${cfg.node}: ${describeBridges(bridges)}`];
     if (toBeCreated && !bridges.some((b) => b.iface === toBeCreated)) details.push(`${toBeCreated} will be created in step2.create-bridge`);
     return {
       status: 'passed',
@@ -50,32 +39,11 @@ export function proxmoxBridges(input: StepInput): Promise<StepOutcome> {
   });
 }
 
-export function step2Bridges(input: StepInput): Promise<StepOutcome> {
-  const cfg = input.config.proxmox;
-  return runProxmoxStep(input, 'preferred', async (client) => {
-    const all = await client.networks(cfg.node);
-    const bridge = all.find((i) => i.iface === cfg.bridge);
-    if (!bridge) {
-      throw checkFailed(
-        `bridge ${cfg.bridge} (proxmox.bridge) does not exist on node ${cfg.node} ` +
-          `(bridges: ${describe(all.filter((i) => BRIDGE_TYPES.has(i.type)))}): create it or set proxmox.createBridge`,
-      );
-    }
-    if (!BRIDGE_TYPES.has(bridge.type)) {
-      throw checkFailed(`${cfg.bridge} on ${cfg.node} is a ${bridge.type}, not a bridge: VMs attach only to bridges`);
-    }
-    if (!truthy(bridge.active)) {
-      throw checkFailed(`bridge ${cfg.bridge} on ${cfg.node} is not active: apply the pending network configuration`);
-    }
-    const details = [
-      `${cfg.bridge}: type ${bridge.type}, ports ${bridge.bridge_ports || 'none'}${bridge.cidr ? `, ${bridge.cidr}` : ''}`,
-    ];
-    if (!bridge.bridge_ports) details.push(`${cfg.bridge} has no physical port: VMs on it reach only this node`);
-    return {
-      status: 'passed',
-      message: `VMs can attach to ${cfg.bridge} on ${cfg.node} (active ${bridge.type})`,
-      details,
-      outputs: { bridge: cfg.bridge, node: cfg.node },
-    };
-  });
-}
+export const proxmoxBridgesStep = defineStep({
+  id: 'proxmox.bridges',
+  phase: 'preparation',
+  title: 'Proxmox bridges (vmbr0+) present and active',
+  dependsOn: ['proxmox.version'],
+  blocking: true,
+  run: proxmoxBridges,
+});

@@ -1,8 +1,9 @@
 // step2.create-bridge (only when proxmox.createBridge is set): creates the bridge if absent and applies the network
-// configuration; step2DeleteBridge undoes it. The bridge carries a marker comment naming the workflow, so that a
+// configuration; its undo deletes it again. The bridge carries a marker comment naming the workflow, so that a
 // later attempt (or the compensation) recognises a bridge this run made even if the attempt that made it died before
 // recording its outputs.
-import { outputsOf, type OutputsOf } from '../../catalogue/step-outputs';
+import { z } from 'zod';
+import { defineStep } from '../../catalogue/define-step';
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import type { ProxmoxClient } from '../../proxmox/client';
 import { ProxmoxAlreadyExistsError, ProxmoxNotFoundError, ProxmoxValidationError } from '../../proxmox/errors';
@@ -10,7 +11,7 @@ import { NetworkInterface, truthy } from '../../proxmox/types';
 import { checkFailed } from '../common/failures';
 import { heartbeat, runProxmoxStep, skipped } from './step-context';
 
-export const CREATE_BRIDGE_STEP = 'step2.create-bridge';
+const outputs = z.object({ bridge: z.string(), node: z.string(), created: z.boolean() });
 
 export function bridgeMarker(workflowId: string): string {
   return `created by cozy-proxmox ${workflowId}`;
@@ -44,7 +45,7 @@ export function step2CreateBridge(input: StepInput): Promise<StepOutcome> {
       return {
         status: 'passed',
         message: `bridge ${spec.name} is already present and active on ${cfg.node}${ours ? ' (created by this run)' : ''}`,
-        outputs: { bridge: spec.name, node: cfg.node, created: ours } satisfies OutputsOf<typeof CREATE_BRIDGE_STEP>,
+        outputs: { bridge: spec.name, node: cfg.node, created: ours } satisfies z.infer<typeof outputs>,
       };
     }
     if (!existing) {
@@ -64,17 +65,16 @@ export function step2CreateBridge(input: StepInput): Promise<StepOutcome> {
       status: 'passed',
       message: `bridge ${spec.name} ${existing ? 'activated' : 'created'} on ${cfg.node}${spec.cidr ? ` with ${spec.cidr}` : ''}`,
       metrics: { reloadMs },
-      outputs: { bridge: spec.name, node: cfg.node, created: ours } satisfies OutputsOf<typeof CREATE_BRIDGE_STEP>,
+      outputs: { bridge: spec.name, node: cfg.node, created: ours } satisfies z.infer<typeof outputs>,
     };
   });
 }
 
 /** Compensation: deletes the bridge again, but only one this run created. */
-export async function step2DeleteBridge(input: StepInput): Promise<void> {
+export async function step2DeleteBridge(input: StepInput, recorded?: z.infer<typeof outputs>): Promise<void> {
   const cfg = input.config.proxmox;
   const spec = cfg.createBridge;
   if (!spec) return;
-  const recorded = outputsOf(input, CREATE_BRIDGE_STEP);
   await runProxmoxStep(input, 'preferred', async (client) => {
     const existing = await findInterface(client, cfg.node, spec.name);
     const ours = recorded?.created === true || (existing?.comments ?? '').includes(bridgeMarker(input.workflowId));
@@ -92,3 +92,17 @@ export async function step2DeleteBridge(input: StepInput): Promise<void> {
     return { status: 'passed', message: `bridge ${spec.name} deleted from ${cfg.node}` };
   });
 }
+
+export const step2CreateBridgeStep = defineStep({
+  id: 'step2.create-bridge',
+  phase: 'basic-integration',
+  group: 'step2-network-storage',
+  title: 'Create the VM bridge and apply the network configuration',
+  blocking: true,
+  startToCloseSeconds: 300,
+  includedWhen: (config) => config.proxmox.createBridge !== undefined,
+  outputs,
+  run: step2CreateBridge,
+  // Deletes only a bridge this run made; the network reload it applies is waited for up to 120 s.
+  undo: { when: 'on-failure', startToCloseSeconds: 300, run: step2DeleteBridge },
+});

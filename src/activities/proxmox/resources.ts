@@ -2,6 +2,7 @@
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { checkFailed } from '../common/failures';
 import { gib, GiB, heartbeat, runProxmoxStep } from './step-context';
+import { defineStep } from '../../catalogue/define-step';
 
 export function proxmoxResources(input: StepInput): Promise<StepOutcome> {
   const cfg = input.config.proxmox;
@@ -64,3 +65,12 @@ export function proxmoxResources(input: StepInput): Promise<StepOutcome> {
     };
   });
 }
+
+export const proxmoxResourcesStep = defineStep({
+  id: 'proxmox.resources',
+  phase: 'preparation',
+  title: 'Proxmox nodes have CPU, memory and storage headroom',
+  dependsOn: ['proxmox.version'],
+  blocking: true,
+  run: proxmoxResources,
+});

@@ -1,15 +1,12 @@
-// proxmox.storage (assessment) and step2.storage-pools (the pool Kubernetes volumes will live on): the configured
-// storage holds disk images, is enabled and active, and has room.
+// proxmox.storage (assessment): the configured storage holds disk images, is enabled and active, and has room.
+import { defineStep } from '../../catalogue/define-step';
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import type { ProxmoxClient } from '../../proxmox/client';
-import { contentTypes, NodeStorage, truthy } from '../../proxmox/types';
+import { contentTypes, type NodeStorage, truthy } from '../../proxmox/types';
 import { checkFailed } from '../common/failures';
 import { gib, GiB, runProxmoxStep } from './step-context';
 
-// Storage types proxmox-csi-plugin documents as supported (directory, LVM, LVM-thin, ZFS, NFS, Ceph).
-const CSI_STORAGE_TYPES = new Set(['dir', 'lvm', 'lvmthin', 'zfspool', 'nfs', 'rbd', 'cephfs']);
-
-async function checkedStorage(client: ProxmoxClient, input: StepInput): Promise<{ storage: NodeStorage; all: NodeStorage[] }> {
+export async function checkedStorage(client: ProxmoxClient, input: StepInput): Promise<{ storage: NodeStorage; all: NodeStorage[] }> {
   const cfg = input.config.proxmox;
   const all = await client.storages(cfg.node);
   const storage = all.find((s) => s.storage === cfg.storage);
@@ -46,25 +43,11 @@ export function proxmoxStorage(input: StepInput): Promise<StepOutcome> {
   });
 }
 
-export function step2StoragePools(input: StepInput): Promise<StepOutcome> {
-  const cfg = input.config.proxmox;
-  return runProxmoxStep(input, 'preferred', async (client) => {
-    const { storage, all } = await checkedStorage(client, input);
-    const candidates = all.filter((s) => contentTypes(s.content).includes('images')).map((s) => `${s.storage} (${s.type})`);
-    const details = [`storages that can hold Kubernetes volumes on ${cfg.node}: ${candidates.join(', ')}`];
-    let status: StepOutcome['status'] = 'passed';
-    let message = `Kubernetes volumes can live on ${cfg.storage} (${storage.type}${truthy(storage.shared) ? ', shared' : ', local to the node'}), ${gib(storage.avail)} GiB available`;
-    if (!CSI_STORAGE_TYPES.has(storage.type)) {
-      status = 'warning';
-      message = `storage ${cfg.storage} is of type ${storage.type}, which proxmox-csi-plugin does not list as supported`;
-    }
-    if (!truthy(storage.shared)) details.push(`${cfg.storage} is local: a volume can only attach to VMs on ${cfg.node}`);
-    return {
-      status,
-      message,
-      details,
-      metrics: { availGiB: gib(storage.avail), imageStorages: candidates.length },
-      outputs: { storage: cfg.storage, storageType: storage.type, shared: truthy(storage.shared) },
-    };
-  });
-}
+export const proxmoxStorageStep = defineStep({
+  id: 'proxmox.storage',
+  phase: 'preparation',
+  title: 'Storage pool holds disk images and has room',
+  dependsOn: ['proxmox.version'],
+  blocking: true,
+  run: proxmoxStorage,
+});

@@ -5,6 +5,7 @@ import { ProxmoxNotFoundError } from '../../proxmox/errors';
 import { QemuConfig, truthy } from '../../proxmox/types';
 import { checkFailed } from '../common/failures';
 import { runProxmoxStep } from './step-context';
+import { defineStep } from '../../catalogue/define-step';
 
 /** `agent` is "1", "0" or a property string such as "enabled=1,fstrim_cloned_disks=1" or "1,type=virtio". */
 export function agentEnabled(agent: QemuConfig['agent']): boolean {
@@ -48,3 +49,12 @@ export function proxmoxTemplate(input: StepInput): Promise<StepOutcome> {
     };
   });
 }
+
+export const proxmoxTemplateStep = defineStep({
+  id: 'proxmox.template',
+  phase: 'preparation',
+  title: 'VM template exists with guest agent and cloud-init drive',
+  dependsOn: ['proxmox.version'],
+  blocking: true,
+  run: proxmoxTemplate,
+});

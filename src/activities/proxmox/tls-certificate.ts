@@ -2,6 +2,7 @@
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { checkFailed } from '../common/failures';
 import { runProxmoxStep } from './step-context';
+import { defineStep } from '../../catalogue/define-step';
 
 const DAY_MS = 86_400_000;
 
@@ -46,3 +47,13 @@ export function proxmoxTlsCertificate(input: StepInput): Promise<StepOutcome> {
     };
   });
 }
+
+export const proxmoxTlsCertificateStep = defineStep({
+  id: 'proxmox.tls-certificate',
+  phase: 'preparation',
+  title: 'Proxmox TLS certificate valid and not expiring soon',
+  dependsOn: ['proxmox.version'],
+  // An expiring certificate still works today: the run goes on and the report warns.
+  blocking: false,
+  run: proxmoxTlsCertificate,
+});

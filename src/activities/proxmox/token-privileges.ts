@@ -4,6 +4,7 @@ import { comparePrivileges } from '../../proxmox/required-privileges';
 import { fail, FailureType } from '../common/failures';
 import { runProxmoxStep, skipped } from './step-context';
 import { serverVersion } from './version';
+import { defineStep } from '../../catalogue/define-step';
 
 export function step1TokenPrivileges(input: StepInput): Promise<StepOutcome> {
   const token = input.config.proxmox.token;
@@ -38,3 +39,13 @@ export function step1TokenPrivileges(input: StepInput): Promise<StepOutcome> {
     };
   });
 }
+
+export const step1TokenPrivilegesStep = defineStep({
+  id: 'step1.token-privileges',
+  phase: 'basic-integration',
+  group: 'step1-api-connection',
+  title: 'API token privileges cover the Cluster API provider and CSI',
+  dependsOn: ['step1.token-auth'],
+  blocking: true,
+  run: step1TokenPrivileges,
+});

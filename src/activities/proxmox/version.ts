@@ -3,6 +3,7 @@ import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { versionAtLeast } from '../../proxmox/required-privileges';
 import { fail, FailureType } from '../common/failures';
 import { runProxmoxStep } from './step-context';
+import { defineStep } from '../../catalogue/define-step';
 
 /** "8.2.4", "7.4-3", "6.4-13" → "8.2.4" etc.; the release ("8.2") when the version is missing. */
 export function serverVersion(info: { version?: string; release?: string }): string {
@@ -31,3 +32,11 @@ export function proxmoxVersion(input: StepInput): Promise<StepOutcome> {
     };
   });
 }
+
+export const proxmoxVersionStep = defineStep({
+  id: 'proxmox.version',
+  phase: 'preparation',
+  title: 'Proxmox VE version is supported',
+  blocking: true,
+  run: proxmoxVersion,
+});

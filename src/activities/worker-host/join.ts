@@ -1,8 +1,10 @@
 // step4.join: joins the Proxmox host with `kubeadm join` over SSH. A bootstrap token and the CA hash are made through
 // the Kubernetes API; the token goes to kubeadm on stdin and is deleted afterwards, whatever happened. A node that is
 // already registered is not joined a second time. The labels the kubelet may not set on itself are applied through
-// the API once the node exists, with a marker naming the run, which the compensation checks before undoing anything.
-import type { OutputsOf } from '../../catalogue/step-outputs';
+// the API once the node exists, with a marker naming the run, which the undo (reset.ts) checks before undoing anything.
+import { z } from 'zod';
+import { defineStep } from '../../catalogue/define-step';
+import { SERVICE_RETRY } from '../../catalogue/retry-policies';
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { waitForObject } from '../../kubernetes/wait';
 import { type KubeClient } from '../../kubernetes/client';
@@ -16,13 +18,14 @@ import { endpointOf, ensureClusterInfo } from './cluster-info';
 import { asRoot, withHost } from './host-session';
 import { joinConfiguration } from './join-configuration';
 import { readJoinSettings, type JoinSettings, type WorkerSsh } from './settings';
+import { JOINED_BY_ANNOTATION, nodeRef } from './joined-node';
+import { workerHostReset } from './reset';
 import { runWorkerStep } from './step';
 
-export const JOINED_BY_ANNOTATION = 'cozy-proxmox.io/joined-by';
 const JOIN_TIMEOUT_MS = 6 * 60 * 1000;
 const REGISTER_TIMEOUT_MS = 120_000;
 
-export const nodeRef = (name: string) => ({ apiVersion: 'v1', kind: 'Node', name });
+export const joinOutputs = z.object({ nodeName: z.string(), joined: z.boolean(), caCertHash: z.string().optional() });
 
 /** Applies the API labels; `joinedBy` marks a node this run joined (never set on a node found already joined). */
 async function labelNode(client: KubeClient, nodeName: string, settings: JoinSettings, joinedBy?: string): Promise<void> {
@@ -73,7 +76,7 @@ export function workerHostJoin(input: StepInput): Promise<StepOutcome> {
         status: 'passed',
         message: `node ${nodeName} is already registered; no second join`,
         details: [`labels applied through the API: ${Object.keys(settings.apiLabels).join(', ') || 'none'}`],
-        outputs: { nodeName, joined: false } satisfies OutputsOf<'step4.join'>,
+        outputs: { nodeName, joined: false } satisfies z.infer<typeof joinOutputs>,
       };
     }
 
@@ -128,7 +131,24 @@ export function workerHostJoin(input: StepInput): Promise<StepOutcome> {
       message: `host ${ssh.host} joined as node ${nodeName} in ${seconds.toFixed(1)} s`,
       details,
       metrics: { joinSeconds: Number(seconds.toFixed(1)) },
-      outputs: { nodeName, joined: true, caCertHash: hash } satisfies OutputsOf<'step4.join'>,
+      outputs: { nodeName, joined: true, caCertHash: hash } satisfies z.infer<typeof joinOutputs>,
     };
   });
 }
+
+export const workerHostJoinStep = defineStep({
+  id: 'step4.join',
+  phase: 'advanced-integration',
+  group: 'step4-worker',
+  title: 'Join the Proxmox host with kubeadm join (bootstrap token, CA hash)',
+  dependsOn: ['step4.host-preflight'],
+  blocking: true,
+  // kubeadm join itself may take minutes (discovery, TLS bootstrap), plus waiting for the node to register.
+  startToCloseSeconds: 600,
+  retry: SERVICE_RETRY,
+  component: 'Proxmox host as Kubernetes worker',
+  outputs: joinOutputs,
+  run: workerHostJoin,
+  // kubeadm reset is given 180 s.
+  undo: { when: 'on-failure', startToCloseSeconds: 300, run: workerHostReset },
+});

@@ -8,9 +8,11 @@ import { type KubeClient } from '../../kubernetes/client';
 import { type KubeObject } from '../../kubernetes/types';
 import { cancellationSignal, heartbeat } from '../common/activity-context';
 import { checkFailed } from '../common/failures';
-import { nodeRef } from './join';
+import { nodeRef } from './joined-node';
 import { describeTaint, readJoinSettings, type Taint } from './settings';
 import { runWorkerStep } from './step';
+import { defineStep } from '../../catalogue/define-step';
+import { SERVICE_RETRY } from '../../catalogue/retry-policies';
 
 const READY_TIMEOUT_MS = 120_000;
 const POD_TIMEOUT_MS = 120_000;
@@ -141,3 +143,15 @@ export function workerHostNodeReady(input: StepInput): Promise<StepOutcome> {
     };
   });
 }
+
+export const workerHostNodeReadyStep = defineStep({
+  id: 'step4.node-ready',
+  phase: 'advanced-integration',
+  group: 'step4-worker',
+  title: 'Joined node Ready with its labels, taints and resources; a pinned pod runs',
+  dependsOn: ['step4.join'],
+  blocking: true,
+  startToCloseSeconds: 360,
+  retry: SERVICE_RETRY,
+  run: workerHostNodeReady,
+});

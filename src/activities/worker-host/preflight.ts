@@ -8,9 +8,11 @@ import { checkFailed } from '../common/failures';
 import { clusterCaPem } from './ca-cert-hash';
 import { hostJoinState, type HostJoinState } from './host-join-state';
 import { withHost } from './host-session';
-import { nodeRef } from './join';
+import { nodeRef } from './joined-node';
 import type { WorkerSsh } from './settings';
 import { runWorkerStep } from './step';
+import { defineStep } from '../../catalogue/define-step';
+import { SERVICE_RETRY } from '../../catalogue/retry-policies';
 
 export const KUBELET_PORT = 10250;
 
@@ -142,3 +144,15 @@ export function workerHostPreflight(input: StepInput): Promise<StepOutcome> {
     });
   });
 }
+
+export const workerHostPreflightStep = defineStep({
+  id: 'step4.host-preflight',
+  phase: 'advanced-integration',
+  group: 'step4-worker',
+  title: 'Proxmox host reachable over SSH (pinned host key) and ready for kubeadm join',
+  dependsOn: ['worker.chart'],
+  blocking: true,
+  startToCloseSeconds: 120,
+  retry: SERVICE_RETRY,
+  run: workerHostPreflight,
+});

@@ -2,20 +2,19 @@
 // joined (the marker annotation or the step's outputs say so) or none at all (a join that failed half way). A node
 // that was a worker before the run is left alone. Safe to run twice: reset on a clean host and a missing node are
 // both fine.
-import { outputsOf } from '../../catalogue/step-outputs';
+import type { z } from 'zod';
 import type { StepInput } from '../../catalogue/types';
 import { outputTail } from '../../ssh/client';
 import { checkFailed } from '../common/failures';
 import { asRoot, withHost } from './host-session';
-import { JOINED_BY_ANNOTATION, nodeRef } from './join';
+import type { joinOutputs } from './join';
+import { JOINED_BY_ANNOTATION, nodeRef } from './joined-node';
 import { runWorkerStep } from './step';
 
-export const JOIN_STEP = 'step4.join' as const;
-
-export async function workerHostReset(input: StepInput): Promise<void> {
+export async function workerHostReset(input: StepInput, recorded?: z.infer<typeof joinOutputs>): Promise<void> {
   await runWorkerStep(input, 'reset the joined Proxmox host', async (client, ssh) => {
     const node = await client.find(nodeRef(ssh.nodeName));
-    const ours = outputsOf(input, JOIN_STEP)?.joined === true || node?.metadata.annotations?.[JOINED_BY_ANNOTATION] === input.workflowId;
+    const ours = recorded?.joined === true || node?.metadata.annotations?.[JOINED_BY_ANNOTATION] === input.workflowId;
     if (node && !ours) return { status: 'skipped', message: `node ${ssh.nodeName} was not joined by this run; left as it is` };
     await withHost(input.config, ssh, async (host) => {
       const res = await host.exec(asRoot(ssh, ['kubeadm', 'reset', '-f']), { timeoutMs: 180_000 });

@@ -1,9 +1,10 @@
-// step1.ticket-auth and step1.token-auth: both ways of authenticating work.
+// step1.ticket-auth: a ticket (username and password) authenticates and a CSRF-protected write succeeds.
 //
-// The ticket check includes a write, because only a write proves that the CSRF token is sent and accepted. The write
+// The check includes a write, because only a write proves that the CSRF token is sent and accepted. The write
 // is the comment of a dedicated, empty pool "cozy-proxmox-check", created if absent: a pool with no members changes
 // nothing any VM, storage or permission depends on, setting the same comment twice has the same effect as once (so a
 // retried attempt is harmless), and it needs only Pool.Allocate on that one pool.
+import { defineStep } from '../../catalogue/define-step';
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { ProxmoxAlreadyExistsError } from '../../proxmox/errors';
 import { hasTicketCredentials, runProxmoxStep, skipped } from './step-context';
@@ -42,24 +43,12 @@ export function step1TicketAuth(input: StepInput): Promise<StepOutcome> {
   });
 }
 
-export function step1TokenAuth(input: StepInput): Promise<StepOutcome> {
-  const cfg = input.config.proxmox;
-  if (!cfg.token) {
-    return Promise.resolve(
-      skipped('no proxmox.token configured: the Cluster API provider and the CSI plugin need an API token'),
-    );
-  }
-  const tokenId = cfg.token.id;
-  return runProxmoxStep(input, 'token', async (client) => {
-    const started = Date.now();
-    const info = await client.version();
-    const nodes = await client.nodes();
-    const ms = Date.now() - started;
-    return {
-      status: 'passed',
-      message: `API token ${tokenId} authenticates (Proxmox VE ${info.version}, ${nodes.length} node(s) visible)`,
-      metrics: { ms, visibleNodes: nodes.length },
-      outputs: { tokenId },
-    };
-  });
-}
+export const step1TicketAuthStep = defineStep({
+  id: 'step1.ticket-auth',
+  phase: 'basic-integration',
+  group: 'step1-api-connection',
+  title: 'Ticket authentication and a CSRF-protected write',
+  blocking: true,
+  component: 'Proxmox VE API',
+  run: step1TicketAuth,
+});

@@ -42,6 +42,8 @@ export async function waitForObject(
   const started = Date.now();
   let last = await client.find(ref);
   if (done(last)) return last;
+  // A cancellation that came before the wait ends it at once (the abort event has fired already).
+  if (opts.signal?.aborted) throw opts.signal.reason instanceof Error ? opts.signal.reason : new Error(`waiting for ${describeRef(ref)} was cancelled`);
   const k8s = await kubernetesClientModule();
   const path = await client.collectionPath(ref);
   const watch = new k8s.Watch(client.kc);

@@ -85,6 +85,8 @@ export class SshClient {
   static async connect(opts: SshConnectOptions): Promise<SshClient> {
     checkPrivateKey(opts.privateKey);
     const target = `${opts.user}@${opts.host}:${opts.port}`;
+    // A cancellation that came before the connection: no connection is opened.
+    if (opts.signal?.aborted) throw new SshConnectionError(`connecting to ${target} was cancelled`);
     const conn = new Client();
     let offered: string | undefined;
     return new Promise<SshClient>((resolve, reject) => {
@@ -147,6 +149,8 @@ export class SshClient {
     const stderr = new TailBuffer(opts.maxOutputBytes ?? 1 << 20);
     const started = Date.now();
     if (this.closed) return Promise.reject(new SshConnectionError(`the SSH connection to ${this.target} is closed`));
+    // A cancellation that came before the command: it is not started.
+    if (opts.signal?.aborted) return Promise.reject(new SshConnectionError(`\`${shown}\` on ${this.target} was cancelled`));
 
     return new Promise<ExecResult>((resolve, reject) => {
       let channel: ClientChannel | undefined;

@@ -6,12 +6,13 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CREATED_BY_LABEL } from '../../src/activities/charts/chart-step';
+import { CHART_RELEASES, CREATED_BY_LABEL } from '../../src/activities/charts/chart-step';
 import { runOf, undoOf } from '../helpers/steps';
 import { settlePendingRelease } from '../../src/activities/charts/chart-step';
 import { toolPath } from '../../src/tools/tool-paths';
 import { processesMentioning } from '../helpers/processes';
 import { waitFor } from '../helpers/wait';
+import { cancelMidStepThenUndo } from '../helpers/activity-run';
 import type { StepInput } from '../../src/catalogue/types';
 import { integrationConfigSchema } from '../../src/config/schema';
 import { applyHelmRelease, helmReleaseManifest } from '../../src/helm/flux';
@@ -206,7 +207,7 @@ describe('the chart steps', () => {
 
   it('compensation removes only a release this workflow created', async () => {
     await undoOf('worker.chart')(stepInput('wf-someone-else'));
-    expect((await releaseLabels({ kubeconfig: plane.kubeconfigPath }, 'proxmox-worker', 'cozy-proxmox'))?.[CREATED_BY_LABEL]).toBe('wf-charts');
+    expect((await releaseLabels(await KubeClient.connect({ kubeconfig: plane.kubeconfigPath }), 'proxmox-worker', 'cozy-proxmox'))?.[CREATED_BY_LABEL]).toBe('wf-charts');
     expect(await helm.status('proxmox-worker', 'cozy-proxmox')).toBeDefined();
     await undoOf('worker.chart')(stepInput('wf-charts'));
     expect(await helm.status('proxmox-worker', 'cozy-proxmox')).toBeUndefined();
@@ -214,6 +215,23 @@ describe('the chart steps', () => {
     // Absent now: compensation run twice is still a success.
     await undoOf('worker.chart')(stepInput('wf-charts'));
   });
+
+  it('csi.chart cancelled while helm waits: helm ends, and the undo leaves no release and no StorageClass', async () => {
+    const { release, namespace } = CHART_RELEASES.csi;
+    await helm.uninstall(release, namespace);
+    // No pod may start in the namespace: helm --wait waits for the controller until it is stopped.
+    await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+    const quota = { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'no-pods', namespace }, spec: { hard: { pods: '0' } } };
+    await kube.apply(quota);
+    try {
+      await cancelMidStepThenUndo(runOf('csi.chart'), undoOf('csi.chart'), stepInput('wf-cancelled'), async () => (await helm.status(release, namespace))?.status === 'pending-install');
+      expect(processesMentioning(`upgrade --install ${release}`)).toEqual([]);
+      expect(await helm.status(release, namespace)).toBeUndefined();
+      expect(await get('storage.k8s.io/v1', 'StorageClass', 'proxmox-rehearsal')).toBeUndefined();
+    } finally {
+      await kube.delete({ apiVersion: 'v1', kind: 'ResourceQuota', name: 'no-pods', namespace });
+    }
+  }, 120_000);
 });
 
 describe('the helm layer', () => {

@@ -4,6 +4,7 @@ import { wrapStepActivity } from '../../src/activities/common/step-wrapper';
 import { CancelledFailure, type ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { runOf, undoOf } from '../helpers/steps';
+import { waitFor } from '../helpers/wait';
 import type { StepInput } from '../../src/catalogue/types';
 import { ProxmoxClient } from '../../src/proxmox/client';
 import { healthySeed, DEFAULT_TOKEN_ID, runActivity, simConfig, Simulator, startSim, stepInput, tokenClient } from './helpers';
@@ -84,20 +85,24 @@ describe('Proxmox steps against a healthy installation', () => {
     await runActivity(undoOf('step2.create-bridge'), stepInput(config, 'step2.create-bridge', { 'step2.create-bridge': again.result.outputs ?? {} }));
   });
 
-  it('a cancelled activity stops waiting for its task and reports the cancellation', async () => {
+  it('step2.create-bridge cancelled while the network reloads stops waiting, and its undo removes the half-made bridge', async () => {
     sim.setTaskSpeed(3);
+    const config = simConfig(sim, { bridge: 'vmbr8', createBridge: { name: 'vmbr8' } });
     try {
       const env = new MockActivityEnvironment();
-      const config = simConfig(sim, { createBridge: { name: 'vmbr8' } });
       const started = Date.now();
       const running = env.run(wrapStepActivity(runOf('step2.create-bridge')), stepInput(config, 'step2.create-bridge'));
-      setTimeout(() => env.cancel(), 300);
+      await waitFor(async () => (await client.networks('pve1')).some((i) => i.iface === 'vmbr8'), Boolean, 'vmbr8 created', 10_000, 20);
+      env.cancel();
       await expect(running).rejects.toBeInstanceOf(CancelledFailure);
       // The network reload takes 6 s at this speed: the activity returned well before it ended.
       expect(Date.now() - started).toBeLessThan(3_000);
     } finally {
       sim.setTaskSpeed(0.02);
     }
+    // The step never passed, so the undo has no outputs: the bridge's marker tells it the bridge is this run's.
+    await new MockActivityEnvironment().run(wrapStepActivity(undoOf('step2.create-bridge'), 'undo'), stepInput(config, 'step2.create-bridge'));
+    expect((await client.networks('pve1')).some((i) => i.iface === 'vmbr8')).toBe(false);
   });
 
   it('step2.create-bridge adopts an existing bridge without claiming it, so compensation keeps it', async () => {

@@ -10,6 +10,7 @@ import { pinnedPodName } from '../../src/activities/worker-host/node-ready';
 import type { KubeObject } from '../../src/kubernetes/types';
 import { readStandinState } from '../../packages/sandbox/src/ssh-host';
 import { bootstrapTokens, runActivity, TAINT, workerFixture, type WorkerFixture } from './fixture';
+import { cancelMidStepThenUndo } from '../helpers/activity-run';
 
 const TOKEN_PATTERN = /[a-z0-9]{6}\.[a-z0-9]{16}/;
 let f: WorkerFixture;
@@ -123,6 +124,14 @@ test('compensation leaves a node another run joined alone', async () => {
   await runActivity(undoOf('step4.join'), f.input('step4.join', 'wf-first'));
   expect(await f.kube.find({ apiVersion: 'v1', kind: 'Node', name: f.nodeName })).toBeUndefined();
 });
+
+test('step4.join cancelled in its middle (token made, kubeadm under way): ends cancelled, and the undo leaves no node, no kubelet.conf, no token', async () => {
+  const input = f.input('step4.join', 'wf-cancelled');
+  await cancelMidStepThenUndo(runOf('step4.join'), undoOf('step4.join'), input, async () => (await bootstrapTokens(f.kube)).length > tokensBefore.length);
+  expect(await f.kube.find({ apiVersion: 'v1', kind: 'Node', name: f.nodeName })).toBeUndefined();
+  expect(existsSync(join(f.host.hostRoot, 'etc', 'kubernetes', 'kubelet.conf'))).toBe(false);
+  expect(await bootstrapTokens(f.kube)).toEqual(tokensBefore);
+}, 120_000);
 
 test('without an ssh section every step is skipped with the reason', async () => {
   const input = { ...f.input('step4.join'), config: { ...f.config, ssh: undefined } };

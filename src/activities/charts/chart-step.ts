@@ -9,6 +9,7 @@ import { chartPath, type ChartName } from '../../helm/charts';
 import { HelmClient, type ReleaseInfo } from '../../helm/client';
 import { releaseLabels } from '../../helm/release-labels';
 import { toLabelValue } from '../../helm/arguments';
+import { connect } from '../kubernetes/step-context';
 
 /** Where each chart is installed. */
 export const CHART_RELEASES = {
@@ -92,8 +93,7 @@ export async function settlePendingRelease(helm: HelmClient, target: { release: 
 
 /** Whether this workflow made the first revision of the release (its label survives upgrades). */
 async function createdBy(input: StepInput, target: ChartRelease): Promise<boolean> {
-  const { kubeconfig, context } = input.config.kubernetes;
-  const labels = await releaseLabels({ kubeconfig, context }, target.release, target.namespace);
+  const labels = await releaseLabels(await connect(input), target.release, target.namespace);
   return labels?.[CREATED_BY_LABEL] === toLabelValue(input.workflowId);
 }
 

@@ -4,6 +4,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { HelmClient, type HelmClientOptions } from '../../helm/client';
 import { KubeClient } from '../../kubernetes/client';
+import { GrafanaClient } from '../../monitoring/grafana';
+import type { MonitoringHttpOptions } from '../../monitoring/http';
+import { PrometheusClient } from '../../monitoring/prometheus';
 import type { KubeconfigSource } from '../../kubernetes/kubeconfig';
 import { ProxmoxClient } from '../../proxmox/client';
 import type { ProxmoxHttpOptions } from '../../proxmox/http';
@@ -14,6 +17,8 @@ export interface ClientFactories {
   proxmox(options: ProxmoxHttpOptions): ProxmoxClient;
   helm(options: HelmClientOptions): HelmClient;
   ssh(options: SshConnectOptions): Promise<SshClient>;
+  prometheus(options: MonitoringHttpOptions): PrometheusClient;
+  grafana(options: MonitoringHttpOptions): GrafanaClient;
 }
 
 export function realClientFactories(): ClientFactories {
@@ -22,6 +27,8 @@ export function realClientFactories(): ClientFactories {
     proxmox: (options) => new ProxmoxClient(options),
     helm: (options) => new HelmClient(options),
     ssh: (options) => SshClient.connect(options),
+    prometheus: (options) => new PrometheusClient(options),
+    grafana: (options) => new GrafanaClient(options),
   };
 }
 

@@ -7,9 +7,11 @@ import { FailureType, NON_RETRYABLE_TYPES, type FailureTypeName } from '../../ca
 import { HelmError, type HelmFailureKind } from '../../helm/errors';
 import { httpStatusOf, isMissingResourceType, KubeconfigError, networkCodeOf } from '../../kubernetes/errors';
 import { WaitTimeoutError } from '../../kubernetes/wait';
+import { MonitoringAnswerError, MonitoringHttpError } from '../../monitoring/errors';
 import { ProxmoxError } from '../../proxmox/errors';
 import { ProxmoxUrlError } from '../../proxmox/url';
 import { kubernetesErrorToFailure } from '../kubernetes/to-failure';
+import { monitoringErrorToFailure } from '../monitoring/http-failure';
 import { proxmoxErrorToFailure } from '../proxmox/to-failure';
 import { sshErrorToFailure } from '../worker-host/ssh-failure';
 import { fail } from './failures';
@@ -31,6 +33,7 @@ export function toFailure(err: unknown, action?: string): ApplicationFailure {
   if (err instanceof ProxmoxError || err instanceof ProxmoxUrlError) return proxmoxErrorToFailure(err);
   if (err instanceof WaitTimeoutError) return waitTimeoutFailure(err.message);
   if (err instanceof HelmError) return fail(HELM_KINDS[err.kind], err.message);
+  if (err instanceof MonitoringHttpError || err instanceof MonitoringAnswerError) return monitoringErrorToFailure(err);
   if (err instanceof Error && err.name.startsWith('Ssh')) return sshErrorToFailure(err, action);
   if (err instanceof KubeconfigError || httpStatusOf(err) !== undefined || isMissingResourceType(err) || networkCodeOf(err)) {
     return kubernetesErrorToFailure(err, { action: action ?? 'call the Kubernetes API' });

@@ -20,6 +20,11 @@ export interface WaitOptions {
   intervalMs?: number;
   /** What to do when the wait times out, appended to the failure message. */
   hint?: string;
+  /**
+   * For a wait that judges what it finds either way (a settle time, not a requirement): at the timeout it returns
+   * the last value with `timedOut` instead of throwing, and the caller decides.
+   */
+  returnOnTimeout?: boolean;
 }
 
 /** A wait ran out: CheckFailed (not retried) in a step, Transient (retried) in an undo. */
@@ -71,7 +76,7 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 }
 
 /** Waits until `probe` reports done; resolves with its value and how long it took. */
-export async function waitUntil<T>(waitingFor: string, probe: (elapsedMs: number) => Promise<Probe<T>>, opts: WaitOptions): Promise<{ value: T | undefined; elapsedMs: number }> {
+export async function waitUntil<T>(waitingFor: string, probe: (elapsedMs: number) => Promise<Probe<T>>, opts: WaitOptions): Promise<{ value: T | undefined; elapsedMs: number; timedOut?: true }> {
   const started = Date.now();
   const signal = cancellationSignal();
   let seen = '';
@@ -82,7 +87,10 @@ export async function waitUntil<T>(waitingFor: string, probe: (elapsedMs: number
     if (result.seen !== undefined) seen = result.seen;
     heartbeat({ waitingFor, ...(seen ? { seen } : {}), elapsedMs });
     if (result.done) return { value: result.value, elapsedMs };
-    if (elapsedMs >= opts.timeoutMs) throw new WaitTimedOut(waitingFor, elapsedMs, seen, opts.hint);
+    if (elapsedMs >= opts.timeoutMs) {
+      if (opts.returnOnTimeout) return { value: result.value, elapsedMs, timedOut: true };
+      throw new WaitTimedOut(waitingFor, elapsedMs, seen, opts.hint);
+    }
     await sleep(Math.min(opts.intervalMs ?? 1000, opts.timeoutMs - elapsedMs + 10), signal);
   }
 }

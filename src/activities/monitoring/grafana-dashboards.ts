@@ -3,11 +3,11 @@
 //     panels), with the bearer token from monitoring.grafanaToken.
 //   - otherwise: the object that provisions it exists in the cluster (CozyStack: a grafana-operator GrafanaDashboard;
 //     or a ConfigMap labelled for Grafana's dashboard sidecar), and the step says Grafana itself was not checked.
-import axios from 'axios';
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { describeConditions } from '../../kubernetes/conditions';
 import { isMissingResourceType } from '../../kubernetes/errors';
 import { type KubeObject } from '../../kubernetes/types';
+import { clientFactories } from '../common/clients';
 import { checkFailed } from '../common/failures';
 import { resolveSecret } from '../common/secrets';
 import { runKubernetesStep } from '../kubernetes/step-context';
@@ -20,48 +20,26 @@ import {
   GRAFANA_DASHBOARD_KIND,
   SIDECAR_LABEL,
 } from './dashboard-identity';
-import { monitoringHttpFailure } from './http-failure';
 import { cancellationSignal, heartbeat, runMonitoringStep } from './step-context';
 import { defineStep } from '../../catalogue/define-step';
 import { SERVICE_RETRY } from '../../catalogue/retry-policies';
 
 const INSTALL_HINT = `install it with the ${CHART_NAME} chart: \`helm upgrade --install ${CHART_NAME} charts/${CHART_NAME} -n tenant-root\` (the namespace of CozyStack's Grafana)`;
 
-interface SearchHit {
-  uid: string;
-  title: string;
-  url?: string;
-  folderTitle?: string;
-}
-
 async function viaGrafana(input: StepInput, grafana: string): Promise<StepOutcome> {
   const k8s = { kubeconfig: input.config.kubernetes.kubeconfig, context: input.config.kubernetes.context };
   const token = input.config.monitoring.grafanaToken ? await resolveSecret(input.config.monitoring.grafanaToken, k8s) : undefined;
-  const base = grafana.replace(/\/+$/, '');
-  const http = axios.create({
-    baseURL: base,
-    timeout: 10_000,
-    signal: cancellationSignal(),
-    headers: token ? { Authorization: `Bearer ${token}` } : {},
-  });
-  const call = async <T>(path: string, params?: Record<string, string>): Promise<T> => {
-    try {
-      return (await http.get<T>(path, { params })).data;
-    } catch (err) {
-      throw monitoringHttpFailure(err, { service: 'Grafana', setting: 'monitoring.grafana', url: `${base}${path}` });
-    }
-  };
+  const client = clientFactories().grafana({ baseUrl: grafana, token, signal: cancellationSignal() });
+  const base = client.baseUrl;
   heartbeat(`searching Grafana at ${base} for "${DASHBOARD_TITLE}"`);
-  const hits = await call<SearchHit[]>('/api/search', { query: DASHBOARD_TITLE, type: 'dash-db' });
-  if (!Array.isArray(hits)) throw checkFailed(`Grafana at ${base} did not answer /api/search with a list: monitoring.grafana must be Grafana's base URL`);
+  const hits = await client.searchDashboards(DASHBOARD_TITLE);
   const hit = hits.find((h) => h.uid === DASHBOARD_UID) ?? hits.find((h) => h.title === DASHBOARD_TITLE);
   if (!hit) {
     const seen = hits.map((h) => `${h.title} (${h.uid})`).join(', ') || 'none';
     const auth = token ? '' : ' (no monitoring.grafanaToken was given: an anonymous search sees only public dashboards)';
     throw checkFailed(`Grafana at ${base} has no dashboard "${DASHBOARD_TITLE}" (uid ${DASHBOARD_UID}); search found: ${seen}${auth}. Fix: ${INSTALL_HINT}`);
   }
-  const full = await call<{ dashboard?: { panels?: { title?: string }[] } }>(`/api/dashboards/uid/${encodeURIComponent(hit.uid)}`);
-  const panels = full.dashboard?.panels ?? [];
+  const panels = await client.dashboardPanels(hit.uid);
   const details = [
     `dashboard "${hit.title}" uid ${hit.uid} in folder ${hit.folderTitle ?? 'General'}${hit.url ? ` at ${base}${hit.url}` : ''}`,
     `${panels.length} panel(s): ${panels.map((p) => p.title).filter(Boolean).join(', ')}`,

@@ -1,31 +1,20 @@
-// Maps an HTTP failure of a monitoring API (Prometheus, Grafana) to the failure classification: unreachable and 5xx
-// are transient (Temporal retries), credentials and privileges are not, and a wrong URL says which setting to fix.
-import { isAxiosError } from 'axios';
+// What a monitoring API failure means for a step: unreachable and 5xx are transient (Temporal retries), credentials
+// and privileges are not, and a wrong URL says which setting to fix.
 import type { ApplicationFailure } from '@temporalio/common';
-import { fail, FailureType } from '../common/failures';
+import { MonitoringAnswerError, MonitoringHttpError, type MonitoringService } from '../../monitoring/errors';
+import { checkFailed, fail, FailureType } from '../common/failures';
 
-export interface HttpCallContext {
-  /** "Prometheus", "Grafana". */
-  service: string;
-  /** The config key holding the URL, named in the fix. */
-  setting: string;
-  url: string;
-}
+const SETTING: Record<MonitoringService, string> = { Prometheus: 'monitoring.prometheus', Grafana: 'monitoring.grafana' };
 
-export function monitoringHttpFailure(err: unknown, ctx: HttpCallContext): ApplicationFailure {
-  if (!isAxiosError(err)) return fail(FailureType.Transient, `${ctx.service} request to ${ctx.url} failed: ${(err as Error).message}`);
-  const status = err.response?.status;
-  if (status === undefined) {
-    const reason = err.code ?? err.message;
-    return fail(FailureType.Transient, `cannot reach ${ctx.service} at ${ctx.url} (${reason}): check that it runs and that ${ctx.setting} is its address`);
-  }
-  const body = typeof err.response?.data === 'string' ? err.response.data : JSON.stringify(err.response?.data ?? '');
-  const said = body ? `: ${body.slice(0, 200)}` : '';
-  if (status === 401) return fail(FailureType.Auth, `${ctx.service} at ${ctx.url} rejected the credentials (HTTP 401)${said}`);
-  if (status === 403) return fail(FailureType.Permission, `${ctx.service} at ${ctx.url} refused the request (HTTP 403)${said}: the credentials lack the permission`);
-  if (status === 404) {
-    return fail(FailureType.NotFound, `${ctx.service} has no such API at ${ctx.url} (HTTP 404): ${ctx.setting} must be the base URL of ${ctx.service}`);
-  }
-  if (status >= 500) return fail(FailureType.Transient, `${ctx.service} at ${ctx.url} answered HTTP ${status}${said}`);
-  return fail(FailureType.Validation, `${ctx.service} at ${ctx.url} refused the request (HTTP ${status})${said}`);
+export function monitoringErrorToFailure(err: MonitoringHttpError | MonitoringAnswerError): ApplicationFailure {
+  const setting = SETTING[err.service];
+  if (err instanceof MonitoringAnswerError) return checkFailed(`${err.message}: ${setting} must be the ${err.service} base URL`);
+  const { service, url, status } = err;
+  const said = status !== undefined && err.said ? `: ${err.said}` : '';
+  if (status === undefined) return fail(FailureType.Transient, `cannot reach ${service} at ${url} (${err.said}): check that it runs and that ${setting} is its address`);
+  if (status === 401) return fail(FailureType.Auth, `${service} at ${url} rejected the credentials (HTTP 401)${said}`);
+  if (status === 403) return fail(FailureType.Permission, `${service} at ${url} refused the request (HTTP 403)${said}: the credentials lack the permission`);
+  if (status === 404) return fail(FailureType.NotFound, `${service} has no such API at ${url} (HTTP 404): ${setting} must be the base URL of ${service}`);
+  if (status >= 500) return fail(FailureType.Transient, `${service} at ${url} answered HTTP ${status}${said}`);
+  return fail(FailureType.Validation, `${service} at ${url} refused the request (HTTP ${status})${said}`);
 }

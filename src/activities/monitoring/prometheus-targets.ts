@@ -5,8 +5,10 @@
 // (lastError), e.g. an exporter that meets a Proxmox API answering 503 now and then; none up fails.
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { checkFailed } from '../common/failures';
-import { isPveExporterTarget, PrometheusApi, type ActiveTarget } from './prometheus-api';
-import { cancellationSignal, heartbeat, NO_PROMETHEUS, pause, runMonitoringStep, skipped } from './step-context';
+import type { ActiveTarget, PrometheusClient } from '../../monitoring/prometheus';
+import { clientFactories } from '../common/clients';
+import { waitUntil } from '../common/wait';
+import { cancellationSignal, NO_PROMETHEUS, runMonitoringStep, skipped } from './step-context';
 import { defineStep } from '../../catalogue/define-step';
 import { SERVICE_RETRY } from '../../catalogue/retry-policies';
 
@@ -26,12 +28,23 @@ export function upOverWindow(fn: 'sum_over_time' | 'count_over_time', t: ActiveT
   return `${fn}(up{${sel}}[${RECENT_WINDOW}])`;
 }
 
+/** A target that scrapes a pve exporter: its scrape path is /pve (what the exporter serves), or its job says pve. */
+export function isPveExporterTarget(t: ActiveTarget): boolean {
+  let path = '';
+  try {
+    path = new URL(t.scrapeUrl).pathname;
+  } catch {
+    /* a target without a parsable URL is judged by its job */
+  }
+  return path === '/pve' || /(^|[-_])(pve|proxmox)([-_]|$)/i.test(t.labels.job ?? t.scrapePool ?? '');
+}
+
 interface Scrapes {
   up: number;
   total: number;
 }
 
-async function recentScrapes(api: PrometheusApi, t: ActiveTarget): Promise<Scrapes> {
+async function recentScrapes(api: PrometheusClient, t: ActiveTarget): Promise<Scrapes> {
   const [up, total] = await Promise.all([api.query(upOverWindow('sum_over_time', t)), api.query(upOverWindow('count_over_time', t))]);
   return { up: up[0]?.value ?? 0, total: total[0]?.value ?? 0 };
 }
@@ -51,76 +64,65 @@ export function monitoringPrometheusTargets(input: StepInput): Promise<StepOutco
   const url = input.config.monitoring.prometheus;
   if (!url) return Promise.resolve(skipped(NO_PROMETHEUS));
   return runMonitoringStep('read the Prometheus targets', async () => {
-    const api = new PrometheusApi(url, cancellationSignal());
-    const started = Date.now();
-    const deadline = started + FIRST_SCRAPE_WAIT_MS;
-    for (;;) {
+    const api = clientFactories().prometheus({ baseUrl: url, signal: cancellationSignal() });
+    // Waits while a judgement would be premature: no target listed yet (service discovery), a new target not scraped
+    // yet, or a target down that has not failed NEVER_UP_SCRAPES scrapes yet; at the deadline it judges what it sees.
+    const { value } = await waitUntil('the pve exporter targets to be scraped', async (elapsedMs) => {
       const all = await api.activeTargets();
       const pve = all.filter(isPveExporterTarget);
-      if (all.length === 0 && Date.now() < started + DISCOVERY_WAIT_MS) {
-        heartbeat('waiting for Prometheus to list its targets (service discovery)');
-        await pause(POLL_MS / 4);
-        continue;
-      }
-      if (pve.length === 0) {
-        const jobs = [...new Set(all.map((t) => t.labels.job ?? t.scrapePool))].join(', ') || 'none';
-        throw checkFailed(
-          `Prometheus at ${url} has no prometheus-pve-exporter target among its ${all.length} active target(s) (jobs: ${jobs}): ` +
-            'add a scrape job for the exporter (metrics_path /pve, params module/cluster/node, the Proxmox host as the target parameter) and reload Prometheus',
-        );
-      }
+      if (all.length === 0 && elapsedMs < DISCOVERY_WAIT_MS) return { done: false, seen: 'no targets listed yet (service discovery)' };
       const pending = pve.filter((t) => t.health === 'unknown');
-      if (pending.length > 0 && Date.now() < deadline) {
-        heartbeat(`waiting for Prometheus's first scrape of ${pending.map(targetName).join(', ')}`);
-        await pause(POLL_MS);
-        continue;
-      }
+      if (pve.length === 0) return { done: true, value: { all, pve, scrapes: [] as Scrapes[] } };
+      if (pending.length > 0) return { done: false, value: { all, pve, scrapes: [] as Scrapes[] }, seen: `first scrape of ${pending.map(targetName).join(', ')} pending` };
       const scrapes = await Promise.all(pve.map((t) => recentScrapes(api, t)));
-      const details = pve.map((t, i) => `${describeTarget(t)}; scrapes up over ${RECENT_WINDOW}: ${share(scrapes[i])}`);
-      // Down now and never up in the window: a target that has only just started may still get there, so wait for
-      // a scrape that succeeds, until the deadline or until it failed NEVER_UP_SCRAPES times in a row.
-      const neverUp = pve.map((t, i) => ({ t, s: scrapes[i] })).filter(({ t, s }) => t.health !== 'up' && s.up === 0);
-      const never = neverUp.map(({ t }) => t);
-      const stillHopeful = neverUp.some(({ s }) => s.total < NEVER_UP_SCRAPES);
-      if (stillHopeful && Date.now() < deadline) {
-        heartbeat(`waiting for a successful scrape of ${never.map(targetName).join(', ')} (${never[0].lastError || never[0].health})`);
-        await pause(POLL_MS);
-        continue;
-      }
-      const bad = never;
-      if (bad.length > 0) {
-        const what = bad.map((t) => (t.health === 'unknown' ? `${targetName(t)} was never scraped within ${FIRST_SCRAPE_WAIT_MS / 1000} s` : `${targetName(t)} is down: lastError "${t.lastError}"`));
-        throw checkFailed(
-          `${bad.length} of ${pve.length} pve exporter target(s) not up: ${what.join('; ')}. ` +
-            "Fix: open the target's scrape URL (curl it) and read the exporter's log; an HTTP 500 from the exporter usually means it cannot log in to Proxmox (token or password in its config, verify_ssl/CA) or lacks privileges (PVEAuditor on /)",
-          details,
-        );
-      }
-      // Down now, or failing more than one scrape in the window (one failed scrape is a blip, e.g. a first scrape
-      // while the exporter was still starting): the scrapes work, but not always.
-      const flapping = pve.map((t, i) => ({ t, s: scrapes[i] })).filter(({ t, s }) => t.health !== 'up' || s.total - s.up > 1);
-      const failedScrapes = scrapes.reduce((n, s) => n + (s.total - s.up), 0);
-      const metrics = { pveTargets: pve.length, activeTargets: all.length, failedScrapes };
-      if (flapping.length > 0) {
-        return {
-          status: 'warning',
-          message:
-            `Prometheus scrapes ${pve.length} pve exporter target(s), but not every scrape succeeds: ` +
-            flapping.map(({ t, s }) => `${targetName(t)} up in ${share(s)} scrapes over ${RECENT_WINDOW}${t.lastError ? ` (lastError "${t.lastError}")` : ''}`).join('; ') +
-            '. A failed scrape is usually the exporter meeting an error from the Proxmox API: read its log',
-          details,
-          metrics,
-          outputs: { pveTargets: pve.length },
-        };
-      }
+      // Down now and never up in the window: a target that has only just started may still get there.
+      const hopeless = pve.map((t, i) => ({ t, s: scrapes[i] })).filter(({ t, s }) => t.health !== 'up' && s.up === 0);
+      const hopeful = hopeless.some(({ s }) => s.total < NEVER_UP_SCRAPES);
+      return { done: !hopeful, value: { all, pve, scrapes }, seen: hopeful ? `${targetName(hopeless[0].t)} not up yet (${hopeless[0].t.lastError || hopeless[0].t.health})` : undefined };
+    }, { timeoutMs: FIRST_SCRAPE_WAIT_MS, intervalMs: POLL_MS, returnOnTimeout: true });
+    const { all, pve } = value ?? { all: [], pve: [] };
+    if (pve.length === 0) {
+      const jobs = [...new Set(all.map((t) => t.labels.job ?? t.scrapePool))].join(', ') || 'none';
+      throw checkFailed(
+        `Prometheus at ${url} has no prometheus-pve-exporter target among its ${all.length} active target(s) (jobs: ${jobs}): ` +
+          'add a scrape job for the exporter (metrics_path /pve, params module/cluster/node, the Proxmox host as the target parameter) and reload Prometheus',
+      );
+    }
+    const scrapes = value!.scrapes.length === pve.length ? value!.scrapes : await Promise.all(pve.map((t) => recentScrapes(api, t)));
+    const details = pve.map((t, i) => `${describeTarget(t)}; scrapes up over ${RECENT_WINDOW}: ${share(scrapes[i])}`);
+    const bad = pve.filter((t, i) => t.health !== 'up' && scrapes[i].up === 0);
+    if (bad.length > 0) {
+      const what = bad.map((t) => (t.health === 'unknown' ? `${targetName(t)} was never scraped within ${FIRST_SCRAPE_WAIT_MS / 1000} s` : `${targetName(t)} is down: lastError "${t.lastError}"`));
+      throw checkFailed(
+        `${bad.length} of ${pve.length} pve exporter target(s) not up: ${what.join('; ')}. ` +
+          "Fix: open the target's scrape URL (curl it) and read the exporter's log; an HTTP 500 from the exporter usually means it cannot log in to Proxmox (token or password in its config, verify_ssl/CA) or lacks privileges (PVEAuditor on /)",
+        details,
+      );
+    }
+    // Down now, or failing more than one scrape in the window (one failed scrape is a blip, e.g. a first scrape
+    // while the exporter was still starting): the scrapes work, but not always.
+    const flapping = pve.map((t, i) => ({ t, s: scrapes[i] })).filter(({ t, s }) => t.health !== 'up' || s.total - s.up > 1);
+    const failedScrapes = scrapes.reduce((n, s) => n + (s.total - s.up), 0);
+    const metrics = { pveTargets: pve.length, activeTargets: all.length, failedScrapes };
+    if (flapping.length > 0) {
       return {
-        status: 'passed',
-        message: `Prometheus scrapes ${pve.length} pve exporter target(s), all up: ${pve.map(targetName).join(', ')}`,
+        status: 'warning',
+        message:
+          `Prometheus scrapes ${pve.length} pve exporter target(s), but not every scrape succeeds: ` +
+          flapping.map(({ t, s }) => `${targetName(t)} up in ${share(s)} scrapes over ${RECENT_WINDOW}${t.lastError ? ` (lastError "${t.lastError}")` : ''}`).join('; ') +
+          '. A failed scrape is usually the exporter meeting an error from the Proxmox API: read its log',
         details,
         metrics,
         outputs: { pveTargets: pve.length },
       };
     }
+    return {
+      status: 'passed',
+      message: `Prometheus scrapes ${pve.length} pve exporter target(s), all up: ${pve.map(targetName).join(', ')}`,
+      details,
+      metrics,
+      outputs: { pveTargets: pve.length },
+    };
   });
 }
 

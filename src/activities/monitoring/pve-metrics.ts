@@ -6,8 +6,10 @@
 // the metrics the exporter delivered are no less there for it (step7.prometheus-targets reports failing scrapes).
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { checkFailed } from '../common/failures';
-import { PrometheusApi, type Sample } from './prometheus-api';
-import { cancellationSignal, heartbeat, NO_PROMETHEUS, pause, runMonitoringStep, skipped } from './step-context';
+import type { Sample } from '../../monitoring/prometheus';
+import { clientFactories } from '../common/clients';
+import { waitUntil } from '../common/wait';
+import { cancellationSignal, heartbeat, NO_PROMETHEUS, runMonitoringStep, skipped } from './step-context';
 import { defineStep } from '../../catalogue/define-step';
 import { SERVICE_RETRY } from '../../catalogue/retry-policies';
 
@@ -29,15 +31,13 @@ export function monitoringPveMetrics(input: StepInput): Promise<StepOutcome> {
   const node = input.config.proxmox.node;
   const storage = input.config.proxmox.storage;
   return runMonitoringStep('query Prometheus for the Proxmox metrics', async () => {
-    const api = new PrometheusApi(url, cancellationSignal());
+    const api = clientFactories().prometheus({ baseUrl: url, signal: cancellationSignal() });
     const upQuery = `pve_up{id=${quote(`node/${node}`)}}`;
-    const deadline = Date.now() + FIRST_SERIES_WAIT_MS;
-    let up: Sample[] = await api.query(latest(upQuery));
-    while (up.length === 0 && Date.now() < deadline) {
-      heartbeat(`waiting for Prometheus to hold ${upQuery}`);
-      await pause(POLL_MS);
-      up = await api.query(latest(upQuery));
-    }
+    const { value } = await waitUntil(`Prometheus to hold ${upQuery}`, async () => {
+      const samples = await api.query(latest(upQuery));
+      return { done: samples.length > 0, value: samples };
+    }, { timeoutMs: FIRST_SERIES_WAIT_MS, intervalMs: POLL_MS, returnOnTimeout: true });
+    const up: Sample[] = value ?? [];
     if (up.length === 0) {
       throw checkFailed(
         `Prometheus at ${url} holds no ${upQuery} after ${FIRST_SERIES_WAIT_MS / 1000} s: no pve exporter scrape reports node ${node}. ` +

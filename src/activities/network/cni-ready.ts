@@ -8,7 +8,8 @@ import { type KubeClient } from '../../kubernetes/client';
 import { type KubeObject } from '../../kubernetes/types';
 import { isMissingResourceType } from '../../kubernetes/errors';
 import { checkFailed } from '../common/failures';
-import { heartbeat, runKubernetesStep } from '../kubernetes/step-context';
+import { waitUntil } from '../common/wait';
+import { runKubernetesStep } from '../kubernetes/step-context';
 import { defineStep } from '../../catalogue/define-step';
 
 export interface CniComponent {
@@ -74,26 +75,19 @@ const CNI_SETTLE_MS = 60_000;
 
 export function networkCniReady(input: StepInput): Promise<StepOutcome> {
   return runKubernetesStep(input, 'check the Cilium and Kube-OVN workloads', async (kube) => {
-    let problems: string[] = [];
-    let facts: string[] = [];
-    let workloads = 0;
     // Agents follow nodes: right after nodes came or went (the VM and worker steps), the DaemonSet counts lag behind
     // for a few seconds. Look again for a while before calling the CNI not ready.
-    const deadline = Date.now() + CNI_SETTLE_MS;
-    for (;;) {
-      problems = [];
-      facts = [];
-      workloads = 0;
+    const { value } = await waitUntil('the Cilium and Kube-OVN workloads ready', async () => {
+      const state = { problems: [] as string[], facts: [] as string[], workloads: 0 };
       for (const c of CNI_COMPONENTS) {
         const r = await checkComponent(kube, c);
-        problems.push(...r.problems);
-        facts.push(...r.facts);
-        workloads += r.facts.filter((f) => !f.startsWith('HelmRelease')).length;
+        state.problems.push(...r.problems);
+        state.facts.push(...r.facts);
+        state.workloads += r.facts.filter((f) => !f.startsWith('HelmRelease')).length;
       }
-      if (problems.length === 0 || Date.now() >= deadline) break;
-      heartbeat({ message: `waiting for the CNI workloads: ${problems[0]}` });
-      await new Promise((r) => setTimeout(r, 2_000));
-    }
+      return { done: state.problems.length === 0, value: state, seen: state.problems[0] };
+    }, { timeoutMs: CNI_SETTLE_MS, intervalMs: 2_000, returnOnTimeout: true });
+    const { problems, facts, workloads } = value!;
     if (problems.length > 0) {
       throw checkFailed(
         `CNI not ready: ${problems.join('; ')}; see the pods (kubectl -n cozy-cilium get pods; kubectl -n cozy-kubeovn get pods) and the HelmReleases (kubectl get hr -A)`,

@@ -18,7 +18,7 @@ import { endpointOf, ensureClusterInfo } from './cluster-info';
 import { asRoot, withHost } from './host-session';
 import { joinConfiguration } from './join-configuration';
 import { readJoinSettings, type JoinSettings, type WorkerSsh } from './settings';
-import { JOINED_BY_ANNOTATION, nodeRef } from './joined-node';
+import { JOINED_BY_ANNOTATION, joinedByLabel, nodeRef } from './joined-node';
 import { workerHostReset } from './reset';
 import { runWorkerStep } from './step';
 
@@ -85,11 +85,13 @@ export function workerHostJoin(input: StepInput): Promise<StepOutcome> {
     const info = await ensureClusterInfo(client, caPem);
     const endpoint = ssh.apiServerEndpoint ?? endpointOf(info.server);
     const id = bootstrapTokenId(input.workflowId, nodeName);
+    // The run's marker goes with the kubelet's labels, so a node registered by a join cut off later is still known.
+    const kubeletLabels = { ...settings.kubeletLabels, ...joinedByLabel(input.workflowId) };
     const details = [
       `join settings from ${settings.configMap}`,
       `API endpoint ${endpoint}; kube-public/cluster-info ${info.created ? 'created from the kubeconfig' : 'present'}`,
       `CA cert hash ${hash}`,
-      `kubelet labels: ${Object.entries(settings.kubeletLabels).map(([k, v]) => `${k}=${v}`).join(', ')}`,
+      `kubelet labels: ${Object.entries(kubeletLabels).map(([k, v]) => `${k}=${v}`).join(', ')}`,
     ];
     const started = Date.now();
     try {
@@ -104,7 +106,7 @@ export function workerHostJoin(input: StepInput): Promise<StepOutcome> {
           caCertHash: hash,
           nodeName,
           criSocket: ssh.criSocket,
-          labels: settings.kubeletLabels,
+          labels: kubeletLabels,
           taints: settings.taints,
         });
         const result = await runJoin(host, ssh, stdin, token.token);

@@ -1,8 +1,7 @@
 // The two Prometheus HTTP API calls step 7 makes: the active targets and instant queries. Works with any server
 // that implements the Prometheus HTTP API (Prometheus itself, VictoriaMetrics' vmselect/vmsingle for queries).
-import axios, { type AxiosInstance } from 'axios';
-import { checkFailed } from '../common/failures';
-import { monitoringHttpFailure } from './http-failure';
+import { MonitoringAnswerError } from './errors';
+import { MonitoringHttp, type MonitoringHttpOptions } from './http';
 
 export interface ActiveTarget {
   scrapePool: string;
@@ -25,24 +24,22 @@ interface ApiEnvelope<T> {
   error?: string;
 }
 
-export class PrometheusApi {
-  private readonly http: AxiosInstance;
+export class PrometheusClient {
+  private readonly http: MonitoringHttp;
 
-  constructor(readonly baseUrl: string, signal?: AbortSignal) {
-    this.http = axios.create({ baseURL: baseUrl.replace(/\/+$/, ''), timeout: 10_000, signal });
+  constructor(options: MonitoringHttpOptions) {
+    this.http = new MonitoringHttp('Prometheus', options);
+  }
+
+  get baseUrl(): string {
+    return this.http.base;
   }
 
   private async get<T>(path: string, params?: Record<string, string>): Promise<T> {
-    const url = `${this.baseUrl.replace(/\/+$/, '')}${path}`;
-    let body: ApiEnvelope<T>;
-    try {
-      body = (await this.http.get<ApiEnvelope<T>>(path, { params })).data;
-    } catch (err) {
-      throw monitoringHttpFailure(err, { service: 'Prometheus', setting: 'monitoring.prometheus', url });
-    }
+    const body = await this.http.get<ApiEnvelope<T>>(path, params);
     if (typeof body !== 'object' || body === null || body.status !== 'success' || body.data === undefined) {
       const why = typeof body === 'object' && body?.error ? `${body.errorType ?? 'error'}: ${body.error}` : 'not a Prometheus API answer';
-      throw checkFailed(`Prometheus at ${url} did not answer as the Prometheus HTTP API does (${why}): monitoring.prometheus must be the Prometheus base URL`);
+      throw new MonitoringAnswerError('Prometheus', `${this.http.base}${path}`, why);
     }
     return body.data;
   }
@@ -57,15 +54,4 @@ export class PrometheusApi {
     if (data.resultType !== 'vector') return [];
     return data.result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
   }
-}
-
-/** A target that scrapes a pve exporter: its scrape path is /pve (what the exporter serves), or its job says pve. */
-export function isPveExporterTarget(t: ActiveTarget): boolean {
-  let path = '';
-  try {
-    path = new URL(t.scrapeUrl).pathname;
-  } catch {
-    /* a target without a parsable URL is judged by its job */
-  }
-  return path === '/pve' || /(^|[-_])(pve|proxmox)([-_]|$)/i.test(t.labels.job ?? t.scrapePool ?? '');
 }

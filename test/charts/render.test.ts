@@ -112,7 +112,10 @@ describe('cozy-proxmox-csi-operator', () => {
     const deployment = find(objs, 'Deployment') as Obj & { spec: { template: { spec: { containers: { name: string; image: string }[] } } } };
     expect(deployment.spec.template.spec.containers[0].image).toMatch(/\/proxmox-csi-controller:v0\.13\.0$/);
     expect(deployment.spec.template.spec.containers.map((c) => c.name)).not.toContain('csi-snapshotter');
-    expect(find(objs, 'DaemonSet')).toBeDefined();
+    // The node plugin stays off a Proxmox host joined as a worker (no VM to hot-plug a disk into).
+    expect(find(objs, 'DaemonSet')).toMatchObject({
+      spec: { template: { spec: { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'node-role.kubernetes.io/proxmox-host', operator: 'DoesNotExist' }] }] } } } } } },
+    });
     expect(objs.some((o) => o.kind === 'VolumeSnapshotClass')).toBe(false);
     const controllerRole = objs.find((o) => o.kind === 'ClusterRole' && o.metadata.name.endsWith('-controller')) as Obj & { rules: { resources: string[] }[] };
     const resources = controllerRole.rules.flatMap((r) => r.resources);

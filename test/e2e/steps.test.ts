@@ -7,6 +7,8 @@ import { catalogueSteps, runOf, undoOf } from '../helpers/steps';
 import { benchVmidFor, e2eNames } from '../../src/activities/e2e/names';
 import { mergePatch } from '../../src/activities/csi/kube-helpers';
 import { PROOF_NOT_VERIFIED } from '../../src/activities/e2e/workload';
+import { nodeReady } from '../../src/activities/e2e/nodes';
+import { waitFor } from '../helpers/wait';
 import type { KubeObject } from '../../src/kubernetes/types';
 import { startOperator, type RunningOperator } from '../../packages/sandbox/src/operator';
 import { NODE_HEALTH_CONTROLLER } from '../../packages/sandbox/src/operator/node-health';
@@ -139,6 +141,14 @@ test('step8.reliability: the VM restart takes the node NotReady and back, the wo
   expect(result.metrics!.nodeNotReadySeconds).toBeGreaterThanOrEqual(0);
   expect(f.sim.state.vms.get(VMID)?.status).toBe('running');
 }, 60_000);
+
+test('step8.reliability cancelled while the VM is stopped: ends cancelled, and its undo starts the VM again', async () => {
+  const workload = (await run(runOf('step8.workload'), f.input('step8.workload'))).result;
+  const input = f.input('step8.reliability', { 'step8.workload': workload.outputs! });
+  await cancelled(runOf('step8.reliability'), undoOf('step8.reliability'), input, async () => f.sim.state.vms.get(VMID)?.status === 'stopped');
+  expect(f.sim.state.vms.get(VMID)?.status).toBe('running');
+  await waitFor(() => f.kube.find({ apiVersion: 'v1', kind: 'Node', name: nodeName }), (n) => nodeReady(n), `node ${nodeName} Ready again`, 60_000);
+}, 120_000);
 
 test('step8.reliability refuses to restart a control-plane node: it would take the control plane down', async () => {
   const workload = (await run(runOf('step8.workload'), f.input('step8.workload'))).result;

@@ -24,8 +24,8 @@ export async function activityFailure(fn: (i: StepInput) => Promise<unknown>, i:
 
 /**
  * A step cancelled in its middle, then undone, both wrapped as the worker wraps them: runs the step, cancels it once
- * `started` holds (what the step has made so far), expects it to end as cancelled, then runs the undo with no
- * outputs of the step (it never passed).
+ * `started` holds (what the step has made so far), expects it to end as cancelled, then runs the undo with the
+ * outputs of the steps before it but none of its own (it never passed).
  */
 export async function cancelMidStepThenUndo(
   step: (i: StepInput) => Promise<StepOutcome | void>,
@@ -39,5 +39,6 @@ export async function cancelMidStepThenUndo(
   env.cancel();
   const ended = await running;
   if (!(ended instanceof CancelledFailure)) throw new Error(`${input.stepId} was expected to end cancelled, it ended with ${JSON.stringify(ended)}`);
-  await new MockActivityEnvironment().run(wrapStepActivity(undo, 'undo'), { ...input, outputs: {} });
+  const { [input.stepId]: _own, ...before } = input.outputs;
+  await new MockActivityEnvironment().run(wrapStepActivity(undo, 'undo'), { ...input, outputs: before });
 }

@@ -17,6 +17,7 @@ import { podIsReady } from '../network/pods';
 import { refs } from './manifests';
 import { e2eNames, type E2eNames } from './names';
 import { nodeReady, proxmoxNode, type NodeObject, type ProxmoxNode } from './nodes';
+import { clientFor } from '../proxmox/step-context';
 import { runE2eStep } from './step-context';
 import { e2eWorkloadStep, workloadPod } from './workload';
 
@@ -28,7 +29,7 @@ const TASK_TIMEOUT_MS = 300_000;
 
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
 
-async function powerAction(px: ProxmoxClient, vm: ProxmoxNode['vm'], action: 'start' | 'stop'): Promise<void> {
+async function powerAction(px: ProxmoxClient, vm: Pick<ProxmoxNode['vm'], 'node' | 'vmid'>, action: 'start' | 'stop'): Promise<void> {
   const current = (await px.qemuStatus(vm.node, vm.vmid)).status;
   if ((action === 'start') === (current === 'running')) return;
   const upid = action === 'start' ? await px.startVm(vm.node, vm.vmid) : await px.stopVm(vm.node, vm.vmid);
@@ -116,6 +117,22 @@ export function e2eReliability(input: StepInput): Promise<StepOutcome> {
   });
 }
 
+/**
+ * The undo (on failure, abort or cancel): the VM behind the workload's node runs again. A restart cut off between
+ * its stop and its start (a cancelled run, a worker that died) would otherwise leave the node's VM stopped.
+ */
+export async function e2eStartWorkloadVm(input: StepInput): Promise<void> {
+  const recorded = outputsOf(input, e2eWorkloadStep);
+  // No workload, so this step never ran and stopped nothing.
+  if (!recorded) return;
+  const px = await clientFor(input);
+  try {
+    await powerAction(px, { node: recorded.proxmoxNode, vmid: recorded.vmid }, 'start');
+  } finally {
+    px.close();
+  }
+}
+
 export const e2eReliabilityStep = defineStep({
   id: 'step8.reliability',
   phase: 'monitoring-security',
@@ -127,4 +144,6 @@ export const e2eReliabilityStep = defineStep({
   startToCloseSeconds: 900,
   retry: WAIT_RETRY,
   run: e2eReliability,
+  // A start task is waited for up to 300 s (TASK_TIMEOUT_MS).
+  undo: { when: 'on-failure', startToCloseSeconds: 360, run: e2eStartWorkloadVm },
 });

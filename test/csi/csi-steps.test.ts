@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { csiTestNames } from '../../src/activities/csi/names';
 import { cancelMidStepThenUndo } from '../helpers/activity-run';
 import { runOf, undoOf } from '../helpers/steps';
-import { CSI_DRIVER, isTransientProvisioningError } from '../../src/activities/csi/driver-facts';
+import { CSI_DRIVER, isTransientProvisioningError, PROXMOX_HOST_LABEL } from '../../src/activities/csi/driver-facts';
+import { CHART_RELEASES } from '../../src/activities/charts/chart-step';
 import { MAX_ATTACHMENTS_LABEL } from '../../packages/sandbox/src/operator/csi-node-info';
 import { mergePatch } from '../../packages/sandbox/src/operator/kube-ops';
 import type { StepInput } from '../../src/catalogue/types';
@@ -67,7 +68,8 @@ beforeAll(async () => {
   // The node the simulator's VM backs, as the sandbox seeds it, and a bare-metal host joined as a worker (no VM).
   // The same Node object the sandbox seed applies (other suites share it), so applying it changes nothing there.
   await addNode(seedNodeManifest());
-  const bare = vmBackedNode(fakeNodeManifest(BARE_METAL_NODE, {}) as KubeObject);
+  // Labelled as proxmox-worker labels the joined host: the CSI chart keeps its node plugin off it.
+  const bare = vmBackedNode(fakeNodeManifest(BARE_METAL_NODE, { [PROXMOX_HOST_LABEL]: '' }) as KubeObject);
   await addNode({ ...bare, spec: { taints: [{ key: 'node.cozystack.io/proxmox', value: 'hypervisor', effect: 'NoSchedule' }] } });
   await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
   const chart = await runOf('csi.chart')(stepInput('csi.chart'));
@@ -182,12 +184,25 @@ describe('step 5 against the sandbox CSI controller', () => {
   });
 });
 
-test("each node of the driver's region has a CSINode entry with the driver's attachment limit, 24 unless its label says otherwise", async () => {
+test("the node plugin is registered (CSINode) where its pods run, with the driver's attachment limit, 24 unless the node's label says otherwise; never on the Proxmox host", async () => {
   type CsiNode = KubeObject & { spec: { drivers: { name: string; nodeID: string; topologyKeys: string[]; allocatable?: { count?: number } }[] } };
-  const entry = (name: string) => waitForObject(kube, { apiVersion: 'storage.k8s.io/v1', kind: 'CSINode', name }, (n) => n !== undefined, { timeoutMs: 30_000 }).then((n) => (n as CsiNode).spec.drivers[0]);
-  expect(await entry(SANDBOX_NODE_VM.name)).toEqual({ name: CSI_DRIVER, nodeID: SANDBOX_NODE_VM.name, topologyKeys: ['topology.kubernetes.io/region', 'topology.kubernetes.io/zone'], allocatable: { count: 24 } });
-  await mergePatch(kube, { apiVersion: 'v1', kind: 'Node', name: BARE_METAL_NODE }, { metadata: { labels: { [MAX_ATTACHMENTS_LABEL]: '2' } } });
-  await waitForObject(kube, { apiVersion: 'storage.k8s.io/v1', kind: 'CSINode', name: BARE_METAL_NODE }, (n) => (n as CsiNode | undefined)?.spec.drivers[0]?.allocatable?.count === 2, { timeoutMs: 30_000 });
+  const csiNode = (name: string, done: (n: CsiNode | undefined) => boolean) =>
+    waitForObject(kube, { apiVersion: 'storage.k8s.io/v1', kind: 'CSINode', name }, (n) => done(n as CsiNode | undefined), { timeoutMs: 30_000 }) as Promise<CsiNode | undefined>;
+  const seed = SANDBOX_NODE_VM.name;
+  expect((await csiNode(seed, (n) => n !== undefined))!.spec.drivers[0]).toEqual({ name: CSI_DRIVER, nodeID: seed, topologyKeys: ['topology.kubernetes.io/region', 'topology.kubernetes.io/zone'], allocatable: { count: 24 } });
+  // The DaemonSet places no plugin pod on the host, so nothing registers the driver there.
+  const pods = await kube.list<KubeObject & { spec: { nodeName?: string } }>('v1', 'Pod', CHART_RELEASES.csi.namespace, 'app.kubernetes.io/component=node');
+  expect(pods.map((p) => p.spec.nodeName)).toContain(seed);
+  expect(pods.map((p) => p.spec.nodeName)).not.toContain(BARE_METAL_NODE);
+  expect(await kube.find({ apiVersion: 'storage.k8s.io/v1', kind: 'CSINode', name: BARE_METAL_NODE })).toBeUndefined();
+  const seedRef = { apiVersion: 'v1', kind: 'Node', name: seed };
+  await mergePatch(kube, seedRef, { metadata: { labels: { [MAX_ATTACHMENTS_LABEL]: '2' } } });
+  try {
+    await csiNode(seed, (n) => n?.spec.drivers[0]?.allocatable?.count === 2);
+  } finally {
+    await mergePatch(kube, seedRef, { metadata: { labels: { [MAX_ATTACHMENTS_LABEL]: null } } });
+  }
+  await csiNode(seed, (n) => n?.spec.drivers[0]?.allocatable?.count === 24);
 });
 
 test('a provisioner failure from the API or the network having a moment is transient; one to fix is not', () => {

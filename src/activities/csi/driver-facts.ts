@@ -11,6 +11,8 @@ export const REGION_LABEL = 'topology.kubernetes.io/region';
 export const ZONE_LABEL = 'topology.kubernetes.io/zone';
 export const SELECTED_NODE_ANNOTATION = 'volume.kubernetes.io/selected-node';
 export const PROVIDER_ID_PREFIX = 'proxmox://';
+/** The label proxmox-worker gives the Proxmox host joined as a worker; the CSI chart keeps its node plugin off it. */
+export const PROXMOX_HOST_LABEL = 'node-role.kubernetes.io/proxmox-host';
 export const GiB = 1024 ** 3;
 export const MiB = 1024 ** 2;
 

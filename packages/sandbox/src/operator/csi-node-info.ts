@@ -18,20 +18,41 @@ export function maxAttachments(node: KubeObject): number {
 }
 
 type CsiNode = KubeObject & { spec?: { drivers?: { name: string; allocatable?: { count?: number } }[] } };
+type Pod = KubeObject & { spec?: { nodeName?: string; containers?: { image?: string }[] }; status?: { phase?: string } };
+
+/** The node plugin's image (the chart's `images.node`); its pods are the ones the kubelet registers the driver for. */
+const NODE_PLUGIN_IMAGE = /\/proxmox-csi-node(:|@|$)/;
+
+/** The nodes a pod of the node plugin runs on (the DaemonSet's placement: its node affinity, taints, selectors). */
+async function nodesRunningThePlugin(ctx: OperatorContext): Promise<Set<string>> {
+  const pods = await listOf<Pod>(ctx.kube, 'v1', 'Pod', undefined, 'app.kubernetes.io/component=node');
+  return new Set(
+    pods
+      .filter((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp && p.spec?.nodeName)
+      .filter((p) => (p.spec?.containers ?? []).some((c) => NODE_PLUGIN_IMAGE.test(c.image ?? '')))
+      .map((p) => p.spec!.nodeName!),
+  );
+}
 
 /**
- * CSINode entries for the nodes of the driver's regions (those the node plugin's DaemonSet runs on). An entry's
- * fields cannot change once registered; a node whose limit changed gets its CSINode made anew, as the kubelet does
- * when the plugin registers again after a restart.
+ * CSINode entries as the kubelet keeps them: the node-driver-registrar next to each running pod of the node plugin
+ * registers the driver on that pod's node (for nodes of the driver's regions), and the entry goes when the pod goes.
+ * A node the plugin's DaemonSet keeps off (the Proxmox host joined as a worker) never gets one, so the scheduler
+ * places no volume there. An entry's fields cannot change once registered; a node whose limit changed gets its
+ * CSINode made anew, as the kubelet does when the plugin registers again after a restart.
  */
 export async function registerNodePlugins(ctx: OperatorContext, cloud: CsiCloud, nodes: KubeObject[]): Promise<void> {
   const existing = new Map((await listOf<CsiNode>(ctx.kube, 'storage.k8s.io/v1', 'CSINode')).map((c) => [c.metadata.name, c]));
+  const running = await nodesRunningThePlugin(ctx);
   for (const node of nodes) {
     const t = topologyOf(node);
-    if (!t.region || !t.zone || !cloud.regions.includes(t.region)) continue;
     const name = node.metadata.name;
-    const count = maxAttachments(node);
     const current = existing.get(name)?.spec?.drivers?.find((d) => d.name === DRIVER_NAME);
+    if (!running.has(name) || !t.region || !t.zone || !cloud.regions.includes(t.region)) {
+      if (current) await unregister(ctx, name);
+      continue;
+    }
+    const count = maxAttachments(node);
     if (current?.allocatable?.count === count) continue;
     try {
       if (current) await ctx.kube.delete({ apiVersion: 'storage.k8s.io/v1', kind: 'CSINode', name });
@@ -46,5 +67,14 @@ export async function registerNodePlugins(ctx: OperatorContext, cloud: CsiCloud,
     } catch (err) {
       ctx.log('csi-provisioner', `cannot register the node plugin on ${name}: ${(err as Error).message}`);
     }
+  }
+}
+
+/** The sandbox's CSINode objects hold this driver alone: the entry goes with the object. */
+async function unregister(ctx: OperatorContext, name: string): Promise<void> {
+  try {
+    await ctx.kube.delete({ apiVersion: 'storage.k8s.io/v1', kind: 'CSINode', name });
+  } catch (err) {
+    ctx.log('csi-provisioner', `cannot unregister the node plugin on ${name}: ${(err as Error).message}`);
   }
 }

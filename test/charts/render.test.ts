@@ -124,8 +124,17 @@ describe('cozy-proxmox-csi-operator', () => {
     }
   });
 
-  it('adds the VolumeSnapshotClass and the snapshotter only where snapshot.storage.k8s.io/v1 is served', async () => {
+  it('adds no snapshotter by default, even where the snapshot API is served: the plugin version it deploys makes no snapshots', async () => {
     const objs = await render('cozy-proxmox-csi-operator', CSI_VALUES, ['snapshot.storage.k8s.io/v1']);
+    expect(objs.some((o) => o.kind === 'VolumeSnapshotClass')).toBe(false);
+    const deployment = find(objs, 'Deployment') as Obj & { spec: { template: { spec: { containers: { name: string }[] } } } };
+    expect(deployment.spec.template.spec.containers.map((c) => c.name)).not.toContain('csi-snapshotter');
+  });
+
+  it('adds the VolumeSnapshotClass and the snapshotter, when asked, only where snapshot.storage.k8s.io/v1 is served', async () => {
+    const asked = { ...CSI_VALUES, volumeSnapshotClass: { create: true, name: 'proxmox-snapshot', deletionPolicy: 'Delete' } };
+    expect((await render('cozy-proxmox-csi-operator', asked)).some((o) => o.kind === 'VolumeSnapshotClass')).toBe(false);
+    const objs = await render('cozy-proxmox-csi-operator', asked, ['snapshot.storage.k8s.io/v1']);
     expect(find(objs, 'VolumeSnapshotClass')).toMatchObject({ driver: 'csi.proxmox.sinextra.dev', deletionPolicy: 'Delete' });
     const deployment = find(objs, 'Deployment') as Obj & { spec: { template: { spec: { containers: { name: string }[] } } } };
     expect(deployment.spec.template.spec.containers.map((c) => c.name)).toContain('csi-snapshotter');

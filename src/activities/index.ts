@@ -31,7 +31,7 @@ export function stepRun(step: Step): (input: StepInput) => Promise<StepOutcome> 
 export function stepUndo(step: Step): (input: StepInput) => Promise<void> {
   const undo = step.undo;
   if (!undo) throw new Error(`step ${step.id} has no undo`);
-  const run = (input: StepInput): Promise<void> => undo.run(input, outputsOf(input, step as Step<never>) as never);
+  const run = (input: StepInput): Promise<void> => undo.run(input, outputsOf(input, step));
   Object.defineProperty(run, 'name', { value: step.definition.compensation!.activity });
   return run;
 }

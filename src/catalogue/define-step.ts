@@ -10,6 +10,8 @@ import type { Compensation, StepDefinition, StepInput, StepOutcome, StepRetry } 
 const CHECK_SECONDS = 60;
 
 type Outputs = z.ZodObject<z.ZodRawShape>;
+/** What a step with schema O records: its parsed outputs (nothing for a step without a schema). */
+type Recorded<O extends Outputs | undefined> = O extends Outputs ? z.infer<O> : undefined;
 
 export interface StepUndo<O extends Outputs | undefined> {
   /** `on-failure`: on reject/abort/cancel and when the step did not pass; `always`: also at the end of every run. */
@@ -21,7 +23,7 @@ export interface StepUndo<O extends Outputs | undefined> {
    * Safe whatever the step got to: it is registered before the step runs. `recorded` is what the step returned, read
    * with its schema, or undefined when it never passed (a marker on what it made tells the undo what is its own).
    */
-  run: (input: StepInput, recorded: (O extends Outputs ? z.infer<O> : undefined) | undefined) => Promise<void>;
+  run: (input: StepInput, recorded: Recorded<O> | undefined) => Promise<void>;
 }
 
 export interface StepSpec<O extends Outputs | undefined> {
@@ -90,9 +92,9 @@ export function defineStep<O extends Outputs | undefined = undefined>(spec: Step
  * The outputs a step recorded, typed by its schema; undefined when it has not passed yet (an undo runs whatever the
  * step got to) or recorded something else.
  */
-export function outputsOf<O extends Outputs>(input: { outputs: Record<string, unknown> }, step: Step<O>): z.infer<O> | undefined {
+export function outputsOf<O extends Outputs | undefined>(input: { outputs: Record<string, unknown> }, step: Step<O>): Recorded<O> | undefined {
   const raw = input.outputs[step.id];
   if (raw === undefined || !step.outputs) return undefined;
   const parsed = step.outputs.safeParse(raw);
-  return parsed.success ? (parsed.data as z.infer<O>) : undefined;
+  return parsed.success ? (parsed.data as Recorded<O>) : undefined;
 }

@@ -70,17 +70,17 @@ export function monitoringPrometheusTargets(input: StepInput): Promise<StepOutco
     const { value } = await waitUntil('the pve exporter targets to be scraped', async (elapsedMs) => {
       const all = await api.activeTargets();
       const pve = all.filter(isPveExporterTarget);
-      if (all.length === 0 && elapsedMs < DISCOVERY_WAIT_MS) return { done: false, seen: 'no targets listed yet (service discovery)' };
-      const pending = pve.filter((t) => t.health === 'unknown');
-      if (pve.length === 0) return { done: true, value: { all, pve, scrapes: [] as Scrapes[] } };
-      if (pending.length > 0) return { done: false, value: { all, pve, scrapes: [] as Scrapes[] }, seen: `first scrape of ${pending.map(targetName).join(', ')} pending` };
       const scrapes = await Promise.all(pve.map((t) => recentScrapes(api, t)));
+      const snapshot = { all, pve, scrapes };
+      if (all.length === 0 && elapsedMs < DISCOVERY_WAIT_MS) return { done: false, value: snapshot, seen: 'no targets listed yet (service discovery)' };
+      const pending = pve.filter((t) => t.health === 'unknown');
+      if (pending.length > 0) return { done: false, value: snapshot, seen: `first scrape of ${pending.map(targetName).join(', ')} pending` };
       // Down now and never up in the window: a target that has only just started may still get there.
       const hopeless = pve.map((t, i) => ({ t, s: scrapes[i] })).filter(({ t, s }) => t.health !== 'up' && s.up === 0);
-      const hopeful = hopeless.some(({ s }) => s.total < NEVER_UP_SCRAPES);
-      return { done: !hopeful, value: { all, pve, scrapes }, seen: hopeful ? `${targetName(hopeless[0].t)} not up yet (${hopeless[0].t.lastError || hopeless[0].t.health})` : undefined };
+      const hopeful = hopeless.find(({ s }) => s.total < NEVER_UP_SCRAPES);
+      return { done: !hopeful, value: snapshot, seen: hopeful ? `${targetName(hopeful.t)} not up yet (${hopeful.t.lastError || hopeful.t.health})` : undefined };
     }, { timeoutMs: FIRST_SCRAPE_WAIT_MS, intervalMs: POLL_MS, returnOnTimeout: true });
-    const { all, pve } = value ?? { all: [], pve: [] };
+    const { all, pve, scrapes } = value!;
     if (pve.length === 0) {
       const jobs = [...new Set(all.map((t) => t.labels.job ?? t.scrapePool))].join(', ') || 'none';
       throw checkFailed(
@@ -88,7 +88,6 @@ export function monitoringPrometheusTargets(input: StepInput): Promise<StepOutco
           'add a scrape job for the exporter (metrics_path /pve, params module/cluster/node, the Proxmox host as the target parameter) and reload Prometheus',
       );
     }
-    const scrapes = value!.scrapes.length === pve.length ? value!.scrapes : await Promise.all(pve.map((t) => recentScrapes(api, t)));
     const details = pve.map((t, i) => `${describeTarget(t)}; scrapes up over ${RECENT_WINDOW}: ${share(scrapes[i])}`);
     const bad = pve.filter((t, i) => t.health !== 'up' && scrapes[i].up === 0);
     if (bad.length > 0) {

@@ -26,3 +26,64 @@ pip_tool() {
   rm -rf "$dir" && mv "$dir.tmp" "$dir"
   mark_installed "$dir"
 }
+
+# --- Go build helpers -------------------------------------------------------------------------------------------
+
+# Module downloads and compiled packages live in the cache too, so a rebuild after a version bump reuses them.
+go_env() {
+  command -v go >/dev/null || die "the Go toolchain is needed to build the Kubernetes tools (install Debian's golang-go or a Go >= 1.24)"
+  export GOMODCACHE="$COZY_CACHE/go/mod" GOCACHE="$COZY_CACHE/go/build" GOPATH="$COZY_CACHE/go/path"
+  export GOFLAGS=-mod=mod CGO_ENABLED=0
+}
+
+# go_build_step MODULE_DIR PACKAGE OUTPUT LDFLAGS STEP_NAME
+go_build_step() {
+  local module=$1 pkg=$2 out=$3 ldflags=$4 step=$5 log
+  log="$(dirname "$(dirname "$out")").log"
+  progress "$step: go build $pkg (a first build takes minutes; log: $log)"
+  local started=$SECONDS
+  (go_env && cd "$module" && go build -trimpath -ldflags "$ldflags" -o "$out" "$pkg") >>"$log" 2>&1 \
+    || step_failed "$step" "$log"
+  progress "$step: done in $((SECONDS - started)) s"
+}
+
+# go_install_step PACKAGE@VERSION BIN_DIR LDFLAGS STEP_NAME
+go_install_step() {
+  local spec=$1 bindir=$2 ldflags=$3 step=$4 log
+  log="$(dirname "$bindir").log"
+  progress "$step: go install $spec (a first build takes minutes; log: $log)"
+  local started=$SECONDS
+  (go_env && cd "$COZY_CACHE" && GOBIN="$bindir" go install -trimpath -ldflags "$ldflags" "$spec") >>"$log" 2>&1 \
+    || step_failed "$step" "$log"
+  progress "$step: done in $((SECONDS - started)) s"
+}
+
+step_failed() {
+  die "step '$1' failed; the Go toolchain said:
+$(tail -n 25 "$2" | sed 's/^/    /')
+(full log: $2)"
+}
+
+reset_tmp_dir() { rm -rf "$1.tmp" "$1.tmp.log"; mkdir -p "$1.tmp/bin"; }
+finish_tmp_dir() { rm -rf "$1" && mv "$1.tmp" "$1" && mark_installed "$1"; rm -f "$1.tmp.log"; }
+require_binary() { [ -x "$1" ] || die "expected binary missing at $1"; }
+
+# module_tool_build NAME VERSION MODULE PACKAGE BINARY LDFLAGS
+# For modules whose go.mod carries `replace` directives (which `go install pkg@version` refuses): downloads the
+# module, builds PACKAGE in a writable copy of it, and installs BINARY into the tool's cache folder.
+module_tool_build() {
+  local name=$1 version=$2 module=$3 pkg=$4 bin=$5 ldflags=$6 dir src out
+  dir=$(tool_dir "$name" "$version")
+  if is_installed "$dir"; then require_binary "$dir/bin/$bin"; return 0; fi
+  reset_tmp_dir "$dir"
+  progress "build $name v$version: go mod download $module@v$version"
+  out=$( (go_env && cd "$COZY_CACHE" && go mod download -json "$module@v$version") 2>&1) \
+    || die "go mod download $module@v$version failed: $out"
+  src=$(printf '%s\n' "$out" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -n "$src" ] && [ -d "$src" ] || die "go mod download $module@v$version printed no module folder: $out"
+  cp -r "$src" "$dir.tmp/src" && chmod -R u+w "$dir.tmp/src"
+  go_build_step "$dir.tmp/src" "$pkg" "$dir.tmp/bin/$bin" "$ldflags" "build $name v$version"
+  rm -rf "$dir.tmp/src"
+  finish_tmp_dir "$dir"
+  require_binary "$dir/bin/$bin"
+}

@@ -15,6 +15,7 @@ import { kubernetesVersionStep } from '../activities/kubernetes/version';
 import { kubernetesCozystackStep } from '../activities/kubernetes/cozystack';
 import { kubernetesCapiOperatorStep } from '../activities/kubernetes/capi-operator';
 import { kubernetesIpamStep } from '../activities/kubernetes/ipam';
+import { kubernetesProxmoxCsiStep } from '../activities/kubernetes/proxmox-csi';
 import { kubernetesApiLatencyStep } from '../activities/kubernetes/api-latency';
 import { kubernetesTestNamespaceStep } from '../activities/kubernetes/test-namespace';
 import { step1TicketAuthStep } from '../activities/proxmox/ticket-auth';
@@ -63,6 +64,7 @@ export const STEPS: readonly Step[] = [
   kubernetesCozystackStep,
   kubernetesCapiOperatorStep,
   kubernetesIpamStep,
+  kubernetesProxmoxCsiStep,
   kubernetesApiLatencyStep,
   kubernetesTestNamespaceStep,
   // Phase 2: the Proxmox API, network and storage, the Cluster API provider and VMs through it.

@@ -191,7 +191,7 @@ describe('the chart steps', () => {
 
   it('csi.chart installs the driver and waits until its controller and node plugin are ready', async () => {
     const outcome = await runOf('csi.chart')(stepInput('wf-charts'));
-    expect(outcome).toMatchObject({ status: 'passed', outputs: { release: 'cozy-proxmox-csi-operator', revision: 1, appVersion: 'v0.13.0' } });
+    expect(outcome).toMatchObject({ status: 'passed', outputs: { release: 'cozy-proxmox-csi-operator', revision: 1, appVersion: 'v0.16.0' } });
     expect(JSON.stringify(outcome)).not.toContain(TOKEN_SECRET);
     const sc = await get('storage.k8s.io/v1', 'StorageClass', 'proxmox-rehearsal');
     expect(sc).toMatchObject({ provisioner: 'csi.proxmox.sinextra.dev', parameters: { storage: 'data' }, volumeBindingMode: 'WaitForFirstConsumer' });

@@ -110,7 +110,7 @@ describe('cozy-proxmox-csi-operator', () => {
     expect(config).toContain('url: "https://pve.example.com:8006/api2/json"');
     expect(config).toContain('region: "cluster-1"');
     const deployment = find(objs, 'Deployment') as Obj & { spec: { template: { spec: { containers: { name: string; image: string }[] } } } };
-    expect(deployment.spec.template.spec.containers[0].image).toMatch(/\/proxmox-csi-controller:v0\.13\.0$/);
+    expect(deployment.spec.template.spec.containers[0].image).toMatch(/\/proxmox-csi-controller:v0\.16\.0$/);
     expect(deployment.spec.template.spec.containers.map((c) => c.name)).not.toContain('csi-snapshotter');
     // The node plugin stays off a Proxmox host joined as a worker (no VM to hot-plug a disk into).
     expect(find(objs, 'DaemonSet')).toMatchObject({
@@ -124,7 +124,19 @@ describe('cozy-proxmox-csi-operator', () => {
     }
   });
 
-  it('adds no snapshotter by default, even where the snapshot API is served: the plugin version it deploys makes no snapshots', async () => {
+  it('gives the controller a CA bundle to trust through SSL_CERT_FILE only when one is set', async () => {
+    type Container = { name: string; env?: { name: string; value: string }[] };
+    const controller = (objs: Obj[]) => (find(objs, 'Deployment') as Obj & { spec: { template: { spec: { containers: Container[] } } } }).spec.template.spec.containers[0];
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    const withCa = await render('cozy-proxmox-csi-operator', { ...CSI_VALUES, proxmox: { ...(CSI_VALUES.proxmox as object), caBundle: pem } });
+    expect((find(withCa, 'Secret').stringData as Record<string, string>)['ca.pem']).toBe(pem);
+    expect(controller(withCa).env).toEqual([{ name: 'SSL_CERT_FILE', value: '/etc/proxmox/ca.pem' }]);
+    const without = await render('cozy-proxmox-csi-operator', CSI_VALUES);
+    expect((find(without, 'Secret').stringData as Record<string, string>)['ca.pem']).toBeUndefined();
+    expect(controller(without).env).toBeUndefined();
+  });
+
+  it('adds no snapshotter by default, even where the snapshot API is served: the plugin makes snapshots only with root@pam', async () => {
     const objs = await render('cozy-proxmox-csi-operator', CSI_VALUES, ['snapshot.storage.k8s.io/v1']);
     expect(objs.some((o) => o.kind === 'VolumeSnapshotClass')).toBe(false);
     const deployment = find(objs, 'Deployment') as Obj & { spec: { template: { spec: { containers: { name: string }[] } } } };

@@ -1,9 +1,11 @@
 // The step-5 CSI steps against the shared control plane (kube-apiserver, controller-manager, scheduler, kwok), the
-// cozy-proxmox-csi-operator chart installed through its step, the sandbox operator's CSI controllers and an
-// in-process Proxmox simulator: every step passes (the snapshot step is skipped with the driver's reason), the
-// disk is made, hot-plugged, grown and removed again in Proxmox; a node without a VM cannot attach; a claim whose
+// cozy-proxmox-csi-operator chart installed through its step, the real proxmox-csi-plugin controller with the real
+// provisioner, attacher and resizer sidecars (run by the sandbox for the chart's controller pod, with the pod's
+// ServiceAccount and cloud config, verifying the simulator's certificate through the chart's CA bundle), and an
+// in-process Proxmox simulator: every step passes (the snapshot step is skipped with the driver's reason), the disk
+// is made, hot-plugged, grown and removed again in Proxmox; a node without a VM cannot attach; a claim whose
 // StorageClass names a storage without images content fails step5.volume with the provisioner's message.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { csiTestNames } from '../../src/activities/csi/names';
 import { cancelMidStepThenUndo } from '../helpers/activity-run';
 import { runOf, undoOf } from '../helpers/steps';
@@ -21,7 +23,7 @@ import { vmBackedNode } from '../../packages/sandbox/src/kubernetes/seed-objects
 import { seedNodeManifest } from '../../packages/sandbox/src/kubernetes/seed';
 import { startOperator, type RunningOperator } from '../../packages/sandbox/src/operator';
 import { CSI_CONTROLLER_NAMES } from '../../packages/sandbox/src/operator/csi-controllers';
-import { DEFAULT_TOKEN_ID, DEFAULT_TOKEN_SECRET, startProxmoxSimulator, type RunningSimulator } from '../../packages/sandbox/src/proxmox-sim';
+import { DEFAULT_TOKEN_ID, DEFAULT_TOKEN_SECRET, defaultSeedInput, startProxmoxSimulator, type RunningSimulator } from '../../packages/sandbox/src/proxmox-sim';
 import { SANDBOX_NODE_VM } from '../../packages/sandbox/src/proxmox-sim/default-seed';
 import { sharedControlPlane, type SharedControlPlane } from '../helpers/control-plane';
 
@@ -37,12 +39,12 @@ let sim: RunningSimulator;
 let operator: RunningOperator | undefined;
 let chartInstalled = false;
 
-function stepInput(stepId: string, cluster = 'csitest', overrides: { storageClass?: string } = {}, outputs: StepInput['outputs'] = {}): StepInput {
+function stepInput(stepId: string, cluster = 'csitest', overrides: { storageClass?: string; pinned?: boolean } = {}, outputs: StepInput['outputs'] = {}): StepInput {
   const config = integrationConfigSchema.parse({
     apiVersion: 'cozy-proxmox/v1',
     kind: 'Integration',
     cluster: { name: cluster },
-    proxmox: { url: sim.url, node: 'pve1', templateId: 9000, storage: 'local-lvm', tls: { caFile: sim.caFile }, token: { id: DEFAULT_TOKEN_ID, secret: `env:${TOKEN_ENV}` } },
+    proxmox: { url: sim.url, node: 'pve1', templateId: 9000, storage: 'local-lvm', tls: overrides.pinned ? { fingerprint: sim.fingerprint } : { caFile: sim.caFile }, token: { id: DEFAULT_TOKEN_ID, secret: `env:${TOKEN_ENV}` } },
     kubernetes: { kubeconfig: plane.kubeconfigPath, testNamespace: NAMESPACE, csiStorageClass: overrides.storageClass ?? 'proxmox-data' },
   });
   return { stepId, workflowId: 'wf-csi-test', config, outputs };
@@ -64,18 +66,24 @@ beforeAll(async () => {
   process.env[TOKEN_ENV] = DEFAULT_TOKEN_SECRET;
   plane = sharedControlPlane();
   kube = await KubeClient.connect({ kubeconfig: plane.kubeconfigPath });
-  sim = await startProxmoxSimulator({ taskSpeed: 0.02 });
+  // Two more storages for the faults: a thick LVM with less room than a claim asks, and a thin pool on which the
+  // token may read but not allocate (the most specific ACL entry wins in Proxmox).
+  const seed = defaultSeedInput();
+  seed.nodes[0]!.storages!.push({ id: 'small-lvm', type: 'lvm', content: 'images', total: '768M', used: '0' }, { id: 'audit-only', type: 'lvmthin', content: 'images', total: '100G', used: '0' });
+  seed.acls!.push({ path: '/storage/audit-only', ugid: DEFAULT_TOKEN_ID, roleid: 'PVEAuditor', propagate: true });
+  sim = await startProxmoxSimulator({ taskSpeed: 0.02, seed });
   // The node the simulator's VM backs, as the sandbox seeds it, and a bare-metal host joined as a worker (no VM).
   // The same Node object the sandbox seed applies (other suites share it), so applying it changes nothing there.
   await addNode(seedNodeManifest());
-  // Labelled as proxmox-worker labels the joined host: the CSI chart keeps its node plugin off it.
+  // Labelled as proxmox-worker labels the joined host: the CSI chart keeps its node plugin off it. A joined host has
+  // no providerID (no VM is behind it), only the region and zone labels.
   const bare = vmBackedNode(fakeNodeManifest(BARE_METAL_NODE, { [PROXMOX_HOST_LABEL]: '' }) as KubeObject);
   await addNode({ ...bare, spec: { taints: [{ key: 'node.cozystack.io/proxmox', value: 'hypervisor', effect: 'NoSchedule' }] } });
   await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
   const chart = await runOf('csi.chart')(stepInput('csi.chart'));
   chartInstalled = true;
   expect(chart.status).toBe('passed');
-  operator = await startOperator({ kubeconfig: plane.kubeconfigPath, proxmox: { url: sim.url, caFile: sim.caFile }, controllers: [...CSI_CONTROLLER_NAMES], log: () => undefined });
+  operator = await startOperator({ kubeconfig: plane.kubeconfigPath, proxmox: { url: sim.url, caFile: sim.caFile }, controllers: [...CSI_CONTROLLER_NAMES], log: process.env.COZY_TEST_OPERATOR_LOG ? undefined : () => undefined });
 });
 
 afterAll(async () => {
@@ -87,7 +95,7 @@ afterAll(async () => {
   delete process.env[TOKEN_ENV];
 });
 
-describe('step 5 against the sandbox CSI controller', () => {
+describe('step 5 against the real Proxmox CSI controller', () => {
   it('all step-5 steps pass, the disk lives in Proxmox while used and is gone after the compensation', async () => {
     const sc = await runOf('step5.storage-class')(stepInput('step5.storage-class'));
     expect(sc).toMatchObject({ status: 'passed', outputs: { storageClass: 'proxmox-data', storage: 'local-lvm' } });
@@ -112,10 +120,11 @@ describe('step 5 against the sandbox CSI controller', () => {
     expect(again.outputs?.pv).toBe(pv);
     expect(csiVolumes()).toEqual([diskVolid]);
 
-    // A bare-metal host has no VM to hot-plug into: the attach fails saying so.
+    // A bare-metal host has no VM to hot-plug into, and the chart keeps the node plugin off it: no CSINode entry
+    // names the driver there, so the attacher has no node ID to publish to and the attach fails.
     await kube.apply({ apiVersion: 'storage.k8s.io/v1', kind: 'VolumeAttachment', metadata: { name: 'csi-bare-metal-attach' }, spec: { attacher: CSI_DRIVER, nodeName: BARE_METAL_NODE, source: { persistentVolumeName: pv } } });
     const va = await waitForObject(kube, { apiVersion: 'storage.k8s.io/v1', kind: 'VolumeAttachment', name: 'csi-bare-metal-attach' }, (o) => Boolean((o?.status as { attachError?: unknown } | undefined)?.attachError), { timeoutMs: 30_000 });
-    expect((va?.status as { attached: boolean; attachError: { message: string } }).attachError.message).toMatch(/bare-metal Proxmox host joined as a worker/);
+    expect((va?.status as { attached: boolean; attachError: { message: string } }).attachError.message).toMatch(/csinode.* "csi-bare-metal-host" not found/);
     await kube.delete({ apiVersion: 'storage.k8s.io/v1', kind: 'VolumeAttachment', name: 'csi-bare-metal-attach' });
     await waitForObject(kube, { apiVersion: 'storage.k8s.io/v1', kind: 'VolumeAttachment', name: 'csi-bare-metal-attach' }, (o) => o === undefined, { timeoutMs: 30_000 });
 
@@ -137,10 +146,30 @@ describe('step 5 against the sandbox CSI controller', () => {
     await undoOf('step5.volume')(stepInput('step5.volume', 'csitest', {}, { 'step5.volume': volume.outputs! }));
   });
 
+  it('with proxmox.tls.fingerprint instead of a CA file, the chart gives the controller the pinned certificate and it provisions through it', async () => {
+    const pinned = await runOf('csi.chart')(stepInput('csi.chart', 'csitest', { pinned: true }));
+    expect(pinned.status).toBe('passed');
+    try {
+      const secret = await kube.get<KubeObject & { data: Record<string, string> }>({ apiVersion: 'v1', kind: 'Secret', name: 'cozy-proxmox-csi-operator-cloud-config', namespace: CHART_RELEASES.csi.namespace });
+      const pem = Buffer.from(secret.data['ca.pem'], 'base64').toString('utf8');
+      expect(new X509Certificate(pem).fingerprint256).toBe(sim.fingerprint);
+      // The chart's checksum annotation rolled the controller pod: the volume is made by the new processes.
+      const input = stepInput('step5.volume', 'csipinned', { pinned: true });
+      try {
+        expect((await runOf('step5.volume')(input)).status).toBe('passed');
+      } finally {
+        await undoOf('step5.volume')(input);
+      }
+    } finally {
+      expect((await runOf('csi.chart')(stepInput('csi.chart'))).status).toBe('passed');
+    }
+  }, 180_000);
+
   it('step5.volume cancelled after its disk was made, while it waits for the attach, is undone: no claim, pod, PV or disk left', async () => {
-    // No attacher: the provisioner makes the disk and binds the claim, the attach never comes, the step waits.
-    await operator?.stop();
-    operator = await startOperator({ kubeconfig: plane.kubeconfigPath, proxmox: { url: sim.url, caFile: sim.caFile }, controllers: ['csi-provisioner'], log: () => undefined });
+    // The node's VM is locked (as during a backup): Proxmox refuses the hot-plug, the attacher retries, the step
+    // waits for the attach.
+    const vm = sim.state.vms.get(SANDBOX_NODE_VM.vmid)!;
+    vm.config.lock = 'backup';
     try {
       const input = stepInput('step5.volume', 'csicancel');
       const names = csiTestNames(input.config);
@@ -156,8 +185,7 @@ describe('step 5 against the sandbox CSI controller', () => {
       expect(await kube.find({ apiVersion: 'v1', kind: 'PersistentVolume', name: pv })).toBeUndefined();
       expect(csiVolumes()).toEqual([]);
     } finally {
-      await operator?.stop();
-      operator = await startOperator({ kubeconfig: plane.kubeconfigPath, proxmox: { url: sim.url, caFile: sim.caFile }, controllers: [...CSI_CONTROLLER_NAMES], log: () => undefined });
+      delete vm.config.lock;
     }
   }, 120_000);
 
@@ -180,6 +208,48 @@ describe('step 5 against the sandbox CSI controller', () => {
     } finally {
       await undoOf('step5.volume')(input);
       await kube.delete({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', name: 'proxmox-no-images' });
+    }
+  });
+});
+
+describe('faults, with the real controller: the step names what Proxmox or the cluster said', () => {
+  async function volumeStepFailure(cluster: string, storage: string, type = 'CheckFailed'): Promise<Error> {
+    const sc = `proxmox-${storage}`;
+    await kube.apply({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: sc }, provisioner: CSI_DRIVER, parameters: { storage }, volumeBindingMode: 'WaitForFirstConsumer', allowVolumeExpansion: true });
+    const input = stepInput('step5.volume', cluster, { storageClass: sc });
+    try {
+      const error = (await runOf('step5.volume')(input).catch((e: unknown) => e)) as Error;
+      expect(error).toMatchObject({ type, nonRetryable: true });
+      expect(csiVolumes().filter((v) => v.startsWith(`${storage}:`))).toEqual([]);
+      return error;
+    } finally {
+      await undoOf('step5.volume')(input);
+      await kube.delete({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', name: sc });
+    }
+  }
+
+  it('a storage with less room than the claim: the provisioner publishes its capacity, the scheduler places the pod nowhere, the step says so', async () => {
+    const error = await volumeStepFailure('csifull', 'small-lvm');
+    expect(error.message).toMatch(/csifull-csi-volume stayed Pending \d+ s: no event from the provisioner; scheduler reported '.*did not have enough free storage/);
+  }, 120_000);
+
+  it('a token without Datastore.AllocateSpace on the storage: the step names the permission Proxmox refused', async () => {
+    // The plugin's client reports a 403 only as "not authorized to access endpoint"; the step asks Proxmox why.
+    const error = await volumeStepFailure('csiperm', 'audit-only', 'PermissionError');
+    expect(error.message).toMatch(/csiperm-csi-volume stayed Pending: provisioner reported .*not authorized to access endpoint.*: the API token .* lacks Datastore\.AllocateSpace on \/storage\/audit-only/);
+  }, 120_000);
+
+  it('the node\'s VM stopped: no node can take a hot-plugged disk, and the step refuses before it makes anything', async () => {
+    const vm = sim.state.vms.get(SANDBOX_NODE_VM.vmid)!;
+    const before = vm.status;
+    vm.status = 'stopped';
+    try {
+      const error = (await runOf('step5.volume')(stepInput('step5.volume', 'csistopped')).catch((e: unknown) => e)) as Error;
+      expect(error).toMatchObject({ type: 'CheckFailed' });
+      expect(error.message).toMatch(/no node .* has a running Proxmox VM behind it/);
+    } finally {
+      vm.status = before;
+      await undoOf('step5.volume')(stepInput('step5.volume', 'csistopped'));
     }
   });
 });
@@ -215,3 +285,23 @@ test('a provisioner failure from the API or the network having a moment is trans
   expect(isTransientProvisioningError('rpc error: code = Internal desc = POST /nodes/pve1/storage/local-lvm/content: HTTP 500 got timeout')).toBe(true);
   expect(isTransientProvisioningError('rpc error: code = InvalidArgument desc = parameter storage is required')).toBe(false);
 });
+
+test('the simulator answered every call the real CSI controller made with a method it serves, as Proxmox VE does', () => {
+  const calls = sim.requestsByClient()['ProxmoxCSIPlugin/1.0'];
+  expect(calls).toBeDefined();
+  const served = Object.values(calls.routes).reduce((a, b) => a + b, 0);
+  // A request that matched no served method (501) would count in requests but in no route.
+  expect(calls.requests).toBe(served);
+  expect(Object.keys(calls.routes)).toEqual(
+    expect.arrayContaining([
+      'POST /nodes/{node}/storage/{storage}/content',
+      'GET /nodes/{node}/storage/{storage}/status',
+      'POST /nodes/{node}/qemu/{vmid}/config',
+      'PUT /nodes/{node}/qemu/{vmid}/resize',
+      'PUT /nodes/{node}/qemu/{vmid}/unlink',
+      'DELETE /nodes/{node}/storage/{storage}/content/{volume}',
+    ]),
+  );
+  if (process.env.COZY_TEST_PRINT_ROUTES) console.log(JSON.stringify(calls.routes, null, 1));
+});
+

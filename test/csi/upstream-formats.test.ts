@@ -1,11 +1,11 @@
-// The two readers of proxmox-csi-plugin's formats side by side: the product's (src/activities/csi/driver-facts.ts,
-// src/activities/e2e/node-vm.ts) and the sandbox stand-ins' own (packages/sandbox/src/operator/), which are written apart so
-// that a misreading on one side cannot pass the other by agreement. Here both meet the same examples, taken from the
-// upstream projects' sources and tests (each row names the file it reflects), and must both give the upstream value.
+// The readers of proxmox-csi-plugin's and the cloud providers' formats: the product's (src/activities/csi/driver-facts.ts,
+// src/activities/e2e/node-vm.ts) and, where the sandbox still plays a part (the CSI node side, node health, CAPMOX),
+// the sandbox's own (packages/sandbox/src/operator/), written apart so that a misreading on one side cannot pass the
+// other by agreement. They meet the same examples, taken from the upstream projects' sources and tests (each row
+// names the file it reflects), and must give the upstream value. The CSI controller itself is the real program.
 import * as product from '../../src/activities/csi/driver-facts';
 import { parseProxmoxProviderId, uuidOfSmbios } from '../../src/activities/e2e/node-vm';
 import * as sandbox from '../../packages/sandbox/src/operator/csi-formats';
-import { roundUpToChunk } from '../../packages/sandbox/src/operator/csi-sizes';
 import { readProviderId, readVmidProviderId } from '../../packages/sandbox/src/operator/provider-id';
 import { bytesToQuantity, quantityToBytes } from '../../packages/sandbox/src/operator/quantity';
 import { smbiosUuid } from '../../packages/sandbox/src/operator/vm-by-provider-id';
@@ -22,12 +22,13 @@ describe('names the driver and the cloud controller publish', () => {
     // kubernetes/api core/v1/well_known_labels.go (LabelTopologyZone, used by pkg/csi/controller.go)
     ['zone label', 'topology.kubernetes.io/zone', product.ZONE_LABEL, sandbox.TOPOLOGY_ZONE],
     // sergelogvinov/proxmox-csi-plugin pkg/csi/controller.go (vmID, the owner of every new volume)
-    ['placeholder VMID', 9999, product.CSI_VOLUME_VMID, sandbox.PLACEHOLDER_VMID],
   ];
   test.each(rows)('%s', (_name, upstream, productValue, sandboxValue) => {
     expect(productValue).toBe(upstream);
     expect(sandboxValue).toBe(upstream);
   });
+  // sergelogvinov/proxmox-csi-plugin pkg/csi/controller.go (vmID, the owner of every new volume)
+  test('placeholder VMID', () => expect(product.CSI_VOLUME_VMID).toBe(9999));
 });
 
 describe('volume handles region/zone/storage/disk', () => {
@@ -59,12 +60,10 @@ describe('volume handles region/zone/storage/disk', () => {
     ['fake-region/node/data/volume-id', { region: 'fake-region', zone: 'node', storage: 'data', disk: 'volume-id' }, 'data:volume-id'],
   ];
   test.each(valid)('%s is read as upstream reads it', (handle, fields, volid) => {
-    for (const read of [product.parseVolumeId(handle), sandbox.readVolumeHandle(handle)]) expect(read).toEqual(fields);
+    expect(product.parseVolumeId(handle)).toEqual(fields);
     expect(product.volid(fields)).toBe(volid);
-    expect(sandbox.proxmoxVolid(fields)).toBe(volid);
     // Written back from its fields, a handle is the same string (VolumeID / VolumeSharedID).
     expect(product.formatVolumeId(fields)).toBe(handle);
-    expect(sandbox.writeVolumeHandle(fields)).toBe(handle);
   });
 
   const invalid: string[] = [
@@ -77,7 +76,6 @@ describe('volume handles region/zone/storage/disk', () => {
   ];
   test.each(invalid)('%j is not a volume handle', (handle) => {
     expect(product.parseVolumeId(handle)).toBeUndefined();
-    expect(sandbox.readVolumeHandle(handle)).toBeUndefined();
   });
 });
 
@@ -91,10 +89,8 @@ describe('disk names of a new volume', () => {
   ];
   test.each(rows)('%s on a %s storage', (pvName, storageType, disk, file) => {
     expect(product.diskNameFor(pvName, storageType)).toBe(disk);
-    expect(sandbox.pvDiskName(pvName, storageType === 'dir' ? 'raw' : undefined)).toBe(disk);
     // sergelogvinov/proxmox-csi-plugin pkg/csi/utils.go (createVolume allocates the last part of the disk)
     expect(product.allocationFilename(disk)).toBe(file);
-    expect(sandbox.diskFileName(disk)).toBe(file);
   });
 });
 
@@ -263,11 +259,13 @@ describe('volume sizes', () => {
   const rows: Array<[number, number]> = [
     // sergelogvinov/proxmox-csi-plugin pkg/csi/controller_test.go (PVCAlreadyExist: RequiredBytes 1 GiB stays 1 GiB)
     [GiB, GiB],
+    // sergelogvinov/proxmox-csi-plugin pkg/csi/helper.go (RoundUpSizeBytes) with driver.go (MinChunkSizeBytes, 512 MiB)
+    [GiB + 1, GiB + 512 * MiB],
+    [100 * MiB, 512 * MiB],
     // sergelogvinov/proxmox-csi-plugin pkg/csi/driver.go (DefaultVolumeSizeBytes, 10 GiB, is already whole)
     [10 * GiB, 10 * GiB],
   ];
   test.each(rows)('a request of %d bytes makes a volume of %d', (requested, size) => {
-    expect(product.roundUpGiB(requested)).toBe(size);
-    expect(roundUpToChunk(requested)).toBe(size);
+    expect(product.roundUpToChunk(requested)).toBe(size);
   });
 });

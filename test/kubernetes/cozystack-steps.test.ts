@@ -121,7 +121,7 @@ describe('phase-1 steps on the fully seeded cluster', () => {
 
   test('every kubernetes step is in phase preparation', () => {
     const steps = catalogueSteps('kubernetes.');
-    expect(steps).toHaveLength(6);
+    expect(steps).toHaveLength(7);
     for (const step of steps) expect(step.phase).toBe('preparation');
   });
 

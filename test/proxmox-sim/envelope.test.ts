@@ -83,10 +83,12 @@ describe('400 parameter verification', () => {
     expect(res.json!.errors).toEqual({ vmid: "type check ('integer') failed - got 'abc'" });
   });
 
-  test('a query parameter repeating a path parameter is refused', async () => {
-    const res = await client.request('GET', '/nodes/pve1/qemu/9000/config?vmid=9000', { auth: TOKEN_AUTH });
+  test('a query parameter repeating a path parameter is accepted with the same value and refused with another', async () => {
+    const same = await client.request('GET', '/nodes/pve1/qemu/9000/config?vmid=9000', { auth: TOKEN_AUTH });
+    expect(same.status).toBe(200);
+    const res = await client.request('GET', '/nodes/pve1/qemu/9000/config?vmid=9001', { auth: TOKEN_AUTH });
     expect(res.status).toBe(400);
-    expect(res.json!.errors).toEqual({ vmid: 'duplicate parameter (already defined in URI)' });
+    expect(res.json!.errors).toEqual({ vmid: 'duplicate parameter (already defined in URI) with conflicting values!' });
   });
 });
 

@@ -315,10 +315,10 @@ async function installDashboard(kubeconfig: string, say: (m: string) => void): P
 }
 
 async function startOperatorProcess(state: SandboxState, kubernetes: SandboxKubernetes, say: (m: string) => void): Promise<{ pid: number; simulated: true }> {
-  say('starting the sandbox operator (simulated cluster-api-operator, Cluster API, CAPMOX and Proxmox CSI controllers)');
+  say('starting the sandbox operator (simulated cluster-api-operator, Cluster API and CAPMOX; the real Proxmox CSI controller and sidecars for the chart\'s controller pod)');
   const log = join(state.dir, 'logs', 'sandbox-operator.log');
   state.logs.operator = log;
-  const args = [compiledModule('operator/main.js'), '--kubeconfig', kubernetes.kubeconfig, '--proxmox-url', state.proxmox.url, '--proxmox-ca', state.proxmox.caFile];
+  const args = [compiledModule('operator/main.js'), '--kubeconfig', kubernetes.kubeconfig, '--proxmox-url', state.proxmox.url, '--proxmox-ca', state.proxmox.caFile, '--pods-dir', join(state.dir, 'pods')];
   const pid = spawnDaemon(process.execPath, args, log);
   await waitForLine(log, (l) => l.startsWith('{"operator":"ready"'), `the sandbox operator (see ${log})`, pid);
   return { pid, simulated: true };

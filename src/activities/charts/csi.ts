@@ -3,18 +3,42 @@
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { fail, FailureType } from '../common/failures';
 import { resolveSecret } from '../common/secrets';
+import { FingerprintMismatchError, tlsModeFromSettings } from '../../proxmox/tls';
+import { trustBundle } from '../../proxmox/trust-bundle';
 import { CHART_RELEASES, helmFor, installChart, installedOutcome, uninstallIfOurs } from './chart-step';
-import { defineStep } from '../../catalogue/define-step';
+import { defineStep, outputsOf } from '../../catalogue/define-step';
+import { kubernetesProxmoxCsiStep } from '../kubernetes/proxmox-csi';
 import { INSTALL_RETRY } from '../../catalogue/retry-policies';
 
 export async function chartsInstallCsi(input: StepInput): Promise<StepOutcome> {
   const { proxmox, kubernetes } = input.config;
   if (!proxmox.token) throw fail(FailureType.Validation, 'proxmox.token is required: the CSI driver authenticates with an API token');
+  // Phase 1's kubernetes.proxmox-csi (an earlier phase: its outputs are in every later step's input).
+  const existing = outputsOf(input, kubernetesProxmoxCsiStep);
+  if (existing?.existingCsiRelease) {
+    // Installing beside it would fail on the CSIDriver (another release owns it) or fight it for the volumes.
+    return {
+      status: 'passed',
+      message: `reusing the Proxmox CSI driver of release ${existing.existingCsiNamespace}/${existing.existingCsiRelease}: cozy-proxmox-csi-operator not installed`,
+      details: ['found by kubernetes.proxmox-csi; the CSI steps use it with the StorageClass kubernetes.csiStorageClass names'],
+      outputs: { release: existing.existingCsiRelease, namespace: existing.existingCsiNamespace, created: false, reused: true },
+    };
+  }
   const secret = await resolveSecret(proxmox.token.secret, { kubeconfig: kubernetes.kubeconfig, context: kubernetes.context });
+  // The plugin verifies the API with the system roots plus a bundle it is given: ours, from the same TLS settings.
+  const tls = tlsModeFromSettings(proxmox.tls);
+  const caBundle = await trustBundle(tls, proxmox.url).catch((err: unknown) => {
+    // A certificate that is not the pinned one, or a CA file that cannot be read, is for the operator to fix; a
+    // server that did not answer the handshake is retried like any other call.
+    if (err instanceof FingerprintMismatchError || (err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'EACCES') {
+      throw fail(FailureType.Validation, `cannot build the CA bundle the CSI controller needs from proxmox.tls: ${(err as Error).message}`);
+    }
+    throw err;
+  });
   const { info, created } = await installChart(input, helmFor(input, [secret]), {
     target: CHART_RELEASES.csi,
     values: {
-      proxmox: { url: proxmox.url, region: proxmox.region, insecure: !proxmox.tls.verify, tokenId: proxmox.token.id, tokenSecret: secret },
+      proxmox: { url: proxmox.url, region: proxmox.region, insecure: tls.kind === 'insecure', caBundle: caBundle ?? '', tokenId: proxmox.token.id, tokenSecret: secret },
       storageClass: { name: kubernetes.csiStorageClass, storage: proxmox.storage },
     },
     // The Deployment and DaemonSet become ready under the cluster's controllers (kwok's in the sandbox).
@@ -36,7 +60,7 @@ export const csiChartStep = defineStep({
   id: 'csi.chart',
   phase: 'advanced-integration',
   // Not counted as the plan's step5-csi by itself: a chart proves nothing about a bound volume.
-  title: 'Install the cozy-proxmox-csi-operator chart (CSI driver, StorageClass)',
+  title: 'Install the cozy-proxmox-csi-operator chart (CSI driver, StorageClass), or reuse a driver already there',
   blocking: true,
   startToCloseSeconds: 600,
   retry: INSTALL_RETRY,

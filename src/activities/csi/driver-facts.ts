@@ -58,9 +58,11 @@ export function parseProviderId(providerId: string | undefined): { region: strin
   return ref?.kind === 'vmid' ? { region: ref.region, vmid: ref.vmid } : undefined;
 }
 
-/** Volumes are whole GiB: the requested bytes are rounded up. */
-export function roundUpGiB(bytes: number): number {
-  return Math.max(1, Math.ceil(bytes / GiB)) * GiB;
+/** The driver allocates in chunks of 512 MiB (MinChunkSizeBytes): a request is rounded up to the next one. */
+export const CSI_CHUNK_BYTES = 512 * 1024 ** 2;
+
+export function roundUpToChunk(bytes: number): number {
+  return Math.max(1, Math.ceil(bytes / CSI_CHUNK_BYTES)) * CSI_CHUNK_BYTES;
 }
 
 const QUANTITY_UNITS: Record<string, number> = {

@@ -12,12 +12,13 @@ import type { ProxmoxClient } from '../../proxmox/client';
 import { checkFailed, fail, FailureType } from '../common/failures';
 import { runKubernetesStep } from '../kubernetes/step-context';
 import { clientFor } from '../proxmox/step-context';
-import { bytesQuantity, isTransientProvisioningError, parseProviderId, parseVolumeId, quantityBytes, roundUpGiB, volid } from './driver-facts';
+import { bytesQuantity, isTransientProvisioningError, parseProviderId, parseVolumeId, quantityBytes, roundUpToChunk, volid } from './driver-facts';
 import { eventsOf, type EventSummary } from './kube-helpers';
 import { waitForValue, WaitTimedOut } from '../common/wait';
 import { csiTestNames, TEST_VOLUME_BYTES } from './names';
 import { csiDeleteTestVolume } from './cleanup';
 import { proxmoxVolumeSize, type PersistentVolume } from './proxmox-volume';
+import { isPermissionRefusal, missingStoragePrivileges } from './provisioner-permissions';
 
 export const volumeOutputs = z.object({
   claim: z.string(),
@@ -47,6 +48,11 @@ async function vmBackedNodes(kube: KubeClient, px: ProxmoxClient, region: string
     const vm = id && id.region === region && vms.find((v) => v.vmid === id.vmid && v.status === 'running');
     return vm && n.metadata.labels?.['topology.kubernetes.io/zone'] ? [{ node: n.metadata.name, vmid: id.vmid }] : [];
   });
+}
+
+async function storageOfClass(kube: KubeClient, name: string): Promise<string | undefined> {
+  const sc = await kube.find<KubeObject & { parameters?: Record<string, string> }>({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', name });
+  return sc?.parameters?.storage;
 }
 
 function claimManifest(names: ReturnType<typeof csiTestNames>, storageClass: string): KubeObject {
@@ -123,7 +129,15 @@ export function csiVolume(input: StepInput): Promise<StepOutcome> {
           // A failure that repeats is one to fix, unless it is the API or the network having a moment (the
           // provisioner retries those itself): then the claim is given the whole wait.
           if (claim?.status?.phase === 'Pending' && failed && failed.count >= PERSISTENT_FAILURES && !isTransientProvisioningError(failed.message)) {
-            throw checkFailed(`PVC ${names.namespace}/${names.claim} stayed Pending: provisioner reported '${failed.message}' (${failed.count}x); ${HINT}`);
+            const stuck = `PVC ${names.namespace}/${names.claim} stayed Pending: provisioner reported '${failed.message}' (${failed.count}x)`;
+            if (isPermissionRefusal(failed.message)) {
+              const storage = await storageOfClass(kube, storageClass);
+              const missing = storage ? await missingStoragePrivileges(px, storage) : [];
+              if (missing.length > 0) {
+                throw fail(FailureType.Permission, `${stuck}: the API token ${input.config.proxmox.token?.id ?? ''} lacks ${missing.join(', ')} on /storage/${storage}, which the CSI driver needs to allocate disks there; grant it (e.g. a role with these privileges on that path) and run again`);
+              }
+            }
+            throw checkFailed(`${stuck}; ${HINT}`);
           }
           if (elapsed > UNSCHEDULABLE_GRACE_MS && claim?.status?.phase === 'Pending' && !failed) {
             const unschedulable = latest(await eventsOf(kube, pod), 'FailedScheduling');
@@ -152,7 +166,7 @@ export function csiVolume(input: StepInput): Promise<StepOutcome> {
       const pvBytes = quantityBytes(pv.spec.capacity?.storage);
       const size = await proxmoxVolumeSize(px, id);
       if (size === undefined) throw checkFailed(`PV ${pv.metadata.name} is Bound but volume ${volid(id)} is not in the content of storage ${id.storage} on ${id.zone}`);
-      if (size < roundUpGiB(quantityBytes(bound.spec.resources?.requests?.storage)) || size !== pvBytes) {
+      if (size < roundUpToChunk(quantityBytes(bound.spec.resources?.requests?.storage)) || size !== pvBytes) {
         throw checkFailed(`volume ${volid(id)} has ${size} bytes in Proxmox; the PV says ${pv.spec.capacity?.storage} and the claim asks ${bound.spec.resources?.requests?.storage}`);
       }
 

@@ -17,6 +17,8 @@ export interface OperatorContext {
   kube: KubeClient;
   kubeconfig: string;
   proxmox: OperatorProxmox;
+  /** Where programs run for pods (csi-controller-pod.ts) keep their folders and logs. */
+  podsDir: string;
   /** Seconds between two passes of a polling reconciler (the sandbox uses 0.5). */
   resyncSeconds: number;
   log(controller: string, message: string): void;

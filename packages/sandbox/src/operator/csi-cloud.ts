@@ -1,13 +1,11 @@
-// The Proxmox side of the sandbox's CSI controller, reached as the real plugin reaches it: the cloud config Secret
-// the cozy-proxmox-csi-operator chart made (clusters with url, token and region), one API client per region, and
-// the VM behind a Kubernetes node (providerID proxmox://<region>/<vmid>, else a VM named like the node).
+// The Proxmox clusters the CSI driver is configured for, read as the real plugin reads them: the cloud config Secret
+// the cozy-proxmox-csi-operator chart made (clusters with url, token and region), one API client per region. The
+// simulated node side registers the driver only on nodes of these regions; node-health reads VMs through them.
 import { parse as parseYaml } from 'yaml';
-import type { KubeClient } from '../../../../src/kubernetes/client';
 import type { KubeObject } from '../../../../src/kubernetes/types';
 import { ProxmoxClient } from '../../../../src/proxmox/client';
 import { TOPOLOGY_REGION, TOPOLOGY_ZONE } from './csi-formats';
 import { OPERATOR_USER_AGENT, type OperatorContext } from './context';
-import { readVmidProviderId } from './provider-id';
 
 const CHART_LABEL = 'app.kubernetes.io/name=cozy-proxmox-csi-operator';
 const CONFIG_KEY = 'config.yaml';
@@ -59,12 +57,6 @@ export async function loadCloud(ctx: OperatorContext): Promise<CsiCloud | undefi
   };
 }
 
-export interface NodeVm {
-  region: string;
-  zone: string;
-  vmid: number;
-}
-
 export interface NodeTopology {
   region?: string;
   zone?: string;
@@ -74,26 +66,4 @@ export interface NodeTopology {
 export function topologyOf(node: KubeObject): NodeTopology {
   const labels = node.metadata.labels ?? {};
   return { region: labels[TOPOLOGY_REGION], zone: labels[TOPOLOGY_ZONE], providerID: (node.spec as { providerID?: string } | undefined)?.providerID };
-}
-
-/**
- * The VM that backs a node: from its providerID, else (as the plugin falls back) a VM named like the node in the
- * node's region. Throws with what was looked at when there is none: a bare-metal host joined as a worker has no VM.
- */
-export async function vmOfNode(kube: KubeClient, cloud: CsiCloud, nodeName: string): Promise<NodeVm> {
-  const node = await kube.find({ apiVersion: 'v1', kind: 'Node', name: nodeName });
-  if (!node) throw new Error(`node ${nodeName} does not exist`);
-  const t = topologyOf(node);
-  const fromId = readVmidProviderId(t.providerID);
-  const region = fromId?.region || t.region;
-  if (!region) throw new Error(`node ${nodeName} has no ${TOPOLOGY_REGION} label and no proxmox:// providerID: cannot tell which Proxmox cluster it is in`);
-  const resources = await cloud.client(region).clusterResources('vm');
-  const vm = fromId ? resources.find((r) => r.vmid === fromId.vmid) : resources.find((r) => r.name === nodeName && !r.template);
-  if (!vm?.vmid || !vm.node) {
-    throw new Error(
-      `failed to find the Proxmox VM of node ${nodeName} (providerID "${t.providerID ?? ''}", no VM named ${nodeName} in cluster ${region}): ` +
-        'CSI disks are hot-plugged into the VM behind a node, so a node without one (a bare-metal Proxmox host joined as a worker) cannot attach them',
-    );
-  }
-  return { region, zone: vm.node, vmid: vm.vmid };
 }

@@ -1,15 +1,12 @@
-// The controllers that play the Proxmox CSI driver's controller side in the sandbox, by name: provisioner (with
-// capacity and volume deletion), attacher and resizer. proxmox-csi-plugin also makes snapshots, but only as
-// experimental full copies with root@pam credentials; the chart configures an API token, so there is no snapshotter.
+// The CSI driver in the sandbox, by controller: the real controller programs run for the chart's controller pod
+// (csi-controller-pod.ts); the node side, which needs a kubelet, is played (csi-node.ts).
 import type { StartController } from './context';
-import { startCsiAttacher } from './csi-attacher';
-import { startCsiProvisioner } from './csi-provisioner';
-import { startCsiResizer } from './csi-resizer';
+import { startCsiController } from './csi-controller-pod';
+import { startCsiNode } from './csi-node';
 
-export const CSI_CONTROLLER_NAMES = ['csi-provisioner', 'csi-attacher', 'csi-resizer'] as const;
+export const CSI_CONTROLLER_NAMES = ['csi-controller', 'csi-node'] as const;
 
 export const CSI_CONTROLLERS: Record<(typeof CSI_CONTROLLER_NAMES)[number], StartController> = {
-  'csi-provisioner': startCsiProvisioner,
-  'csi-attacher': startCsiAttacher,
-  'csi-resizer': startCsiResizer,
+  'csi-controller': startCsiController,
+  'csi-node': startCsiNode,
 };

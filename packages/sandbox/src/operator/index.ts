@@ -1,4 +1,6 @@
 // Starts the sandbox operator's controllers in one process (or in a test) and stops them together.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { KubeClient } from '../../../../src/kubernetes/client';
 import type { OperatorContext, OperatorProxmox, RunningController, StartController } from './context';
 import { OPERATOR_CONTROLLERS } from './controllers';
@@ -9,6 +11,8 @@ export interface OperatorOptions {
   kubeconfig: string;
   proxmox: OperatorProxmox;
   resyncSeconds?: number;
+  /** Folders of the programs run for pods (default: <tmp>/cozy-pods-<pid>). */
+  podsDir?: string;
   /** Which controllers to run (default: all). */
   controllers?: string[];
   log?: (controller: string, message: string) => void;
@@ -25,6 +29,7 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
     kube,
     kubeconfig: opts.kubeconfig,
     proxmox: opts.proxmox,
+    podsDir: opts.podsDir ?? join(tmpdir(), `cozy-pods-${process.pid}`),
     resyncSeconds: opts.resyncSeconds ?? 0.5,
     log: opts.log ?? ((c, m) => console.log(`${new Date().toISOString()} [${c}] ${m}`)),
   };

@@ -1,5 +1,5 @@
 // Runs the sandbox operator as its own process (the sandbox starts it this way):
-//   --kubeconfig PATH --proxmox-url URL [--proxmox-ca FILE] [--resync SECONDS] [--controllers a,b]
+//   --kubeconfig PATH --proxmox-url URL [--proxmox-ca FILE] [--resync SECONDS] [--controllers a,b] [--pods-dir DIR]
 // Prints one JSON line {"operator":"ready","controllers":[...]} once started; stops on SIGTERM/SIGINT.
 import { parseArgs } from 'node:util';
 import { startOperator } from './index';
@@ -12,6 +12,7 @@ async function main(): Promise<void> {
       'proxmox-ca': { type: 'string' },
       resync: { type: 'string' },
       controllers: { type: 'string' },
+      'pods-dir': { type: 'string' },
     },
   });
   if (!values.kubeconfig || !values['proxmox-url']) throw new Error('--kubeconfig and --proxmox-url are required');
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
     proxmox: { url: values['proxmox-url'], caFile: values['proxmox-ca'] },
     resyncSeconds: values.resync ? Number(values.resync) : undefined,
     controllers: values.controllers?.split(',').filter(Boolean),
+    podsDir: values['pods-dir'],
   });
   console.log(JSON.stringify({ operator: 'ready', controllers: operator.controllers }));
   const stop = () => {

@@ -12,7 +12,7 @@ import { Simulation } from './core';
 import { defaultSeed } from './default-seed';
 import { validateFaults, type FaultSettings } from './faults';
 import { loadSeedFile, parseSeed, type SimulatorSeed, type SimulatorSeedInput } from './seed';
-import { installApi, RequestLog } from './server';
+import { installApi, RequestLog, type ClientCounts } from './server';
 import { SimulatorState } from './state';
 
 export type { FaultSettings } from './faults';
@@ -54,6 +54,8 @@ export interface RunningSimulator {
   setTaskSpeed(speed: number): void;
   /** Total /api2 requests served. */
   requestCount(): number;
+  /** Requests per User-Agent since the start: count, 5xx answers, and per served method. */
+  requestsByClient(): Record<string, ClientCounts>;
   stop(): Promise<void>;
 }
 
@@ -116,6 +118,7 @@ export async function startProxmoxSimulator(opts: SimulatorOptions = {}): Promis
       sim.taskSpeed = speed;
     },
     requestCount: () => log.count,
+    requestsByClient: () => log.byClient,
     stop: async () => {
       await sim.tasks.drain();
       await app.close();

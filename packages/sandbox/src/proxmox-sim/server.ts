@@ -220,8 +220,13 @@ async function handleApi(request: FastifyRequest, reply: FastifyReply, sim: Simu
     if (authid?.includes('!') && !route.definition.allowtoken) throw new ApiError(401, 'API tokens are not allowed for this method\n');
     Object.assign(params, formDecode(query));
     delete params._dc;
+    // A body or query parameter may repeat a path parameter with the same value (clients such as go-proxmox send
+    // `node` in the body of POST /nodes/{node}/storage/{storage}/content); a different value is refused
+    // (pve-manager PVE/HTTPServer.pm, rest_handler).
     for (const k of Object.keys(params)) {
-      if (uriParams[k] !== undefined) throw new ApiError(400, 'Parameter verification failed.\n', { [k]: 'duplicate parameter (already defined in URI)' });
+      if (uriParams[k] !== undefined && String(params[k]) !== String(uriParams[k])) {
+        throw new ApiError(400, 'Parameter verification failed.\n', { [k]: 'duplicate parameter (already defined in URI) with conflicting values!' });
+      }
     }
     Object.assign(params, uriParams);
     checkApiPermissions(sim.state, permissionsFor(route.key, route.definition.permissions, sim.state.version.version), authid, params);

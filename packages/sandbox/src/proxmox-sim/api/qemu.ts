@@ -159,6 +159,15 @@ export function registerQemu(r: Router): void {
     return null;
   });
 
+  // qemu-server's unlink is update_vm with delete=idlist, synchronous: the disks leave the config (a volume the VM
+  // owns becomes unusedN unless force removes it; another owner's, such as a CSI disk, just leaves).
+  r.add('PUT /nodes/{node}/qemu/{vmid}/unlink', async ({ sim, authid, params }) => {
+    const vm = sim.vm(params.node as string, params.vmid as string);
+    const change = { delete: params.idlist, ...(params.force !== undefined ? { force: params.force } : {}) };
+    await sim.locks.with(vm.vmid, 'exclusive', 10, async () => applyConfigChange(sim, vm, change, authid));
+    return null;
+  });
+
   r.add('POST /nodes/{node}/qemu/{vmid}/config', ({ sim, authid, params }) => {
     const vm = sim.vm(params.node as string, params.vmid as string);
     checkConfigChange(sim, vm, params, authid);

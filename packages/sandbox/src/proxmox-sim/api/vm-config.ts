@@ -152,13 +152,16 @@ export function applyConfigChange(sim: Simulation, vm: VmState, params: Record<s
   }
   if (String(params.skiplock ?? '0') !== '1') sim.checkLock(vm);
   const { deletions, changes } = splitChange(params);
+  // force: a deleted disk's volume is removed physically instead of being kept as unusedN (qemu-server
+  // vmconfig_delete_or_detach_drive).
+  const force = params.force === true || String(params.force ?? '0') === '1';
 
   for (const key of deletions) {
     const current = vm.config[key];
     if (current === undefined) continue;
     if (DRIVE_KEY.test(key)) {
       const d = parseDrive(String(current));
-      if (isCloudinit(d)) freeVolume(node, d.file);
+      if (isCloudinit(d) || (force && !isCdrom(d))) freeVolume(node, d.file);
       // As qemu-server does: only a volume the VM owns (vm-<vmid>-...) is kept as unusedN; a detached volume of
       // another owner (a CSI disk, vm-9999-pvc-...) just leaves the config.
       else if (!isCdrom(d) && volumeOwner(d.file) === vm.vmid) {

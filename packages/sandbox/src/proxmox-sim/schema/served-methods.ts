@@ -36,6 +36,7 @@ export const SERVED_METHODS = [
   'POST /nodes/{node}/qemu/{vmid}/clone',
   'POST /nodes/{node}/qemu/{vmid}/template',
   'PUT /nodes/{node}/qemu/{vmid}/resize',
+  'PUT /nodes/{node}/qemu/{vmid}/unlink',
   'GET /nodes/{node}/qemu/{vmid}/status',
   'GET /nodes/{node}/qemu/{vmid}/status/current',
   'POST /nodes/{node}/qemu/{vmid}/status/start',

@@ -1,0 +1,252 @@
+// Runs the containers of one pod as local processes, the way a kubelet would run them, for images the sandbox has a
+// binary of (real upstream programs built by `npm run tools`). kwok keeps the pod's status; this gives the pod the
+// program behind it. What a container sees is made from the pod spec:
+// - volumes: emptyDir and hostPath are folders under the pod's folder; secret and configMap volumes are written
+//   there from the objects (their keys, or their `items`);
+// - args and env values: the container's, with every mount path rewritten to the folder behind it;
+// - env valueFrom: the pod's fields (namespace, name, uid, node, service account), Secret and ConfigMap keys;
+// - the API: a kubeconfig with a token of the pod's ServiceAccount (TokenRequest bound to the pod), passed as
+//   --kubeconfig, so the chart's RBAC is what the program is allowed; in a pod the same programs read the token
+//   from the service account mount, which a process here cannot have. For the same reason a container that asks
+//   for --leader-election is told its namespace (--leader-election-namespace), which in a pod comes from that mount.
+// A container that exits is started again with a growing delay (1 s doubling to 30 s), as restartPolicy Always does.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { stringify as toYaml } from 'yaml';
+import type { KubeClient } from '../../../../src/kubernetes/client';
+import { rawRequest } from '../../../../src/kubernetes/raw-request';
+import type { KubeObject } from '../../../../src/kubernetes/types';
+
+interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: { fieldRef?: { fieldPath: string }; secretKeyRef?: { name: string; key: string }; configMapKeyRef?: { name: string; key: string } };
+}
+interface Container {
+  name: string;
+  image?: string;
+  args?: string[];
+  env?: EnvVar[];
+  volumeMounts?: { name: string; mountPath: string }[];
+}
+interface Volume {
+  name: string;
+  secret?: { secretName: string; items?: { key: string; path: string }[] };
+  configMap?: { name: string; items?: { key: string; path: string }[] };
+}
+export type Pod = KubeObject & {
+  spec: { containers: Container[]; volumes?: Volume[]; serviceAccountName?: string; nodeName?: string };
+  status?: { phase?: string };
+};
+
+/** An image the sandbox can run: the pattern its reference matches, and the binary (resolved when it starts). */
+export interface RunnableImage {
+  image: RegExp;
+  binary: () => string;
+}
+
+export interface PodProcessContext {
+  kube: KubeClient;
+  /** Where each pod gets its folder (volumes, kubeconfig, one log per container). */
+  podsDir: string;
+  log(message: string): void;
+}
+
+/** Tokens live a day and are asked again after half of it; client-go re-reads a kubeconfig's tokenFile. */
+const TOKEN_SECONDS = 24 * 3600;
+const MAX_RESTART_DELAY_MS = 30_000;
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Replaces each mount path (at the start of a value, after `=` or after `//` as in unix:///csi/csi.sock). */
+export function rewritePaths(value: string, mounts: { mountPath: string; hostPath: string }[]): string {
+  let out = value;
+  for (const m of [...mounts].sort((a, b) => b.mountPath.length - a.mountPath.length)) {
+    out = out.replace(new RegExp(`(^|=|//)${escapeRegExp(m.mountPath.replace(/\/$/, ''))}(?=/|$)`, 'g'), `$1${m.hostPath}`);
+  }
+  return out;
+}
+
+export class PodProcesses {
+  readonly dir: string;
+  private readonly children = new Map<string, ChildProcess>();
+  private readonly restarts = new Map<string, number>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private tokenAt = 0;
+  private stopping = false;
+
+  constructor(
+    readonly pod: Pod,
+    private readonly images: RunnableImage[],
+    private readonly ctx: PodProcessContext,
+  ) {
+    // Short: the CSI socket lives below it, and a unix socket path has at most 107 bytes.
+    this.dir = join(ctx.podsDir, (pod.metadata.uid ?? pod.metadata.name).slice(0, 8));
+  }
+
+  get podName(): string {
+    return `${this.pod.metadata.namespace}/${this.pod.metadata.name}`;
+  }
+
+  /** The containers this pod has that the sandbox can run, with their binaries. */
+  runnable(): { container: Container; binary: () => string }[] {
+    return this.pod.spec.containers.flatMap((c) => {
+      const match = this.images.find((i) => i.image.test(c.image ?? ''));
+      return match ? [{ container: c, binary: match.binary }] : [];
+    });
+  }
+
+  async start(): Promise<void> {
+    rmSync(this.dir, { recursive: true, force: true });
+    mkdirSync(this.dir, { recursive: true });
+    await this.refreshToken();
+    this.writeKubeconfig();
+    const volumes = await this.prepareVolumes();
+    for (const { container, binary } of this.runnable()) {
+      const mounts = (container.volumeMounts ?? []).map((m) => ({ mountPath: m.mountPath, hostPath: volumes.get(m.name) ?? join(this.dir, 'volumes', m.name) }));
+      const args = (container.args ?? []).map((a) => rewritePaths(a, mounts));
+      args.push(`--kubeconfig=${join(this.dir, 'kubeconfig')}`);
+      if (args.includes('--leader-election') && !args.some((a) => a.startsWith('--leader-election-namespace'))) {
+        args.push(`--leader-election-namespace=${this.pod.metadata.namespace}`);
+      }
+      const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+      for (const e of container.env ?? []) env[e.name] = rewritePaths(await this.envValue(e), mounts);
+      this.run(container.name, binary(), args, env);
+    }
+  }
+
+  /** Asks a new token when half of the last one's life has gone (called on each pass of the controller). */
+  async refreshToken(): Promise<void> {
+    if (Date.now() - this.tokenAt < (TOKEN_SECONDS * 1000) / 2) return;
+    const ns = this.pod.metadata.namespace ?? 'default';
+    const sa = this.pod.spec.serviceAccountName ?? 'default';
+    const res = await rawRequest(this.ctx.kube.kc, `/api/v1/namespaces/${ns}/serviceaccounts/${sa}/token`, {
+      method: 'POST',
+      body: {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: { expirationSeconds: TOKEN_SECONDS, boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: this.pod.metadata.name, uid: this.pod.metadata.uid } },
+      },
+    });
+    writeFileSync(join(this.dir, 'token'), (JSON.parse(res.body) as { status: { token: string } }).status.token, { mode: 0o600 });
+    this.tokenAt = Date.now();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const t of this.timers) clearTimeout(t);
+    await Promise.all([...this.children.values()].map((child) => stopChild(child)));
+    this.children.clear();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private writeKubeconfig(): void {
+    const cluster = this.ctx.kube.kc.getCurrentCluster();
+    if (!cluster) throw new Error('the sandbox kubeconfig has no current cluster');
+    const ca = cluster.caData ? { 'certificate-authority-data': cluster.caData } : cluster.caFile ? { 'certificate-authority': cluster.caFile } : {};
+    const kubeconfig = {
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'sandbox', cluster: { server: cluster.server, ...ca } }],
+      users: [{ name: 'pod', user: { tokenFile: join(this.dir, 'token') } }],
+      contexts: [{ name: 'pod', context: { cluster: 'sandbox', user: 'pod', namespace: this.pod.metadata.namespace } }],
+      'current-context': 'pod',
+    };
+    writeFileSync(join(this.dir, 'kubeconfig'), toYaml(kubeconfig), { mode: 0o600 });
+  }
+
+  /** Makes each volume's folder; returns volume name -> folder. */
+  private async prepareVolumes(): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const v of this.pod.spec.volumes ?? []) {
+      const dir = join(this.dir, 'volumes', v.name);
+      mkdirSync(dir, { recursive: true });
+      out.set(v.name, dir);
+      if (v.secret) {
+        const data = (await this.objectData('Secret', v.secret.secretName)) ?? {};
+        writeKeys(dir, data, v.secret.items, (s) => Buffer.from(s, 'base64'));
+      } else if (v.configMap) {
+        const data = (await this.objectData('ConfigMap', v.configMap.name)) ?? {};
+        writeKeys(dir, data, v.configMap.items, (s) => Buffer.from(s, 'utf8'));
+      }
+    }
+    return out;
+  }
+
+  private async objectData(kind: 'Secret' | 'ConfigMap', name: string): Promise<Record<string, string> | undefined> {
+    const obj = await this.ctx.kube.find<KubeObject & { data?: Record<string, string> }>({ apiVersion: 'v1', kind, name, namespace: this.pod.metadata.namespace });
+    return obj?.data;
+  }
+
+  private async envValue(e: EnvVar): Promise<string> {
+    if (e.value !== undefined) return e.value;
+    const from = e.valueFrom;
+    if (from?.fieldRef) {
+      const fields: Record<string, string | undefined> = {
+        'metadata.namespace': this.pod.metadata.namespace,
+        'metadata.name': this.pod.metadata.name,
+        'metadata.uid': this.pod.metadata.uid,
+        'spec.nodeName': this.pod.spec.nodeName,
+        'spec.serviceAccountName': this.pod.spec.serviceAccountName,
+      };
+      return fields[from.fieldRef.fieldPath] ?? '';
+    }
+    if (from?.secretKeyRef) {
+      const data = await this.objectData('Secret', from.secretKeyRef.name);
+      return Buffer.from(data?.[from.secretKeyRef.key] ?? '', 'base64').toString('utf8');
+    }
+    if (from?.configMapKeyRef) return (await this.objectData('ConfigMap', from.configMapKeyRef.name))?.[from.configMapKeyRef.key] ?? '';
+    return '';
+  }
+
+  private run(name: string, binary: string, args: string[], env: Record<string, string>): void {
+    if (this.stopping) return;
+    const logFile = join(this.dir, `${name}.log`);
+    const fd = openSync(logFile, 'a');
+    // In the caller's process group: stopping the sandbox operator's group stops these too.
+    const child = spawn(binary, args, { env, stdio: ['ignore', fd, fd] });
+    closeSync(fd);
+    this.children.set(name, child);
+    child.on('error', (err) => this.ctx.log(`${this.podName} container ${name} could not start: ${err.message}`));
+    child.on('exit', (code, signal) => {
+      this.children.delete(name);
+      if (this.stopping) return;
+      const restarts = (this.restarts.get(name) ?? 0) + 1;
+      this.restarts.set(name, restarts);
+      const delay = Math.min(MAX_RESTART_DELAY_MS, 1000 * 2 ** (restarts - 1));
+      this.ctx.log(`${this.podName} container ${name} exited (${signal ?? `code ${code}`}); restart ${restarts} in ${delay / 1000} s; last output:\n${tail(logFile)}`);
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        this.run(name, binary, args, env);
+      }, delay);
+      this.timers.add(timer);
+    });
+  }
+}
+
+function writeKeys(dir: string, data: Record<string, string>, items: { key: string; path: string }[] | undefined, decode: (s: string) => Buffer): void {
+  const entries = items ? items.filter((i) => data[i.key] !== undefined).map((i) => [i.path, data[i.key]] as const) : Object.entries(data);
+  for (const [path, value] of entries) {
+    const file = join(dir, path);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, decode(value), { mode: 0o600 });
+  }
+}
+
+function tail(file: string, lines = 8): string {
+  if (!existsSync(file)) return '';
+  return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}

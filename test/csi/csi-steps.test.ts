@@ -83,6 +83,7 @@ beforeAll(async () => {
   const chart = await runOf('csi.chart')(stepInput('csi.chart'));
   chartInstalled = true;
   expect(chart.status).toBe('passed');
+  // COZY_TEST_OPERATOR_LOG=1 prints the operator's log (which pod processes started, crashes with their last output).
   operator = await startOperator({ kubeconfig: plane.kubeconfigPath, proxmox: { url: sim.url, caFile: sim.caFile }, controllers: [...CSI_CONTROLLER_NAMES], log: process.env.COZY_TEST_OPERATOR_LOG ? undefined : () => undefined });
 });
 
@@ -230,7 +231,7 @@ describe('faults, with the real controller: the step names what Proxmox or the c
 
   it('a storage with less room than the claim: the provisioner publishes its capacity, the scheduler places the pod nowhere, the step says so', async () => {
     const error = await volumeStepFailure('csifull', 'small-lvm');
-    expect(error.message).toMatch(/csifull-csi-volume stayed Pending \d+ s: no event from the provisioner; scheduler reported '.*did not have enough free storage/);
+    expect(error.message).toMatch(/csifull-csi-volume stayed Pending \d+ s: no event from the provisioner; scheduler reported '.*did not have enough free storage.*' \(Proxmox storage small-lvm: 768Mi free on pve1; the claim asks 1Gi\)/);
   }, 120_000);
 
   it('a token without Datastore.AllocateSpace on the storage: the step names the permission Proxmox refused', async () => {
@@ -302,6 +303,5 @@ test('the simulator answered every call the real CSI controller made with a meth
       'DELETE /nodes/{node}/storage/{storage}/content/{volume}',
     ]),
   );
-  if (process.env.COZY_TEST_PRINT_ROUTES) console.log(JSON.stringify(calls.routes, null, 1));
 });
 

@@ -2,8 +2,7 @@
 // CreateSnapshot as an experimental full copy of the disk that needs root@pam credentials in its cloud config (its
 // docs/volumesnapshot.md); with an API token, as the cozy-proxmox-csi-operator chart configures it, there are no
 // snapshots, and the step is skipped saying why. So it is when the cluster does not serve snapshot.storage.k8s.io/v1
-// or has no VolumeSnapshotClass of the driver, which is what the chart leaves by default: the plugin version it
-// deploys (v0.13.0) has no CreateSnapshot.
+// or has no VolumeSnapshotClass of the driver, which is what the chart leaves by default for that reason.
 import { parse as parseYaml } from 'yaml';
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { isMissingResourceType } from '../../kubernetes/errors';
@@ -51,7 +50,7 @@ export function csiSnapshot(input: StepInput): Promise<StepOutcome> {
     if (className === undefined) return skipped(`the cluster does not serve ${SNAPSHOT_API} (install the external-snapshotter CRDs and controller): no VolumeSnapshots`);
     if (className === null) {
       return skipped(
-        `no VolumeSnapshotClass has driver ${CSI_DRIVER}: no VolumeSnapshots (the cozy-proxmox-csi-operator chart makes one only with volumeSnapshotClass.create, for a plugin version that implements CreateSnapshot; the v0.13.0 it deploys does not)`,
+        `no VolumeSnapshotClass has driver ${CSI_DRIVER}: no VolumeSnapshots (the cozy-proxmox-csi-operator chart makes one only with volumeSnapshotClass.create: the plugin copies the disk through Proxmox's experimental volume copy, which only root@pam may call, and the chart configures an API token)`,
       );
     }
     const identities = await driverIdentities(kube);

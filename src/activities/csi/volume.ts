@@ -40,19 +40,34 @@ type Claim = KubeObject & { spec: { volumeName?: string; resources?: { requests?
 type Pod = KubeObject & { spec: { nodeName?: string }; status?: { phase?: string } };
 
 /** Nodes with topology labels whose providerID names a VM of this Proxmox cluster (region) that exists and runs. */
-async function vmBackedNodes(kube: KubeClient, px: ProxmoxClient, region: string): Promise<Array<{ node: string; vmid: number }>> {
+async function vmBackedNodes(kube: KubeClient, px: ProxmoxClient, region: string): Promise<Array<{ node: string; vmid: number; zone: string }>> {
   const vms = await px.clusterResources('vm');
   const nodes = await kube.list<KubeObject & { spec?: { providerID?: string } }>('v1', 'Node');
   return nodes.flatMap((n) => {
     const id = parseProviderId(n.spec?.providerID);
     const vm = id && id.region === region && vms.find((v) => v.vmid === id.vmid && v.status === 'running');
-    return vm && n.metadata.labels?.['topology.kubernetes.io/zone'] ? [{ node: n.metadata.name, vmid: id.vmid }] : [];
+    return vm && n.metadata.labels?.['topology.kubernetes.io/zone'] ? [{ node: n.metadata.name, vmid: id.vmid, zone: vm.node ?? '' }] : [];
   });
 }
 
 async function storageOfClass(kube: KubeClient, name: string): Promise<string | undefined> {
   const sc = await kube.find<KubeObject & { parameters?: Record<string, string> }>({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', name });
   return sc?.parameters?.storage;
+}
+
+/**
+ * What Proxmox says about the room on the storage, on the Proxmox nodes of the candidate VMs: the scheduler only
+ * says that the driver's published capacity is too small, not where.
+ */
+async function storageRoom(px: ProxmoxClient, storage: string | undefined, candidates: Array<{ zone: string }>): Promise<string> {
+  if (!storage) return '';
+  const zones = [...new Set(candidates.map((c) => c.zone))];
+  const parts: string[] = [];
+  for (const zone of zones) {
+    const status = await px.storageStatus(zone, storage).catch(() => undefined);
+    parts.push(status ? `${bytesQuantity(status.avail ?? 0)} free on ${zone}` : `not on ${zone}`);
+  }
+  return ` (Proxmox storage ${storage}: ${parts.join(', ')}; the claim asks ${bytesQuantity(TEST_VOLUME_BYTES)})`;
 }
 
 function claimManifest(names: ReturnType<typeof csiTestNames>, storageClass: string): KubeObject {
@@ -142,7 +157,8 @@ export function csiVolume(input: StepInput): Promise<StepOutcome> {
           if (elapsed > UNSCHEDULABLE_GRACE_MS && claim?.status?.phase === 'Pending' && !failed) {
             const unschedulable = latest(await eventsOf(kube, pod), 'FailedScheduling');
             if (unschedulable) {
-              throw checkFailed(`PVC ${names.namespace}/${names.claim} stayed Pending ${Math.round(elapsed / 1000)} s: ${pendingReason(claimEvents, [unschedulable])}; ${HINT}`);
+              const room = /enough free storage/.test(unschedulable.message) ? await storageRoom(px, await storageOfClass(kube, storageClass), candidates) : '';
+              throw checkFailed(`PVC ${names.namespace}/${names.claim} stayed Pending ${Math.round(elapsed / 1000)} s: ${pendingReason(claimEvents, [unschedulable])}${room}; ${HINT}`);
             }
           }
           return undefined;

@@ -1,4 +1,5 @@
 // Starts the sandbox operator's controllers in one process (or in a test) and stops them together.
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeClient } from '../../../../src/kubernetes/client';
@@ -45,6 +46,8 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
     controllers: running.map((c) => c.name),
     stop: async () => {
       await Promise.all(running.map((c) => c.stop()));
+      // A folder of our own making goes with the operator; one the caller named (the sandbox's) stays.
+      if (!opts.podsDir) rmSync(ctx.podsDir, { recursive: true, force: true });
     },
   };
 }

@@ -33,6 +33,8 @@ for t in "${wanted[@]}"; do
   "$fn"
 done
 
+trim_go_build_cache
+
 envfile="$COZY_CACHE/tools.env"
 touch "$envfile"
 for k in "${!EMITTED[@]}"; do

@@ -29,7 +29,11 @@ pip_tool() {
 
 # --- Go build helpers -------------------------------------------------------------------------------------------
 
-# Module downloads and compiled packages live in the cache too, so a rebuild after a version bump reuses them.
+# Set by every Go build; scripts/tools.sh then empties the Go build cache once all builds are done.
+GO_BUILT_MARKER="$COZY_CACHE/go/.built"
+
+# Module downloads live in the cache, so a rebuild after a version bump reuses them; compiled packages only until
+# trim_go_build_cache.
 go_env() {
   command -v go >/dev/null || die "the Go toolchain is needed to build the Kubernetes tools (install Debian's golang-go or a Go >= 1.24)"
   export GOMODCACHE="$COZY_CACHE/go/mod" GOCACHE="$COZY_CACHE/go/build" GOPATH="$COZY_CACHE/go/path"
@@ -42,6 +46,7 @@ go_build_step() {
   log="$(dirname "$(dirname "$out")").log"
   progress "$step: go build $pkg (a first build takes minutes; log: $log)"
   local started=$SECONDS
+  mkdir -p "$COZY_CACHE/go" && touch "$GO_BUILT_MARKER"
   (go_env && cd "$module" && go build -trimpath -ldflags "$ldflags" -o "$out" "$pkg") >>"$log" 2>&1 \
     || step_failed "$step" "$log"
   progress "$step: done in $((SECONDS - started)) s"
@@ -53,9 +58,21 @@ go_install_step() {
   log="$(dirname "$bindir").log"
   progress "$step: go install $spec (a first build takes minutes; log: $log)"
   local started=$SECONDS
+  mkdir -p "$COZY_CACHE/go" && touch "$GO_BUILT_MARKER"
   (go_env && cd "$COZY_CACHE" && GOBIN="$bindir" go install -trimpath -ldflags "$ldflags" "$spec") >>"$log" 2>&1 \
     || step_failed "$step" "$log"
   progress "$step: done in $((SECONDS - started)) s"
+}
+
+# After builds: the compiled packages (GBs of intermediate objects for the Kubernetes and CSI modules) are removed;
+# the binaries and the module cache (the CRDs are read from it) stay. A later version bump builds from scratch.
+trim_go_build_cache() {
+  [ -f "$GO_BUILT_MARKER" ] || return 0
+  local size
+  size=$(du -sh "$COZY_CACHE/go/build" 2>/dev/null | cut -f1)
+  (go_env && go clean -cache) || die "go clean -cache failed"
+  rm -f "$GO_BUILT_MARKER"
+  progress "removed the Go build cache ($size of compiled packages; the tools and the module cache stay)"
 }
 
 step_failed() {

@@ -35,6 +35,8 @@ const ATTACH_TIMEOUT_MS = 60_000;
 /** The provisioner retries with backoff: the same failure this many times is not a blip. */
 const PERSISTENT_FAILURES = 3;
 const UNSCHEDULABLE_GRACE_MS = 45_000;
+/** A scheduler refusal for want of storage that Proxmox confirms is final after this long. */
+const NO_ROOM_CONFIRM_MS = 5_000;
 
 type Claim = KubeObject & { spec: { volumeName?: string; resources?: { requests?: { storage?: string } } }; status?: { phase?: string; capacity?: { storage?: string } } };
 type Pod = KubeObject & { spec: { nodeName?: string }; status?: { phase?: string } };
@@ -59,15 +61,17 @@ async function storageOfClass(kube: KubeClient, name: string): Promise<string | 
  * What Proxmox says about the room on the storage, on the Proxmox nodes of the candidate VMs: the scheduler only
  * says that the driver's published capacity is too small, not where.
  */
-async function storageRoom(px: ProxmoxClient, storage: string | undefined, candidates: Array<{ zone: string }>): Promise<string> {
-  if (!storage) return '';
+async function storageRoom(px: ProxmoxClient, storage: string | undefined, candidates: Array<{ zone: string }>): Promise<{ text: string; tooSmallEverywhere: boolean }> {
+  if (!storage) return { text: '', tooSmallEverywhere: false };
   const zones = [...new Set(candidates.map((c) => c.zone))];
   const parts: string[] = [];
+  let roomSomewhere = zones.length === 0;
   for (const zone of zones) {
     const status = await px.storageStatus(zone, storage).catch(() => undefined);
+    if (status && (status.avail ?? 0) >= TEST_VOLUME_BYTES) roomSomewhere = true;
     parts.push(status ? `${bytesQuantity(status.avail ?? 0)} free on ${zone}` : `not on ${zone}`);
   }
-  return ` (Proxmox storage ${storage}: ${parts.join(', ')}; the claim asks ${bytesQuantity(TEST_VOLUME_BYTES)})`;
+  return { text: ` (Proxmox storage ${storage}: ${parts.join(', ')}; the claim asks ${bytesQuantity(TEST_VOLUME_BYTES)})`, tooSmallEverywhere: !roomSomewhere };
 }
 
 function claimManifest(names: ReturnType<typeof csiTestNames>, storageClass: string): KubeObject {
@@ -154,11 +158,13 @@ export function csiVolume(input: StepInput): Promise<StepOutcome> {
             }
             throw checkFailed(`${stuck}; ${HINT}`);
           }
-          if (elapsed > UNSCHEDULABLE_GRACE_MS && claim?.status?.phase === 'Pending' && !failed) {
+          if (elapsed > NO_ROOM_CONFIRM_MS && claim?.status?.phase === 'Pending' && !failed) {
             const unschedulable = latest(await eventsOf(kube, pod), 'FailedScheduling');
-            if (unschedulable) {
-              const room = /enough free storage/.test(unschedulable.message) ? await storageRoom(px, await storageOfClass(kube, storageClass), candidates) : '';
-              throw checkFailed(`PVC ${names.namespace}/${names.claim} stayed Pending ${Math.round(elapsed / 1000)} s: ${pendingReason(claimEvents, [unschedulable])}${room}; ${HINT}`);
+            // Too little storage, confirmed by Proxmox on every candidate node, will not pass by waiting; any other
+            // refusal is given the grace (capacity not published yet, a node still starting).
+            const room = unschedulable && /enough free storage/.test(unschedulable.message) ? await storageRoom(px, await storageOfClass(kube, storageClass), candidates) : undefined;
+            if (unschedulable && (room?.tooSmallEverywhere || elapsed > UNSCHEDULABLE_GRACE_MS)) {
+              throw checkFailed(`PVC ${names.namespace}/${names.claim} stayed Pending ${Math.round(elapsed / 1000)} s: ${pendingReason(claimEvents, [unschedulable])}${room?.text ?? ''}; ${HINT}`);
             }
           }
           return undefined;

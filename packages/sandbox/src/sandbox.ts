@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../../src/workflows/search-attributes';
 import { toolPath } from '../../../src/tools/tool-paths';
+import { CSI_CONTROLLER_IMAGES } from './operator/csi-controller-pod';
 import { DEFAULT_ROOT_PASSWORD, DEFAULT_TOKEN_ID, DEFAULT_TOKEN_SECRET } from './proxmox-sim';
 import { compiledModule, freePort, isAlive, preferredPort, repoRoot, spawnDaemon, stopProcess, waitForPort } from './processes';
 import { DEFAULT_TASK_QUEUE } from '../../../src/workflows/definitions';
@@ -134,6 +135,9 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
     return existing;
   }
   if (existing) await sandboxDown(dir); // half-running: start clean
+  // The CSI controller's programs start only once the chart is installed, minutes into a run: a missing one is
+  // said now (with the command that installs it), before anything starts.
+  if (opts.kubernetes !== false) for (const image of CSI_CONTROLLER_IMAGES) image.binary();
   setAsidePreviousSandbox(dir, say);
   for (const sub of ['logs', 'secrets', 'proxmox']) mkdirSync(join(dir, sub), { recursive: true });
   chmodSync(join(dir, 'secrets'), 0o700);

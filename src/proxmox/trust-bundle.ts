@@ -3,7 +3,6 @@
 // one through SSL_CERT_FILE): the configured CA file, or, for a pinned fingerprint, the pinned certificate itself,
 // fetched from the server and checked against the fingerprint first. A Go client accepts a certificate that is in
 // its trust pool as a whole chain, and still checks the host name against it.
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:tls';
 import { FingerprintMismatchError, normaliseFingerprint, type TlsMode } from './tls';
@@ -12,14 +11,14 @@ import { FingerprintMismatchError, normaliseFingerprint, type TlsMode } from './
 export async function trustBundle(mode: TlsMode, url: string, timeoutMs = 10_000): Promise<string | undefined> {
   if (mode.kind === 'verify') return mode.caFile ? readFileSync(mode.caFile, 'utf8') : undefined;
   if (mode.kind === 'insecure') return undefined;
-  const der = await peerCertificate(url, timeoutMs);
-  const actual = normaliseFingerprint(fingerprint256(der));
+  const { raw: der, fingerprint256 } = await peerCertificate(url, timeoutMs);
+  const actual = normaliseFingerprint(fingerprint256);
   const expected = normaliseFingerprint(mode.sha256);
   if (actual !== expected) throw new FingerprintMismatchError(mode.sha256, actual);
   return toPem(der);
 }
 
-function peerCertificate(url: string, timeoutMs: number): Promise<Buffer> {
+function peerCertificate(url: string, timeoutMs: number): Promise<{ raw: Buffer; fingerprint256: string }> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     // Not verified here: the fingerprint comparison that follows is the check.
@@ -27,19 +26,15 @@ function peerCertificate(url: string, timeoutMs: number): Promise<Buffer> {
     socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`no TLS handshake with ${u.host} within ${timeoutMs} ms`)));
     socket.once('error', reject);
     socket.once('secureConnect', () => {
-      const raw = socket.getPeerCertificate()?.raw;
+      const cert = socket.getPeerCertificate();
       socket.end();
-      if (raw) resolve(raw);
+      if (cert?.raw) resolve({ raw: cert.raw, fingerprint256: cert.fingerprint256 });
       else reject(new Error(`${u.host} presented no certificate`));
     });
   });
 }
 
 const isIp = (host: string) => /^[\d.]+$/.test(host) || host.includes(':') || host.startsWith('[');
-
-function fingerprint256(der: Buffer): string {
-  return createHash('sha256').update(der).digest('hex');
-}
 
 function toPem(der: Buffer): string {
   const b64 = der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');

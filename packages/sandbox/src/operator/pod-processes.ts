@@ -17,6 +17,7 @@ import { stringify as toYaml } from 'yaml';
 import type { KubeClient } from '../../../../src/kubernetes/client';
 import { rawRequest } from '../../../../src/kubernetes/raw-request';
 import type { KubeObject } from '../../../../src/kubernetes/types';
+import { stopProcess } from '../processes';
 
 interface EnvVar {
   name: string;
@@ -136,7 +137,8 @@ export class PodProcesses {
   async stop(): Promise<void> {
     this.stopping = true;
     for (const t of this.timers) clearTimeout(t);
-    await Promise.all([...this.children.values()].map((child) => stopChild(child)));
+    // SIGTERM, then SIGKILL after 5 s, as the sandbox stops its own processes.
+    await Promise.all([...this.children.values()].map((child) => stopProcess(child.pid, 5000)));
     this.children.clear();
     rmSync(this.dir, { recursive: true, force: true });
   }
@@ -237,16 +239,4 @@ function writeKeys(dir: string, data: Record<string, string>, items: { key: stri
 function tail(file: string, lines = 8): string {
   if (!existsSync(file)) return '';
   return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }

@@ -1,5 +1,6 @@
 # Kubernetes control plane for the sandbox and the tests, all built from source with the Go toolchain:
 #   kube-apiserver, kube-controller-manager, kube-scheduler, kubectl  (tools/kube/go.mod, k8s.io/kubernetes)
+#   kubeadm, run on the sandbox's Proxmox host for the join          (the same module, its own cache folder)
 #   etcd                                                              (tools/kube/etcd/go.mod)
 #   kwok (fake kubelets), helm                                        (`go install` at a pinned version)
 # `scripts/tools.sh kubernetes` installs all of them; etcd, kwok, helm and kube-binaries can be installed alone.
@@ -22,6 +23,7 @@ install_kubernetes() {
   fi
   install_etcd
   install_kube_binaries
+  install_kubeadm
   if [ -n "$side" ]; then
     wait "$side" || die "building kwok or helm failed (see the messages above)"
   fi
@@ -29,18 +31,39 @@ install_kubernetes() {
   install_helm
 }
 
+# The same stamps as Kubernetes' own release build, so `kubectl version`, charts' kubeVersion and kubeadm's version
+# skew checks see the release.
+kube_version_stamp() {
+  local minor stamp="" key val
+  minor=${KUBERNETES_VERSION#*.}; minor=${minor%%.*}
+  for pair in "gitVersion=v$KUBERNETES_VERSION" "gitMajor=${KUBERNETES_VERSION%%.*}" "gitMinor=$minor" \
+    "gitTreeState=clean" "buildDate=$(date -u +%Y-%m-%dT%H:%M:%SZ)"; do
+    key=${pair%%=*}; val=${pair#*=}
+    stamp+=" -X k8s.io/client-go/pkg/version.$key=$val -X k8s.io/component-base/version.$key=$val"
+  done
+  printf '%s' "$stamp"
+}
+
+# kubeadm has its own folder so an installed control plane is not rebuilt for it.
+install_kubeadm() {
+  local dir
+  dir=$(tool_dir kubeadm "$KUBERNETES_VERSION")
+  if ! is_installed "$dir"; then
+    reset_tmp_dir "$dir"
+    go_build_step "$KUBE_WRAPPER_MODULE" k8s.io/kubernetes/cmd/kubeadm "$dir.tmp/bin/kubeadm" "-s -w$(kube_version_stamp)" \
+      "build kubeadm v$KUBERNETES_VERSION"
+    finish_tmp_dir "$dir"
+  fi
+  require_binary "$dir/bin/kubeadm"
+  emit KUBEADM "$dir/bin/kubeadm"
+}
+
 install_kube_binaries() {
-  local dir bin minor
+  local dir bin
   dir=$(tool_dir kubernetes "$KUBERNETES_VERSION")
   if ! is_installed "$dir"; then
-    minor=${KUBERNETES_VERSION#*.}; minor=${minor%%.*}
-    # The same stamps as Kubernetes' own release build, so `kubectl version` and charts' kubeVersion see the release.
-    local stamp="" key val
-    for pair in "gitVersion=v$KUBERNETES_VERSION" "gitMajor=${KUBERNETES_VERSION%%.*}" "gitMinor=$minor" \
-      "gitTreeState=clean" "buildDate=$(date -u +%Y-%m-%dT%H:%M:%SZ)"; do
-      key=${pair%%=*}; val=${pair#*=}
-      stamp+=" -X k8s.io/client-go/pkg/version.$key=$val -X k8s.io/component-base/version.$key=$val"
-    done
+    local stamp
+    stamp=$(kube_version_stamp)
     reset_tmp_dir "$dir"
     for bin in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
       go_build_step "$KUBE_WRAPPER_MODULE" "k8s.io/kubernetes/cmd/$bin" "$dir.tmp/bin/$bin" "-s -w$stamp" \

@@ -121,6 +121,9 @@ export const sshSchema = z.strictObject({
   // Where kubeadm keeps the host's kubelet.conf and pki/ (default /etc/kubernetes): the preflight reads them to tell
   // whether the host is already joined, and to which cluster.
   kubernetesDir: z.string().regex(/^\/[A-Za-z0-9._/-]*$/, 'must be an absolute path of letters, digits and ._/-').optional(),
+  // The kubelet's directory on the host (default /var/lib/kubelet): where a join without kubeadm (a Talos cluster)
+  // writes config.yaml and kubeadm-flags.env, as kubeadm would.
+  kubeletDir: z.string().regex(/^\/[A-Za-z0-9._/-]*$/, 'must be an absolute path of letters, digits and ._/-').optional(),
 });
 
 const ipv4Address = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, 'must be an IPv4 address');

@@ -1,16 +1,16 @@
-// How step4 fails: a host key that changed stops the preflight with both fingerprints; a join kubeadm cannot finish
-// fails with kubeadm's own message and leaves no bootstrap token behind; the stand-in refuses a CA pin that does not
-// match the cluster's, as kubeadm does.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// How step4 fails on a Talos cluster (the shared control plane): a token that lapses mid-join, a busy kubelet port
+// and swap, a host joined elsewhere, a host key that changed. kubeadm's own failures are in kubeadm-failures.test.ts.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { runOf } from '../helpers/steps';
-import { bootstrapTokenId, deleteBootstrapToken, ensureBootstrapToken } from '../../src/activities/worker-host/bootstrap-token';
-import { endpointOf } from '../../src/activities/worker-host/cluster-info';
+import { runOf, undoOf } from '../helpers/steps';
+import { bootstrapTokenId, tokenSecretRef } from '../../src/activities/worker-host/bootstrap-token';
+import { KUBELET_PORT } from '../../src/activities/worker-host/preflight';
 import { CertificateAuthority } from '../../packages/sandbox/src/kubernetes/certificates';
 import { readStandinState, startSandboxHost } from '../../packages/sandbox/src/ssh-host';
-import { withSsh } from '../../src/ssh/client';
-import { activityFailure, bootstrapTokens, runActivity, workerFixture, type WorkerFixture } from './fixture';
+import { activityFailure, runActivity, workerFixture, type WorkerFixture } from './fixture';
 
 let f: WorkerFixture;
 
@@ -22,38 +22,50 @@ afterAll(async () => {
   await f?.teardown();
 }, 60_000);
 
-test('a join kubeadm cannot finish fails with its message, leaves no token and no node', async () => {
-  // Without the chart's bootstrap RBAC the host may not even read cluster-info.
-  await f.installChart({ bootstrap: { rbac: false } });
-  const before = await bootstrapTokens(f.kube);
-  const failure = await activityFailure(runOf('step4.join'), f.input('step4.join'));
+test('a bootstrap token that expires before the kubelet has its certificate: the join fails at once, naming the token and how to make one', async () => {
+  const workflowId = 'wf-expired-token';
+  const ref = tokenSecretRef(bootstrapTokenId(workflowId, f.nodeName));
+  // The token lapses the moment the step has made it (as if its TTL ran out): the apiserver refuses it from then on.
+  let expired = false;
+  const expire = (async () => {
+    for (let i = 0; i < 200 && !expired; i++) {
+      if (await f.kube.find(ref)) {
+        await f.kube.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: ref.name, namespace: ref.namespace }, type: 'bootstrap.kubernetes.io/token', data: { expiration: Buffer.from('2020-01-01T00:00:00Z').toString('base64') } });
+        expired = true;
+      } else await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  const failure = await activityFailure(runOf('step4.join'), f.input('step4.join', workflowId));
+  await expire;
+  expect(expired).toBe(true);
   expect(failure.type).toBe('CheckFailed');
   expect(failure.nonRetryable).toBe(true);
-  expect(failure.message).toMatch(/^kubeadm join on 127\.0\.0\.1 failed \(exit 1\): error execution phase preflight: could not fetch the cluster-info ConfigMap .*forbidden: User "system:anonymous" cannot get resource "configmaps"/);
-  const details = (failure.details?.[0] as string[]).join('\n');
-  expect(details).toMatch(/kubeadm output \(last lines\)/);
-  expect(details).toMatch(/--step step4\.join --action retry/);
-  expect(details).not.toMatch(/[a-z0-9]{6}\.[a-z0-9]{16}/);
-  expect(await bootstrapTokens(f.kube)).toEqual(before);
+  expect(failure.message).toMatch(new RegExp(`^the bootstrap token ${ref.name.replace('bootstrap-token-', '')} \\(Secret kube-system/${ref.name}\\) expired or was deleted before the host finished joining; retry the step, which makes a new token`));
+  expect(failure.message).toContain('kubeadm token create --ttl 30m');
   expect(await f.kube.find({ apiVersion: 'v1', kind: 'Node', name: f.nodeName })).toBeUndefined();
-  expect(readStandinState(f.host.stateFile).joins).toEqual([]);
-  await f.installChart();
-});
+  expect(await f.kube.find(ref)).toBeUndefined();
+  // The kubelet was refused, as a real one is with a lapsed token.
+  expect(readFileSync(f.host.kubeletLog, 'utf8')).toMatch(/certificate signing request was refused: HTTP 401/);
+  await runActivity(undoOf('step4.join'), f.input('step4.join', workflowId));
+  expect(existsSync(join(f.host.kubernetesDir, 'bootstrap-kubelet.conf'))).toBe(false);
+}, 60_000);
 
-test('the stand-in refuses a CA pin other than the cluster CA\'s, as kubeadm does', async () => {
-  const id = bootstrapTokenId('wf-pin-test', f.nodeName);
-  const token = await ensureBootstrapToken(f.kube, id, 'system:bootstrappers:kubeadm:default-node-token', 'pin test');
+test('a port the kubelet needs in use, or swap on: step4.host-preflight names each, with the fix', async () => {
+  const busy = createServer().listen(KUBELET_PORT, '127.0.0.1');
+  await new Promise((r) => busy.once('listening', r));
+  const swapHost = await startSandboxHost(mkdtempSync(join(tmpdir(), 'cozy-swap-host-')), { swapOn: true });
   try {
-    const wrongPin = `sha256:${'0'.repeat(64)}`;
-    const res = await withSsh(
-      { host: f.host.host, port: f.host.port, user: f.host.user, privateKey: readFileSync(f.host.privateKeyFile, 'utf8'), hostKeyFingerprint: f.host.hostKeyFingerprint },
-      (ssh) => ssh.exec(['kubeadm', 'join', endpointOf(f.kube.server), '--token', token.token, '--discovery-token-ca-cert-hash', wrongPin, '--node-name', f.nodeName, '--cri-socket', `unix://${f.host.criSocket}`], { redact: [token.token], timeoutMs: 60_000 }),
-    );
-    expect(res.exitCode).toBe(1);
-    expect(res.stderr).toMatch(/cluster CA found in cluster-info ConfigMap is invalid: none of the public keys "sha256:[0-9a-f]{64}" are pinned/);
-    expect(res.command).not.toContain(token.token);
+    const config = { ...f.config, ssh: { ...f.config.ssh!, port: swapHost.port, hostKeyFingerprint: swapHost.hostKeyFingerprint, privateKey: `file:${swapHost.privateKeyFile}` } };
+    const failure = await activityFailure(runOf('step4.host-preflight'), { ...f.input('step4.host-preflight'), config });
+    expect(failure.type).toBe('CheckFailed');
+    expect(failure.message).toBe('the Proxmox host 127.0.0.1 is not ready to join (kubelet-bootstrap): swap, port 10250 failed');
+    const details = (failure.details?.[0] as string[]).join('\n');
+    expect(details).toContain('FAIL: swap: on (/dev/sda3); the kubelet refuses to start with swap: run `swapoff -a` and remove swap from /etc/fstab');
+    expect(details).toContain("FAIL: port 10250: in use; the kubelet needs it (a kubelet already running? `ss -ltnp 'sport = :10250'` shows what holds it)");
   } finally {
-    await deleteBootstrapToken(f.kube, id);
+    busy.close();
+    await swapHost.stop();
+    rmSync(swapHost.layout.dir, { recursive: true, force: true });
   }
 });
 

@@ -1,6 +1,7 @@
-// What the worker-host suites share: the shared control plane with the proxmox-worker chart installed where the join
-// step reads it, a sandbox host (real sshd on loopback with the kubeadm stand-in), a unique test namespace and node
-// name, and a config that points the steps at them. Everything is removed again in teardown().
+// What the worker-host suites share: a control plane (the shared one by default) with the proxmox-worker chart
+// installed where the join step reads it, a sandbox host (real sshd on loopback with the real kubeadm and the
+// stand-in kubelet), a unique test namespace and node name, and a config that points the steps at them. Everything
+// is removed again in teardown().
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,9 +31,9 @@ export interface WorkerFixture {
   teardown(): Promise<void>;
 }
 
-export async function workerFixture(label: string): Promise<WorkerFixture> {
+/** The shared control plane (a Talos cluster), or another one given by its kubeconfig (e.g. a kubeadm cluster). */
+export async function workerFixture(label: string, plane: { kubeconfigPath: string } = sharedControlPlane()): Promise<WorkerFixture> {
   const suffix = `${label}-${Date.now().toString(36)}`;
-  const plane = sharedControlPlane();
   const kube = await KubeClient.connect({ kubeconfig: plane.kubeconfigPath });
   const helm = new HelmClient({ kubeconfig: plane.kubeconfigPath });
   const dir = mkdtempSync(join(tmpdir(), 'cozy-worker-host-'));
@@ -49,7 +50,7 @@ export async function workerFixture(label: string): Promise<WorkerFixture> {
     ssh: { host: host.host, port: host.port, user: host.user, privateKey: `file:${host.privateKeyFile}`, hostKeyFingerprint: host.hostKeyFingerprint },
   });
   // The sandbox host's runtime socket and kubeadm files live under its own root (ssh.criSocket, ssh.kubernetesDir).
-  Object.assign(config.ssh as object, { criSocket: `unix://${host.criSocket}`, kubernetesDir: host.kubernetesDir });
+  Object.assign(config.ssh as object, { criSocket: `unix://${host.criSocket}`, kubernetesDir: host.kubernetesDir, kubeletDir: host.kubeletDir });
   const { release, namespace: chartNamespace } = CHART_RELEASES.worker;
   const fixture: WorkerFixture = {
     kube,

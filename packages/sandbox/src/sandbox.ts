@@ -16,8 +16,9 @@ import { DEFAULT_ROOT_PASSWORD, DEFAULT_TOKEN_ID, DEFAULT_TOKEN_SECRET } from '.
 import { compiledModule, freePort, isAlive, preferredPort, repoRoot, spawnDaemon, stopProcess, waitForPort } from './processes';
 import { DEFAULT_TASK_QUEUE } from '../../../src/workflows/definitions';
 import { startControlPlane } from './kubernetes/control-plane';
+import { DEFAULT_CLUSTER_PROFILE, type ClusterProfile } from './kubernetes/cluster-profile';
 import { seedCozyStack, type SeedOptions } from './kubernetes/seed';
-import { startSandboxHost } from './ssh-host';
+import { sandboxHostLayout, startSandboxHost, stopHostKubelet } from './ssh-host';
 import { sandboxMonitoringRunning, startSandboxMonitoring } from './monitoring';
 import { WORKER_NODE_FLAGS } from '../../../src/worker-memory';
 import { execFile } from 'node:child_process';
@@ -31,8 +32,8 @@ export interface SandboxState {
   worker?: { pid: number; taskQueue: string };
   /** The sandbox operator: plays cluster-api-operator, Cluster API, CAPMOX and the CSI controller (simulated). */
   operator?: { pid: number; simulated: true };
-  /** sshd on loopback standing in for the Proxmox host, with a kubeadm stand-in (simulated host). */
-  sshHost?: { host: string; port: number; user: string; privateKeyFile: string; hostKeyFingerprint: string; criSocket: string; kubernetesDir: string; stateFile: string; pid: number; simulated: true };
+  /** sshd on loopback standing in for the Proxmox host, with the real kubeadm and a stand-in kubelet (simulated host). */
+  sshHost?: { host: string; port: number; user: string; privateKeyFile: string; hostKeyFingerprint: string; criSocket: string; kubernetesDir: string; kubeletDir: string; stateFile: string; pid: number; simulated: true };
   /** Prometheus and the real prometheus-pve-exporter scraping the simulator. */
   monitoring?: { prometheusUrl: string; exporterUrl: string; pids: { exporter: number; prometheus: number } };
   /** The Kubernetes control plane; absent when the sandbox was started without it. */
@@ -56,6 +57,8 @@ export interface SandboxKubernetes {
   /** Component pids in start order (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok). */
   pids: number[];
   components: { name: string; pid: number }[];
+  /** As which kind of cluster it runs (talos or kubeadm). */
+  profile?: ClusterProfile;
   testNamespace: string;
   simulated: true;
 }
@@ -72,6 +75,8 @@ export interface SandboxOptions {
   taskSpeed?: number;
   /** Start the Kubernetes control plane and seed it (default true). */
   kubernetes?: boolean;
+  /** As which kind of cluster the control plane runs: `talos` (default, as CozyStack) or `kubeadm`. */
+  clusterProfile?: ClusterProfile;
   /** What the seed installs (default: everything a CozyStack cluster has). */
   seed?: Omit<SeedOptions, 'onProgress'>;
   onProgress?: (message: string) => void;
@@ -137,7 +142,10 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
   if (existing) await sandboxDown(dir); // half-running: start clean
   // The CSI controller's programs start only once the chart is installed, minutes into a run: a missing one is
   // said now (with the command that installs it), before anything starts.
-  if (opts.kubernetes !== false) for (const image of CSI_CONTROLLER_IMAGES) image.binary();
+  if (opts.kubernetes !== false) {
+    for (const image of CSI_CONTROLLER_IMAGES) image.binary();
+    toolPath('KUBEADM', 'kubernetes');
+  }
   setAsidePreviousSandbox(dir, say);
   for (const sub of ['logs', 'secrets', 'proxmox']) mkdirSync(join(dir, sub), { recursive: true });
   chmodSync(join(dir, 'secrets'), 0o700);
@@ -164,7 +172,7 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
     const sim = await readSimulatorLine(logs.proxmox);
     opts.signal?.throwIfAborted();
 
-    const kubernetes = opts.kubernetes === false ? undefined : await startKubernetes(dir, say, started, opts.seed);
+    const kubernetes = opts.kubernetes === false ? undefined : await startKubernetes(dir, say, started, opts.seed, opts.clusterProfile);
     opts.signal?.throwIfAborted();
 
     // Credentials live in files only the owner can read; the config refers to them.
@@ -193,13 +201,13 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
       state.operator = await startOperatorProcess(state, kubernetes, say);
       started.push(state.operator.pid);
       opts.signal?.throwIfAborted();
-      say('starting sshd on loopback as the Proxmox host (simulated host with a kubeadm stand-in)');
+      say('starting sshd on loopback as the Proxmox host (real kubeadm, a stand-in kubelet)');
       const host = await startSandboxHost(join(dir, 'ssh-host'), { detached: true });
       started.push(host.pid);
       opts.signal?.throwIfAborted();
       state.sshHost = {
         host: host.host, port: host.port, user: host.user, privateKeyFile: host.privateKeyFile,
-        hostKeyFingerprint: host.hostKeyFingerprint, criSocket: host.criSocket, kubernetesDir: host.kubernetesDir, stateFile: host.stateFile, pid: host.pid, simulated: true,
+        hostKeyFingerprint: host.hostKeyFingerprint, criSocket: host.criSocket, kubernetesDir: host.kubernetesDir, kubeletDir: host.kubeletDir, stateFile: host.stateFile, pid: host.pid, simulated: true,
       };
       await installDashboard(kubernetes.kubeconfig, say);
     }
@@ -289,10 +297,10 @@ export async function temporalDevServerArgs(opts: { port: number; uiPort: number
 }
 
 /** Starts the control plane (its processes outlive this one) and seeds it like a CozyStack cluster. */
-async function startKubernetes(dir: string, say: (m: string) => void, started: number[], seed: SandboxOptions['seed'] = {}): Promise<SandboxKubernetes> {
+async function startKubernetes(dir: string, say: (m: string) => void, started: number[], seed: SandboxOptions['seed'] = {}, profile?: ClusterProfile): Promise<SandboxKubernetes> {
   const kubeDir = join(dir, 'kubernetes');
-  say('starting the Kubernetes control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok)');
-  const plane = await startControlPlane({ dir: kubeDir, detached: true });
+  say(`starting the Kubernetes control plane as a ${profile ?? DEFAULT_CLUSTER_PROFILE} cluster (etcd, kube-apiserver, controller-manager, scheduler, kwok)`);
+  const plane = await startControlPlane({ dir: kubeDir, detached: true, profile });
   const components = plane.components();
   started.push(...components.map((c) => c.pid));
   say(`seeding it like a CozyStack cluster (simulated components); kubeconfig ${plane.kubeconfigPath}`);
@@ -303,6 +311,7 @@ async function startKubernetes(dir: string, say: (m: string) => void, started: n
     caFile: plane.caFile,
     pids: components.map((c) => c.pid),
     components,
+    profile: plane.profile,
     testNamespace: SANDBOX_TEST_NAMESPACE,
     simulated: true,
   };
@@ -386,6 +395,7 @@ export function sandboxConfigYaml(state: SandboxState): string {
             hostKeyFingerprint: state.sshHost.hostKeyFingerprint,
             criSocket: `unix://${state.sshHost.criSocket}`,
             kubernetesDir: state.sshHost.kubernetesDir,
+            kubeletDir: state.sshHost.kubeletDir,
           },
         }
       : {}),
@@ -410,6 +420,8 @@ export async function sandboxDown(dir?: string): Promise<string[]> {
     for (const pid of pids) if (await stopProcess(pid)) any = true;
     if (any) stopped.push(c.name);
   }
+  // The kubelet a join started on the host runs on its own (systemctl started it), not as a child of sshd.
+  if (state.sshHost) await stopHostKubelet(sandboxHostLayout(join(d, 'ssh-host')));
   rmSync(stateFile(d), { force: true });
   return stopped;
 }

@@ -11,12 +11,18 @@ import { releaseLabels } from '../../helm/release-labels';
 import { toLabelValue } from '../../helm/arguments';
 import { connect } from '../kubernetes/step-context';
 
-/** Where each chart is installed. */
+/**
+ * Where each chart is installed. `podSecurity`: the Pod Security level its namespace must allow. Talos enforces
+ * `baseline` on every namespace without a level of its own, and the CSI node plugin is privileged (it mounts the
+ * host's devices), so that namespace is labelled `privileged`, as CozyStack labels its own system namespaces.
+ */
 export const CHART_RELEASES = {
   capiProvider: { chart: 'cozy-capi-providers-proxmox', release: 'cozy-capi-providers-proxmox', namespace: 'cozy-cluster-api' },
   worker: { chart: 'proxmox-worker', release: 'proxmox-worker', namespace: 'cozy-proxmox' },
-  csi: { chart: 'cozy-proxmox-csi-operator', release: 'cozy-proxmox-csi-operator', namespace: 'cozy-proxmox-csi' },
-} as const satisfies Record<string, { chart: ChartName; release: string; namespace: string }>;
+  csi: { chart: 'cozy-proxmox-csi-operator', release: 'cozy-proxmox-csi-operator', namespace: 'cozy-proxmox-csi', podSecurity: 'privileged' },
+} as const satisfies Record<string, { chart: ChartName; release: string; namespace: string; podSecurity?: string }>;
+
+export const POD_SECURITY_ENFORCE_LABEL = 'pod-security.kubernetes.io/enforce';
 
 export type ChartRelease = (typeof CHART_RELEASES)[keyof typeof CHART_RELEASES];
 
@@ -46,6 +52,11 @@ export interface InstallPlan {
 /** upgrade --install of one chart; a first install is labelled with the workflow so the compensation knows it. */
 export async function installChart(input: StepInput, helm: HelmClient, plan: InstallPlan): Promise<{ info: ReleaseInfo; created: boolean }> {
   const { target } = plan;
+  if ('podSecurity' in target) {
+    // Made (or labelled) before helm creates it bare: the DaemonSet's pods would be refused by Pod Security admission.
+    const client = await connect(input);
+    await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: target.namespace, labels: { [POD_SECURITY_ENFORCE_LABEL]: target.podSecurity } } }, { force: false });
+  }
   const before = await settlePendingRelease(helm, target, plan.timeoutSeconds);
   const info = await helm.upgradeInstall({
     release: target.release,

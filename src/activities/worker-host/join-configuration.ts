@@ -13,6 +13,8 @@ export interface JoinConfigurationInput {
   criSocket: string;
   labels: Record<string, string>;
   taints: Taint[];
+  /** Extra kubelet flags from the chart (name without -- to value). */
+  extraArgs?: Record<string, string>;
 }
 
 /** kubeadm reads v1beta4 from 1.31 on; older releases need v1beta3, where kubeletExtraArgs is a map. */
@@ -26,7 +28,8 @@ export function joinConfiguration(i: JoinConfigurationInput): string {
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
   const v4 = usesV1beta4(i.kubeadmVersion);
-  const extraArgs = nodeLabels ? (v4 ? [{ name: 'node-labels', value: nodeLabels }] : { 'node-labels': nodeLabels }) : v4 ? [] : {};
+  const flags: Record<string, string> = { ...(nodeLabels ? { 'node-labels': nodeLabels } : {}), ...i.extraArgs };
+  const extraArgs = v4 ? Object.entries(flags).map(([name, value]) => ({ name, value })) : flags;
   return stringify({
     apiVersion: v4 ? 'kubeadm.k8s.io/v1beta4' : 'kubeadm.k8s.io/v1beta3',
     kind: 'JoinConfiguration',

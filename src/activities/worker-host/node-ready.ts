@@ -11,6 +11,7 @@ import { checkFailed } from '../common/failures';
 import { nodeRef } from './joined-node';
 import { describeTaint, readJoinSettings, type Taint } from './settings';
 import { runWorkerStep } from './step';
+import { daemonSetsLandingOn } from './host-daemonsets';
 import { defineStep } from '../../catalogue/define-step';
 import { SERVICE_RETRY } from '../../catalogue/retry-policies';
 
@@ -134,11 +135,17 @@ export function workerHostNodeReady(input: StepInput): Promise<StepOutcome> {
       await client.delete({ apiVersion: 'v1', kind: 'Pod', name: podName, namespace });
     }
     details.push(`pod ${namespace}/${podName} pinned to ${nodeName} ran after ${podSeconds.toFixed(1)} s, then removed`);
+
+    // The hypervisor's protection: which DaemonSets its taints do not keep away.
+    const landing = await daemonSetsLandingOn(client, labels, taints);
+    if (taints.length === 0) details.push(`taints: none, so every DaemonSet the node's labels allow runs on the hypervisor (set taints in the proxmox-worker chart)`);
+    for (const ds of landing) details.push(`daemonset ${ds.name} (${ds.kind}) runs on ${nodeName}: ${ds.advice}`);
+    const landed = landing.length > 0 ? `; ${landing.length} DaemonSet(s) would run on the hypervisor (${landing.map((d) => d.name).join(', ')})` : '; no DaemonSet would run on the hypervisor';
     return {
-      status: 'passed',
-      message: `node ${nodeName} Ready with the expected labels and taints; a pinned pod ran on it`,
+      status: landing.length > 0 ? 'warning' : 'passed',
+      message: `node ${nodeName} Ready with the expected labels and taints; a pinned pod ran on it${landed}`,
       details,
-      metrics: { allocatableCpu: cpu, allocatableMemoryBytes: memory, pinnedPodSeconds: Number(podSeconds.toFixed(1)) },
+      metrics: { allocatableCpu: cpu, allocatableMemoryBytes: memory, pinnedPodSeconds: Number(podSeconds.toFixed(1)), daemonSetsOnHost: landing.length },
       outputs: { nodeName, allocatableCpu: node.status?.allocatable?.cpu ?? '', allocatableMemory: node.status?.allocatable?.memory ?? '' },
     };
   });
@@ -148,7 +155,7 @@ export const workerHostNodeReadyStep = defineStep({
   id: 'step4.node-ready',
   phase: 'advanced-integration',
   group: 'step4-worker',
-  title: 'Joined node Ready with its labels, taints and resources; a pinned pod runs',
+  title: 'Joined node Ready with its labels, taints and resources; a pinned pod runs; DaemonSets that would land on the hypervisor listed',
   dependsOn: ['step4.join'],
   blocking: true,
   startToCloseSeconds: 360,

@@ -1,5 +1,6 @@
-// step4.host-preflight: SSH to the Proxmox host with its pinned host key, then what kubeadm join needs there: not
-// joined to another cluster already, swap off, a container runtime socket, kubeadm installed, the kubelet port free.
+// step4.host-preflight: SSH to the Proxmox host with its pinned host key, then what the join needs there: not
+// joined to another cluster already, swap off, a container runtime socket, kubeadm installed (on a kubeadm cluster;
+// join-method.ts), the kubelet installed, the kubelet port free.
 // Every check is a line in the details; all failed checks are reported together. Nothing on the host is changed.
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { outputTail, type SshClient } from '../../ssh/client';
@@ -9,6 +10,7 @@ import { clusterCaPem } from './ca-cert-hash';
 import { hostJoinState, type HostJoinState } from './host-join-state';
 import { withHost } from './host-session';
 import { nodeRef } from './joined-node';
+import { chooseJoinMethod } from './join-method';
 import type { WorkerSsh } from './settings';
 import { runWorkerStep } from './step';
 import { defineStep } from '../../catalogue/define-step';
@@ -62,6 +64,14 @@ async function kubeadmCheck(host: SshClient, clusterVersion: string | undefined)
   return { ok: true, line: `kubeadm: ${version}${clusterVersion ? ` (cluster ${clusterVersion})` : ''}` };
 }
 
+async function kubeletCheck(host: SshClient): Promise<Check> {
+  const res = await host.exec(['kubelet', '--version'], { timeoutMs: 30_000 });
+  if (res.exitCode !== 0) {
+    return { ok: false, line: `kubelet: not usable (exit ${res.exitCode}: ${outputTail(res, 2) || 'no output'}); install the kubelet package (with its systemd unit) matching the cluster version` };
+  }
+  return { ok: true, line: `kubelet: ${res.stdout.trim().replace(/^Kubernetes /, '')}` };
+}
+
 async function portCheck(host: SshClient, joined: boolean): Promise<Check> {
   const res = await host.exec(['cat', '/proc/net/tcp', '/proc/net/tcp6'], { timeoutMs: 15_000 });
   if (res.exitCode !== 0 && !res.stdout) return { ok: false, line: `port ${KUBELET_PORT}: cannot read /proc/net/tcp: ${outputTail(res, 2)}` };
@@ -113,6 +123,7 @@ export function workerHostPreflight(input: StepInput): Promise<StepOutcome> {
     const clusterVersion = (await client.serverVersion()).gitVersion;
     const caPem = clusterCaPem(client);
     const registered = (await client.find(nodeRef(ssh.nodeName))) !== undefined;
+    const choice = await chooseJoinMethod(client);
     return withHost(input.config, ssh, async (host) => {
       heartbeat({ host: ssh.host, checking: 'preflight' });
       const joinState = await hostJoinState(host, ssh, caPem);
@@ -123,14 +134,17 @@ export function workerHostPreflight(input: StepInput): Promise<StepOutcome> {
         joined,
         await swapCheck(host),
         await runtimeCheck(host, ssh),
-        await kubeadmCheck(host, clusterVersion),
+        { ok: true, line: `join method: ${choice.method} (${choice.reason})` },
+        // kubeadm joins a kubeadm cluster; on any cluster the kubelet is what runs on the host afterwards.
+        ...(choice.method === 'kubeadm' ? [await kubeadmCheck(host, clusterVersion)] : []),
+        await kubeletCheck(host),
         await portCheck(host, joinState.kind === 'this-cluster'),
       ];
       const details = checks.map((c) => `${c.ok ? (c.warn ? 'warning' : 'ok') : 'FAIL'}: ${c.line}`);
       if (joined.fatal) throw checkFailed(`${joined.fatal} (host ${ssh.host})`, details);
       const failed = checks.filter((c) => !c.ok);
       if (failed.length > 0) {
-        throw checkFailed(`the Proxmox host ${ssh.host} is not ready for kubeadm join: ${failed.map((c) => c.line.split(':')[0]).join(', ')} failed`, details);
+        throw checkFailed(`the Proxmox host ${ssh.host} is not ready to join (${choice.method}): ${failed.map((c) => c.line.split(':')[0]).join(', ')} failed`, details);
       }
       const warned = checks.some((c) => c.warn);
       return {
@@ -139,7 +153,7 @@ export function workerHostPreflight(input: StepInput): Promise<StepOutcome> {
           ? `host ${ssh.host} is already joined to this cluster as node ${ssh.nodeName}`
           : `host ${ssh.host} is ready to join as node ${ssh.nodeName}`,
         details,
-        outputs: { host: ssh.host, nodeName: ssh.nodeName, hostKeyFingerprint: host.hostKeyFingerprint, alreadyJoined },
+        outputs: { host: ssh.host, nodeName: ssh.nodeName, hostKeyFingerprint: host.hostKeyFingerprint, alreadyJoined, joinMethod: choice.method },
       };
     });
   });
@@ -149,7 +163,7 @@ export const workerHostPreflightStep = defineStep({
   id: 'step4.host-preflight',
   phase: 'advanced-integration',
   group: 'step4-worker',
-  title: 'Proxmox host reachable over SSH (pinned host key) and ready for kubeadm join',
+  title: 'Proxmox host reachable over SSH (pinned host key) and ready to join (kubeadm or the kubelet\'s TLS bootstrap)',
   dependsOn: ['worker.chart'],
   blocking: true,
   startToCloseSeconds: 120,

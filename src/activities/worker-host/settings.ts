@@ -9,6 +9,7 @@ import { checkFailed } from '../common/failures';
 
 export const DEFAULT_CRI_SOCKET = 'unix:///var/run/containerd/containerd.sock';
 export const DEFAULT_KUBERNETES_DIR = '/etc/kubernetes';
+export const DEFAULT_KUBELET_DIR = '/var/lib/kubelet';
 
 type SshSection = NonNullable<IntegrationConfig['ssh']>;
 
@@ -20,6 +21,8 @@ export interface WorkerSsh extends SshSection {
   apiServerEndpoint?: string;
   /** Where kubeadm keeps the host's kubelet.conf and pki/ (kubeadm's own default /etc/kubernetes). */
   kubernetesDir: string;
+  /** The kubelet's directory (config.yaml, kubeadm-flags.env, pki/). */
+  kubeletDir: string;
 }
 
 interface SshExtras {
@@ -27,6 +30,7 @@ interface SshExtras {
   criSocket?: string;
   apiServerEndpoint?: string;
   kubernetesDir?: string;
+  kubeletDir?: string;
 }
 
 /** Node names are DNS subdomains; a Proxmox node name may carry capitals or underscores. */
@@ -42,6 +46,7 @@ export function workerSsh(config: IntegrationConfig): WorkerSsh | undefined {
     nodeName: extras.nodeName ?? nodeNameFromProxmoxNode(config.proxmox.node),
     criSocket: extras.criSocket ?? DEFAULT_CRI_SOCKET,
     kubernetesDir: extras.kubernetesDir ?? DEFAULT_KUBERNETES_DIR,
+    kubeletDir: extras.kubeletDir ?? DEFAULT_KUBELET_DIR,
     ...(extras.apiServerEndpoint ? { apiServerEndpoint: extras.apiServerEndpoint } : {}),
   };
 }
@@ -60,6 +65,8 @@ export interface JoinSettings {
   apiLabels: Record<string, string>;
   taints: Taint[];
   tokenGroup: string;
+  /** Extra kubelet flags (flag name without -- to value). */
+  kubeletExtraArgs: Record<string, string>;
 }
 
 function parseLabelList(text: string): Record<string, string> {
@@ -98,6 +105,7 @@ export async function readJoinSettings(client: KubeClient, config: IntegrationCo
     apiLabels,
     taints: parseJson<Taint[]>(data.taints, [], 'taints', where),
     tokenGroup: data.tokenGroup || 'system:bootstrappers:kubeadm:default-node-token',
+    kubeletExtraArgs: parseJson<Record<string, string>>(data.kubeletExtraArgs, {}, 'kubeletExtraArgs', where),
   };
 }
 

@@ -1,5 +1,5 @@
 // `sandbox up|down|status`: the embedded sandbox, from the command line.
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { BadInputError, CliError } from '../../../../src/cli/errors';
 import { printJson } from '../../../../src/cli/output';
 import { watchInterrupts } from '../../../../src/cli/interrupt';
@@ -46,6 +46,7 @@ export function sandboxCommand(): Command {
     .option('--no-kubernetes', 'do not start the Kubernetes control plane')
     .option('--proxmox-seed <file>', 'seed file for the Proxmox simulator')
     .option('--task-speed <x>', TASK_SPEED_HELP)
+    .addOption(new Option('--cluster-profile <kind>', 'run the control plane as a Talos cluster (CozyStack) or a kubeadm one').choices(['talos', 'kubeadm']).default('talos'))
     .option('--json', 'print endpoints as JSON')
     .action(async (opts) => {
       const speed = taskSpeed(opts.taskSpeed);
@@ -54,7 +55,7 @@ export function sandboxCommand(): Command {
       const interrupts = watchInterrupts(progress);
       let state: SandboxState;
       try {
-        state = await sandboxUp({ dir: opts.dir, worker: opts.worker, kubernetes: opts.kubernetes, proxmoxSeed: opts.proxmoxSeed, taskSpeed: speed, onProgress: progress, signal: interrupts.signal });
+        state = await sandboxUp({ dir: opts.dir, worker: opts.worker, kubernetes: opts.kubernetes, proxmoxSeed: opts.proxmoxSeed, taskSpeed: speed, clusterProfile: opts.clusterProfile, onProgress: progress, signal: interrupts.signal });
       } catch (err) {
         throw interrupts.error() ?? err;
       } finally {

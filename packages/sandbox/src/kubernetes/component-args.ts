@@ -1,6 +1,7 @@
 // Command lines of the control-plane components. Everything listens on loopback only; the flags follow what
 // controller-runtime's envtest passes, plus what kube-controller-manager and kube-scheduler need to run for real.
 import { join } from 'node:path';
+import { controllersFlag, type ClusterProfile } from './cluster-profile';
 import { LOOPBACK } from './ports';
 
 /** The Service network: virtual addresses inside the cluster, never routed anywhere. */
@@ -27,6 +28,7 @@ export interface ControlPlaneFiles {
   schedulerKubeconfig: string;
   kwokKubeconfig: string;
   kwokConfig: string;
+  admissionConfig: string;
 }
 
 export function controlPlaneFiles(dir: string): ControlPlaneFiles {
@@ -47,6 +49,7 @@ export function controlPlaneFiles(dir: string): ControlPlaneFiles {
     schedulerKubeconfig: join(dir, 'scheduler.kubeconfig'),
     kwokKubeconfig: join(dir, 'kwok.kubeconfig'),
     kwokConfig: join(dir, 'kwok.yaml'),
+    admissionConfig: join(dir, 'admission.yaml'),
   };
 }
 
@@ -68,7 +71,7 @@ export function etcdArgs(dir: string, clientPort: number, peerPort: number): str
   ];
 }
 
-export function apiserverArgs(files: ControlPlaneFiles, securePort: number, etcdClientPort: number, controllers: boolean): string[] {
+export function apiserverArgs(files: ControlPlaneFiles, securePort: number, etcdClientPort: number, controllers: boolean, profile: ClusterProfile): string[] {
   const args = [
     `--etcd-servers=http://${LOOPBACK}:${etcdClientPort}`,
     `--bind-address=${LOOPBACK}`,
@@ -105,6 +108,8 @@ export function apiserverArgs(files: ControlPlaneFiles, securePort: number, etcd
   // Without kube-controller-manager nobody creates the `default` ServiceAccount, and this admission plugin would
   // refuse every pod; envtest switches it off for the same reason.
   if (!controllers) args.push('--disable-admission-plugins=ServiceAccount');
+  // Talos configures Pod Security admission (cluster-profile.ts); kubeadm leaves its defaults (privileged).
+  if (profile === 'talos') args.push(`--admission-control-config-file=${files.admissionConfig}`);
   return args;
 }
 
@@ -122,7 +127,7 @@ function componentServingArgs(kubeconfig: string, port: number, certDir: string)
   ];
 }
 
-export function controllerManagerArgs(dir: string, files: ControlPlaneFiles, port: number): string[] {
+export function controllerManagerArgs(dir: string, files: ControlPlaneFiles, port: number, profile: ClusterProfile): string[] {
   return [
     ...componentServingArgs(files.controllerManagerKubeconfig, port, join(dir, 'controller-manager')),
     // Each controller acts as its own ServiceAccount, so bootstrap RBAC grants it exactly what it needs.
@@ -132,7 +137,8 @@ export function controllerManagerArgs(dir: string, files: ControlPlaneFiles, por
     `--cluster-signing-cert-file=${files.caCert}`,
     `--cluster-signing-key-file=${files.caKey}`,
     `--service-cluster-ip-range=${SERVICE_CLUSTER_IP_RANGE}`,
-    '--controllers=*,bootstrapsigner,tokencleaner',
+    // Which controllers run is what tells a kubeadm cluster from a Talos one (cluster-profile.ts).
+    controllersFlag(profile),
   ];
 }
 

@@ -1,10 +1,12 @@
 // A real Kubernetes control plane on loopback for the sandbox and the tests: etcd, kube-apiserver,
 // kube-controller-manager, kube-scheduler and kwok (fake kubelets), each a child process logging to a file in `dir`.
 // The binaries come from `scripts/tools.sh kubernetes`.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toolPath } from '../../../../src/tools/tool-paths';
+import { collectionPath, DEFAULT_CLUSTER_PROFILE, profileObjects, TALOS_ADMISSION_CONFIGURATION, type ClusterProfile } from './cluster-profile';
+import { KUBERNETES_VERSION } from './kubernetes-version';
 import { CertificateAuthority, serviceAccountKeyPair, type ClientIdentity } from './certificates';
 import {
   apiserverArgs,
@@ -31,6 +33,8 @@ export interface ControlPlaneOptions {
   kwok?: boolean;
   /** Run kube-controller-manager and kube-scheduler (Deployments, ServiceAccounts, scheduling); default true. */
   controllers?: boolean;
+  /** As which kind of cluster the control plane runs (cluster-profile.ts); default `talos`, as CozyStack runs. */
+  profile?: ClusterProfile;
   /** How long each component may take to become healthy; default 120 s. */
   startTimeoutMs?: number;
   /**
@@ -55,6 +59,7 @@ export interface RunningControlPlane {
   dir: string;
   /** The cluster CA certificate (PEM file). */
   caFile: string;
+  profile: ClusterProfile;
   /** Creates a node that kwok manages and resolves once it is Ready. */
   addFakeNode(name: string, labels?: Record<string, string>, opts?: FakeNodeResources): Promise<void>;
   /** Stops every component (SIGTERM, then SIGKILL after a grace period) and waits until each has exited. */
@@ -65,8 +70,7 @@ export interface RunningControlPlane {
   components(): { name: string; pid: number }[];
 }
 
-/** The Kubernetes release the tools script builds; fake nodes report it as their kubelet version. */
-export const KUBERNETES_VERSION = 'v1.34.4';
+export { KUBERNETES_VERSION };
 
 const TOOL = 'kubernetes';
 
@@ -144,6 +148,7 @@ class ControlPlane implements RunningControlPlane {
     private readonly kwokEnabled: boolean,
     private readonly startTimeoutMs: number,
     private readonly detached: boolean,
+    readonly profile: ClusterProfile,
   ) {
     this.kubeconfigPath = files.adminKubeconfig;
     this.caFile = files.caCert;
@@ -187,6 +192,14 @@ class ControlPlane implements RunningControlPlane {
     }, { timeoutMs: 60_000 });
   }
 
+  /** Creates what the profile's kind of cluster has from its installation (objects already there are kept). */
+  async createProfileObjects(caPem: string): Promise<void> {
+    for (const obj of profileObjects(this.profile, this.server, caPem)) {
+      const res = await this.apiRequest(collectionPath(obj), 'POST', obj);
+      if (res.status !== 201 && res.status !== 409) throw new Error(`creating ${obj.kind} ${obj.metadata.name} of the ${this.profile} profile failed: HTTP ${res.status}: ${res.body.slice(0, 300)}`);
+    }
+  }
+
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
@@ -206,13 +219,15 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   const server = `https://${LOOPBACK}:${apiserverPort}`;
   const { adminTls } = writeCredentials(files, server);
   writeFileSync(files.kwokConfig, KWOK_CONFIG);
+  writeFileSync(files.admissionConfig, TALOS_ADMISSION_CONFIGURATION);
 
-  const plane = new ControlPlane(dir, server, files, adminTls, withKwok, opts.startTimeoutMs ?? 120_000, opts.detached ?? false);
+  const profile = opts.profile ?? DEFAULT_CLUSTER_PROFILE;
+  const plane = new ControlPlane(dir, server, files, adminTls, withKwok, opts.startTimeoutMs ?? 120_000, opts.detached ?? false, profile);
   try {
     await plane.startComponent('etcd', bin.etcd, etcdArgs(dir, etcdClient, etcdPeer), healthProbe(`http://${LOOPBACK}:${etcdClient}/readyz`));
-    await plane.startComponent('kube-apiserver', bin.apiserver, apiserverArgs(files, apiserverPort, etcdClient, withControllers), healthProbe(`${server}/readyz`, adminTls));
+    await plane.startComponent('kube-apiserver', bin.apiserver, apiserverArgs(files, apiserverPort, etcdClient, withControllers, profile), healthProbe(`${server}/readyz`, adminTls));
     if (withControllers) {
-      await plane.startComponent('kube-controller-manager', bin.controllerManager, controllerManagerArgs(dir, files, cmPort), healthProbe(`https://${LOOPBACK}:${cmPort}/healthz`, {}));
+      await plane.startComponent('kube-controller-manager', bin.controllerManager, controllerManagerArgs(dir, files, cmPort, profile), healthProbe(`https://${LOOPBACK}:${cmPort}/healthz`, {}));
       await plane.startComponent('kube-scheduler', bin.scheduler, schedulerArgs(dir, files, schedulerPort), healthProbe(`https://${LOOPBACK}:${schedulerPort}/livez`, {}));
       // Pods cannot be created in a namespace before its `default` ServiceAccount exists.
       await waitFor('ServiceAccount default/default', async () => {
@@ -220,6 +235,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
         return res.status === 200 ? true : `HTTP ${res.status}`;
       }, { timeoutMs: 60_000 });
     }
+    await plane.createProfileObjects(readFileSync(files.caCert, 'utf8'));
     if (withKwok) {
       await plane.startComponent('kwok', bin.kwok, kwokArgs(files, kwokPort, `${KWOK_NODE_ANNOTATION}=${KWOK_NODE_ANNOTATION_VALUE}`), healthProbe(`http://${LOOPBACK}:${kwokPort}/healthz`));
     }

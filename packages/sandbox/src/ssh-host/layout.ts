@@ -1,6 +1,6 @@
 // Where the sandbox host keeps its files. `root` plays the host's filesystem for what kubeadm writes (etc/kubernetes,
 // var/lib/kubelet) and what a container runtime would serve (run/containerd), so nothing of this machine's own /etc
-// or /var is touched.
+// or /var is touched: kubeadm sees these folders at /etc/kubernetes and /var/lib/kubelet in a mount namespace.
 import { join } from 'node:path';
 
 export interface SandboxHostLayout {
@@ -19,6 +19,13 @@ export interface SandboxHostLayout {
   criSocket: string;
   /** The host's /etc/kubernetes, where kubeadm writes kubelet.conf and pki/. */
   kubernetesDir: string;
+  /** The host's /var/lib/kubelet (config.yaml, kubeadm-flags.env, pki/). */
+  kubeletDir: string;
+  /** The overlays' upper and work folders of kubeadm's mount namespace (see standin-tools.ts). */
+  namespaceDir: string;
+  /** The kubelet service of the sandbox's systemctl: its pid and its log. */
+  kubeletPidFile: string;
+  kubeletLog: string;
 }
 
 export function sandboxHostLayout(dir: string): SandboxHostLayout {
@@ -37,5 +44,9 @@ export function sandboxHostLayout(dir: string): SandboxHostLayout {
     root,
     criSocket: join(root, 'run', 'containerd', 'containerd.sock'),
     kubernetesDir: join(root, 'etc', 'kubernetes'),
+    kubeletDir: join(root, 'var', 'lib', 'kubelet'),
+    namespaceDir: join(dir, 'mount-namespace'),
+    kubeletPidFile: join(dir, 'kubelet.pid'),
+    kubeletLog: join(dir, 'kubelet.log'),
   };
 }

@@ -26,7 +26,7 @@ export function sshdConfig(layout: SandboxHostLayout, port: number, user: string
     'AllowAgentForwarding no',
     'PrintMotd no',
     'LogLevel VERBOSE',
-    // The stand-in kubeadm is found before anything the machine has.
+    // The host's tools (kubeadm, systemctl, kubelet) are found before anything the machine has.
     `SetEnv PATH=${layout.bin}:${SYSTEM_PATH}`,
     '',
   ].join('\n');

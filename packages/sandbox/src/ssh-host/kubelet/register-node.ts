@@ -5,7 +5,7 @@ import { cpus, totalmem } from 'node:os';
 import { KUBERNETES_VERSION } from '../../kubernetes/control-plane';
 import { KWOK_NODE_ANNOTATION, KWOK_NODE_ANNOTATION_VALUE, type NodeTaint } from '../../kubernetes/fake-node';
 import { apiCall, statusMessage } from './api';
-import { KubeadmError } from './args';
+
 import type { NodeCredentials } from './tls-bootstrap';
 
 export interface Registration {
@@ -15,15 +15,6 @@ export interface Registration {
   criSocket: string;
 }
 
-export function parseLabels(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const pair of text.split(',').map((p) => p.trim()).filter(Boolean)) {
-    const eq = pair.indexOf('=');
-    out[eq >= 0 ? pair.slice(0, eq) : pair] = eq >= 0 ? pair.slice(eq + 1) : '';
-  }
-  return out;
-}
-
 export function parseTaints(text: string): NodeTaint[] {
   return text
     .split(',')
@@ -31,7 +22,7 @@ export function parseTaints(text: string): NodeTaint[] {
     .filter(Boolean)
     .map((t) => {
       const m = /^([^=:]+)(?:=([^:]*))?:(NoSchedule|PreferNoSchedule|NoExecute)$/.exec(t);
-      if (!m) throw new KubeadmError(`invalid taint "${t}": expected key[=value]:Effect`, 'kubelet-start');
+      if (!m) throw new Error(`invalid taint "${t}": expected key[=value]:Effect`);
       return { key: m[1], ...(m[2] ? { value: m[2] } : {}), effect: m[3] as NodeTaint['effect'] };
     });
 }
@@ -77,5 +68,5 @@ export async function registerNode(server: string, caPem: string, creds: NodeCre
   const res = await apiCall(server, '/api/v1/nodes', { method: 'POST', body: node, ...auth });
   if (res.status === 201) return 'created';
   if (res.status === 409) return 'existed';
-  throw new KubeadmError(`the kubelet could not register node ${reg.nodeName}: HTTP ${res.status}: ${statusMessage(res)}`, 'kubelet-start');
+  throw new Error(`the kubelet could not register node ${reg.nodeName}: HTTP ${res.status}: ${statusMessage(res)}`);
 }

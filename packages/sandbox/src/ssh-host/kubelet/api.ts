@@ -1,12 +1,11 @@
-// HTTPS to the API server as the joining host sees it: anonymous and unverified for the first look at cluster-info
-// (trust comes from the token signature and the CA pin), then verified against the pinned CA, with the bootstrap
-// token or the node's client certificate.
+// HTTPS to the API server as the kubelet sees it: verified against the cluster CA, with the bootstrap token or the
+// node's client certificate.
 import * as https from 'node:https';
 
 export interface ApiCall {
   method?: string;
   body?: unknown;
-  /** Verify the server against this CA; absent = do not verify (only for discovery's first fetch). */
+  /** Verify the server against this CA. */
   caPem?: string;
   bearerToken?: string;
   clientCertPem?: string;
@@ -23,7 +22,7 @@ export interface ApiResponse {
 export function apiCall(server: string, path: string, call: ApiCall = {}): Promise<ApiResponse> {
   const url = new URL(path, server);
   const payload = call.body === undefined ? undefined : JSON.stringify(call.body);
-  const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'kubeadm-standin/cozy-proxmox-sandbox' };
+  const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'kubelet-standin/cozy-proxmox-sandbox' };
   if (payload !== undefined) {
     headers['content-type'] = 'application/json';
     headers['content-length'] = String(Buffer.byteLength(payload));

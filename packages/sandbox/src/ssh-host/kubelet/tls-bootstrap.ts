@@ -4,7 +4,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import * as forge from 'node-forge';
 import { apiCall, sleep, statusMessage } from './api';
-import { KubeadmError } from './args';
+
 
 const CSRS = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
 
@@ -51,7 +51,7 @@ export async function tlsBootstrap(server: string, caPem: string, token: string,
     },
   });
   if (created.status !== 201) {
-    throw new KubeadmError(`the kubelet's certificate signing request was refused: HTTP ${created.status}: ${statusMessage(created)}`, 'kubelet-start');
+    throw new Error(`the kubelet's certificate signing request was refused: HTTP ${created.status}: ${statusMessage(created)}`);
   }
   const name = created.json<Csr>().metadata.name;
   log(`[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap (CertificateSigningRequest ${name})`);
@@ -61,13 +61,12 @@ export async function tlsBootstrap(server: string, caPem: string, token: string,
     if (res.status === 200) {
       const csr = res.json<Csr>();
       const refused = csr.status?.conditions?.find((c) => c.type === 'Denied' || c.type === 'Failed');
-      if (refused) throw new KubeadmError(`CertificateSigningRequest ${name} ${refused.type.toLowerCase()}: ${refused.reason ?? ''} ${refused.message ?? ''}`.trim(), 'kubelet-start');
+      if (refused) throw new Error(`CertificateSigningRequest ${name} ${refused.type.toLowerCase()}: ${refused.reason ?? ''} ${refused.message ?? ''}`.trim());
       if (csr.status?.certificate) return { certPem: Buffer.from(csr.status.certificate, 'base64').toString('utf8'), keyPem: privateKey };
     }
     if (Date.now() > deadline) {
-      throw new KubeadmError(
+      throw new Error(
         `timed out waiting for CertificateSigningRequest ${name} to be approved and signed: is kube-controller-manager running with its csrapproving and csrsigning controllers, and may the token's group auto-approve node client certificates?`,
-        'kubelet-start',
       );
     }
     await sleep(300);

@@ -1,5 +1,5 @@
 // How step4 fails on a Talos cluster (the shared control plane): a token that lapses mid-join, a busy kubelet port
-// and swap, a host joined elsewhere, a host key that changed. kubeadm's own failures are in kubeadm-failures.test.ts.
+// and swap, a host joined elsewhere, a host key that changed. kubeadm's own failures are in join.test.ts, on its kubeadm cluster.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';

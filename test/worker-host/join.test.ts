@@ -5,8 +5,12 @@
 //   kubelet's files and the kubelet joins by TLS bootstrap;
 // - a kubeadm cluster (a control plane started here): `kubeadm join` with token discovery, signature and CA pin
 //   checked by kubeadm itself.
-// On each: preflight, join, a second join that changes nothing, node-ready, the compensation.
+// On each: preflight, join, a second join that changes nothing, node-ready, the compensation; on the kubeadm cluster
+// first kubeadm's own refusals (a kubeadm-config it may not read, a CA pin that does not match).
 import { existsSync, readFileSync } from 'node:fs';
+import { bootstrapTokenId, deleteBootstrapToken, ensureBootstrapToken } from '../../src/activities/worker-host/bootstrap-token';
+import { endpointOf } from '../../src/activities/worker-host/cluster-info';
+import { withSsh } from '../../src/ssh/client';
 import { join } from 'node:path';
 import { catalogueSteps, runOf, undoOf } from '../helpers/steps';
 import { JOINED_BY_ANNOTATION } from '../../src/activities/worker-host/joined-node';
@@ -15,7 +19,7 @@ import type { KubeObject } from '../../src/kubernetes/types';
 import { readStandinState } from '../../packages/sandbox/src/ssh-host';
 import { startControlPlane, type RunningControlPlane } from '../../packages/sandbox/src/kubernetes/control-plane';
 import type { ClusterProfile } from '../../packages/sandbox/src/kubernetes/cluster-profile';
-import { bootstrapTokens, runActivity, TAINT, workerFixture, type WorkerFixture } from './fixture';
+import { activityFailure, bootstrapTokens, runActivity, TAINT, workerFixture, type WorkerFixture } from './fixture';
 import { cancelMidStepThenUndo } from '../helpers/activity-run';
 import { processesMentioning } from '../helpers/processes';
 
@@ -52,6 +56,51 @@ describe.each(CASES)('on a $profile cluster', ({ profile, method }) => {
     await f?.teardown();
     await plane?.stop();
   }, 60_000);
+
+  // kubeadm's own failures, before the join below (they leave no token, no node and no files).
+  if (profile === 'kubeadm') {
+    test('kubeadm join refused the cluster configuration: the step fails with kubeadm\'s message, leaves no token and no node', async () => {
+      // Neither kubeadm init's binding nor the chart's lets the token read kube-system/kubeadm-config.
+      const binding = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', name: 'kubeadm:nodes-kubeadm-config', namespace: 'kube-system' };
+      const saved = (await f.kube.get(binding)) as unknown as { roleRef: object; subjects: object[] };
+      await f.kube.delete(binding);
+      await f.installChart({ bootstrap: { kubeadmConfigReaders: false } });
+      try {
+        const before = await bootstrapTokens(f.kube);
+        const failure = await activityFailure(runOf('step4.join'), f.input('step4.join'));
+        expect(failure.type).toBe('CheckFailed');
+        expect(failure.nonRetryable).toBe(true);
+        expect(failure.message).toMatch(/^kubeadm join on 127\.0\.0\.1 failed \(exit 1\): .*configmaps "kubeadm-config" is forbidden: User "system:bootstrap:[a-z0-9]{6}" cannot get resource "configmaps"/);
+        const details = (failure.details?.[0] as string[]).join('\n');
+        expect(details).toMatch(/join method: kubeadm \(kube-system\/kubeadm-config present/);
+        expect(details).toMatch(/--step step4\.join --action retry/);
+        expect(details).not.toMatch(/[a-z0-9]{6}\.[a-z0-9]{16}/);
+        expect(await bootstrapTokens(f.kube)).toEqual(before);
+        expect(await f.kube.find({ apiVersion: 'v1', kind: 'Node', name: f.nodeName })).toBeUndefined();
+        expect(readStandinState(f.host.stateFile).joins).toEqual([]);
+      } finally {
+        await f.kube.apply({ apiVersion: binding.apiVersion, kind: binding.kind, metadata: { name: binding.name, namespace: binding.namespace }, roleRef: saved.roleRef, subjects: saved.subjects } as never);
+        await f.installChart();
+      }
+    });
+
+    test('kubeadm refuses a CA pin other than the cluster CA\'s', async () => {
+      const id = bootstrapTokenId('wf-pin-test', f.nodeName);
+      const token = await ensureBootstrapToken(f.kube, id, 'system:bootstrappers:kubeadm:default-node-token', 'pin test');
+      try {
+        const wrongPin = `sha256:${'0'.repeat(64)}`;
+        const res = await withSsh(
+          { host: f.host.host, port: f.host.port, user: f.host.user, privateKey: readFileSync(f.host.privateKeyFile, 'utf8'), hostKeyFingerprint: f.host.hostKeyFingerprint },
+          (ssh) => ssh.exec(['kubeadm', 'join', endpointOf(f.kube.server), '--token', token.token, '--discovery-token-ca-cert-hash', wrongPin, '--node-name', f.nodeName, '--cri-socket', `unix://${f.host.criSocket}`], { redact: [token.token], timeoutMs: 60_000 }),
+        );
+        expect(res.exitCode).toBe(1);
+        expect(res.stderr).toMatch(/cluster CA found in cluster-info ConfigMap is invalid: none of the public keys "sha256:[0-9a-f]{64}" are pinned/);
+        expect(res.command).not.toContain(token.token);
+      } finally {
+        await deleteBootstrapToken(f.kube, id);
+      }
+    });
+  }
 
   test('step4.host-preflight: pinned host key, swap, runtime socket, the join method, kubeadm where it joins, kubelet, port 10250', async () => {
     const { result } = await runActivity(runOf('step4.host-preflight'), f.input('step4.host-preflight'));

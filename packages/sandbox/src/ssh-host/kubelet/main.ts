@@ -3,7 +3,8 @@
 // client certificate by TLS bootstrap (a CSR sent with the bootstrap token, approved and signed by
 // kube-controller-manager) unless kubelet.conf already holds one, writes kubelet.conf as the kubelet does, and
 // registers its Node as system:node:<name> with the labels and taints of its flags. kwok plays the rest (node status,
-// lease, pods), as it does for every sandbox node. The sandbox's `systemctl` starts and stops it as the kubelet service.
+// pods and the node's Lease, which kwok also uses to claim the nodes it plays, so the stand-in leaves it alone), as it
+// does for every sandbox node. The sandbox's `systemctl` starts and stops it as the kubelet service.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { hostname } from 'node:os';

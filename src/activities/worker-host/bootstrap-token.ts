@@ -66,6 +66,14 @@ export async function ensureBootstrapToken(client: KubeClient, id: string, group
   return { id, token: `${id}.${secret}`, expiration, reused: false };
 }
 
+/** False once the token's Secret is gone, being deleted or past its expiration (the API server refuses it then). */
+export async function bootstrapTokenValid(client: KubeClient, id: string): Promise<boolean> {
+  const secret = await client.find<SecretObject>(tokenSecretRef(id));
+  if (!secret || secret.metadata.deletionTimestamp) return false;
+  const expiration = decode(secret, 'expiration');
+  return !expiration || Date.parse(expiration) > Date.now();
+}
+
 /** Deletes the token; true if it existed. */
 export function deleteBootstrapToken(client: KubeClient, id: string): Promise<boolean> {
   return client.delete(tokenSecretRef(id));

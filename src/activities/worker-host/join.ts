@@ -12,7 +12,7 @@ import { type KubeObject } from '../../kubernetes/types';
 import { outputTail, type ExecResult, type SshClient } from '../../ssh/client';
 import { cancellationSignal, heartbeat } from '../common/activity-context';
 import { checkFailed } from '../common/failures';
-import { bootstrapTokenId, deleteBootstrapToken, ensureBootstrapToken, tokenSecretRef } from './bootstrap-token';
+import { bootstrapTokenId, bootstrapTokenValid, deleteBootstrapToken, ensureBootstrapToken } from './bootstrap-token';
 import { chooseJoinMethod, clusterInfoSigned } from './join-method';
 import { clusterDnsAddress, joinWithKubeletBootstrap } from './kubelet-bootstrap-join';
 import { caCertHash, clusterCaPem } from './ca-cert-hash';
@@ -68,9 +68,7 @@ async function waitForKubeletJoin(client: KubeClient, nodeName: string, id: stri
       throw err;
     });
     if (node) return;
-    const token = await client.find<KubeObject & { data?: Record<string, string> }>(tokenSecretRef(id));
-    const expiration = token?.data?.expiration ? Buffer.from(token.data.expiration, 'base64').toString('utf8') : undefined;
-    if (!token || token.metadata.deletionTimestamp || (expiration && Date.parse(expiration) <= Date.now())) {
+    if (!(await bootstrapTokenValid(client, id))) {
       throw checkFailed(tokenGone(id), [...details, 'the kubelet log on the host (`journalctl -u kubelet`) shows its refused CSR (401 Unauthorized)']);
     }
     if (Date.now() > deadline) {

@@ -39,7 +39,7 @@ export async function joinWithKubeletBootstrap(host: SshClient, ssh: WorkerSsh, 
   details.push('kubelet service restarted (systemctl); it joins by TLS bootstrap');
 }
 
-/** kubelet.conf written by the kubelet after its TLS bootstrap; absent when the join stopped half way. */
+/** Undoes a join without kubeadm: the kubelet stopped, then the files the join and the kubelet wrote removed. */
 export async function stopKubeletAndRemove(host: SshClient, ssh: WorkerSsh, paths: string[]): Promise<void> {
   const res = await host.exec(asRoot(ssh, ['sh', '-c', 'systemctl stop kubelet; rm -rf -- "$@"', 'reset', ...paths]), { timeoutMs: 120_000 });
   if (res.exitCode !== 0) throw checkFailed(`removing the kubelet's join files on ${ssh.host} failed (exit ${res.exitCode}): ${outputTail(res, 5)}`);

@@ -6,6 +6,7 @@ import type { KubeClient } from '../../kubernetes/client';
 import type { KubeObject } from '../../kubernetes/types';
 import { CHART_RELEASES } from '../charts/chart-step';
 import { checkFailed } from '../common/failures';
+import { parseLabelList } from './label-list';
 
 export const DEFAULT_CRI_SOCKET = 'unix:///var/run/containerd/containerd.sock';
 export const DEFAULT_KUBERNETES_DIR = '/etc/kubernetes';
@@ -67,15 +68,6 @@ export interface JoinSettings {
   tokenGroup: string;
   /** Extra kubelet flags (flag name without -- to value). */
   kubeletExtraArgs: Record<string, string>;
-}
-
-function parseLabelList(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const pair of text.split(',').map((p) => p.trim()).filter(Boolean)) {
-    const eq = pair.indexOf('=');
-    out[eq >= 0 ? pair.slice(0, eq) : pair] = eq >= 0 ? pair.slice(eq + 1) : '';
-  }
-  return out;
 }
 
 function parseJson<T>(text: string | undefined, fallback: T, what: string, where: string): T {

@@ -5,6 +5,7 @@
 // kubeadm cannot join (Talos).
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { parseLabelList } from '../../../../../src/activities/worker-host/label-list';
 import type { HostPaths } from './host-paths';
 
 export interface KubeletSettings {
@@ -28,15 +29,6 @@ export function parseFlagsEnv(text: string): Map<string, string> {
   return flags;
 }
 
-export function parseLabels(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const pair of text.split(',').map((p) => p.trim()).filter(Boolean)) {
-    const eq = pair.indexOf('=');
-    out[eq >= 0 ? pair.slice(0, eq) : pair] = eq >= 0 ? pair.slice(eq + 1) : '';
-  }
-  return out;
-}
-
 function yamlFile(path: string): Record<string, unknown> {
   return (parse(readFileSync(path, 'utf8')) ?? {}) as Record<string, unknown>;
 }
@@ -49,7 +41,7 @@ export function readKubeletSettings(paths: HostPaths, hostname: string): Kubelet
   const instance = existsSync(paths.instanceConfig) ? yamlFile(paths.instanceConfig) : {};
   return {
     nodeName: (flags.get('hostname-override') ?? hostname).toLowerCase(),
-    labels: parseLabels(flags.get('node-labels') ?? ''),
+    labels: parseLabelList(flags.get('node-labels') ?? ''),
     taints: flags.get('register-with-taints') ?? '',
     runtimeEndpoint: flags.get('container-runtime-endpoint') ?? String(instance.containerRuntimeEndpoint ?? config.containerRuntimeEndpoint ?? ''),
     healthzAddress: String(config.healthzBindAddress ?? '127.0.0.1'),

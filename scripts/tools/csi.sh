@@ -12,20 +12,8 @@ CSI_ATTACHER_VERSION=4.12.0
 CSI_RESIZER_VERSION=1.14.0
 
 install_csi() {
-  # Two builds at a time: one links while the other compiles, and the machine's cores stay busy.
-  local side=""
-  if ! is_installed "$(tool_dir csi-attacher "$CSI_ATTACHER_VERSION")" || \
-     ! is_installed "$(tool_dir csi-resizer "$CSI_RESIZER_VERSION")"; then
-    (install_csi_attacher && install_csi_resizer) >/dev/null &
-    side=$!
-  fi
-  install_proxmox_csi_controller
-  install_csi_provisioner
-  if [ -n "$side" ]; then
-    wait "$side" || die "building the CSI attacher or resizer failed (see the messages above)"
-  fi
-  install_csi_attacher
-  install_csi_resizer
+  # The attacher and the resizer build beside the controller and the provisioner.
+  build_beside install_csi_attacher install_csi_resizer -- install_proxmox_csi_controller install_csi_provisioner
 }
 
 install_proxmox_csi_controller() {

@@ -2,7 +2,9 @@
 #   python3-proxmoxer  the Proxmox API client the simulator's compatibility test drives
 #   openssh-client     ssh-keygen, whose fingerprints the SSH layer's host-key pinning must match
 #   openssh-server     the sshd the sandbox runs on loopback as the Proxmox host a worker joins from
-DEBIAN_PACKAGES=(python3 python3-requests python3-proxmoxer openssh-client openssh-server)
+#   iproute2           `ip link set lo up` in the network namespace each Cluster API manager runs in
+#   genisoimage, xorriso  the simulator's tests make NoCloud seed ISOs with them, as cloud-localds and other clients do
+DEBIAN_PACKAGES=(python3 python3-requests python3-proxmoxer openssh-client openssh-server iproute2 genisoimage xorriso)
 
 # Packages whose maintainer scripts would start a daemon listening beyond loopback (openssh-server on *:22). They are
 # installed with service starts refused through /usr/sbin/policy-rc.d, and no such daemon may survive the install.
@@ -97,4 +99,10 @@ install_debian() {
   [ -x /usr/bin/python3 ] || die "/usr/bin/python3 missing"
   /usr/bin/python3 -c 'import proxmoxer' || die "python3 cannot import proxmoxer"
   emit PYTHON3_DEBIAN /usr/bin/python3
+  local iso_tool
+  for iso_tool in genisoimage xorriso; do
+    [ -x "/usr/bin/$iso_tool" ] || die "/usr/bin/$iso_tool missing after installing $iso_tool"
+  done
+  emit GENISOIMAGE /usr/bin/genisoimage
+  emit XORRISO /usr/bin/xorriso
 }

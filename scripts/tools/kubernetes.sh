@@ -13,22 +13,8 @@ HELM_VERSION=3.19.5
 KUBE_WRAPPER_MODULE="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../tools/kube" && pwd)"
 
 install_kubernetes() {
-  # kwok and helm (`go install`, with module downloads) build beside etcd and the Kubernetes binaries: one build
-  # alone leaves a core idle while it links or downloads. Both streams share one module cache and one build cache,
-  # which Go keeps safe for concurrent builds. The background stream's paths are emitted once it is done.
-  local side=""
-  if ! is_installed "$(tool_dir kwok "$KWOK_VERSION")" || ! is_installed "$(tool_dir helm "$HELM_VERSION")"; then
-    (install_kwok && install_helm) >/dev/null &
-    side=$!
-  fi
-  install_etcd
-  install_kube_binaries
-  install_kubeadm
-  if [ -n "$side" ]; then
-    wait "$side" || die "building kwok or helm failed (see the messages above)"
-  fi
-  install_kwok
-  install_helm
+  # kwok and helm (`go install`, with module downloads) build beside etcd and the Kubernetes binaries.
+  build_beside install_kwok install_helm -- install_etcd install_kube_binaries install_kubeadm
 }
 
 # The same stamps as Kubernetes' own release build, so `kubectl version`, charts' kubeVersion and kubeadm's version

@@ -81,6 +81,34 @@ $(tail -n 25 "$2" | sed 's/^/    /')
 (full log: $2)"
 }
 
+# build_beside SIDE... -- MAIN...: runs the SIDE installers one after another in the background while the MAIN
+# ones run, so that one build links or downloads while another compiles and both cores stay busy (all builds share
+# one module cache and one build cache, which Go keeps safe for concurrent builds). The background paths are lost
+# with its subshell: once it is done the SIDE installers run again, find their tools installed and emit the paths.
+build_beside() {
+  local side=() main=() fn pid
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do side+=("$1"); shift; done
+  shift
+  main=("$@")
+  (for fn in "${side[@]}"; do "$fn"; done) >/dev/null &
+  pid=$!
+  for fn in "${main[@]}"; do "$fn"; done
+  wait "$pid" || die "building with ${side[*]} failed (see the messages above)"
+  for fn in "${side[@]}"; do "$fn"; done
+}
+
+# pinned_module_dir MODULE VERSION SUM -> downloads a module the checksum database does not know (run with GONOSUMDB
+# naming it), refuses it unless its hash is SUM, and prints its folder in the module cache.
+pinned_module_dir() {
+  local spec="$1@$2" out sum dir
+  out=$( (go_env && cd "$COZY_CACHE" && go mod download -json "$spec") 2>&1) || die "go mod download $spec failed: $out"
+  sum=$(printf '%s\n' "$out" | sed -n 's/^[[:space:]]*"Sum": "\(.*\)",$/\1/p')
+  [ "$sum" = "$3" ] || die "$spec downloaded with hash '$sum', expected $3: refusing to build it (delete $COZY_CACHE/go/mod/cache/download/$1 to fetch it again)"
+  dir=$(printf '%s\n' "$out" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -n "$dir" ] && [ -d "$dir" ] || die "go mod download $spec printed no module folder: $out"
+  printf '%s' "$dir"
+}
+
 reset_tmp_dir() { rm -rf "$1.tmp" "$1.tmp.log"; mkdir -p "$1.tmp/bin"; }
 finish_tmp_dir() { rm -rf "$1" && mv "$1.tmp" "$1" && mark_installed "$1"; rm -f "$1.tmp.log"; }
 require_binary() { [ -x "$1" ] || die "expected binary missing at $1"; }

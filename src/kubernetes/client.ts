@@ -78,6 +78,19 @@ export class KubeClient {
     return JSON.parse(res.body) as T;
   }
 
+  /** Creates the object, or replaces it whole when it exists (PUT with its current resourceVersion). */
+  async createOrReplace<T extends KubeObject>(obj: T): Promise<T> {
+    const ref = { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: obj.metadata.namespace };
+    const current = await this.find(ref);
+    if (!current) {
+      const res = await rawRequest(this.kc, await this.objects.uriPath(obj, 'create'), { method: 'POST', body: obj });
+      return JSON.parse(res.body) as T;
+    }
+    const body = { ...obj, metadata: { ...obj.metadata, resourceVersion: current.metadata.resourceVersion } };
+    const res = await rawRequest(this.kc, await this.objects.uriPath(obj, 'replace'), { method: 'PUT', body });
+    return JSON.parse(res.body) as T;
+  }
+
   async get<T extends KubeObject = KubeObject>(ref: ObjectRef): Promise<T> {
     return (await this.objects.read({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } })) as unknown as T;
   }

@@ -5,7 +5,10 @@
 // - Cluster API provider for Proxmox VE (CAPMOX), "Proxmox RBAC with least privileges": Sys.Audit on / and /nodes,
 //   PVEVMAdmin on the VM pool, PVETemplateUser on the template pool, PVESDNUser on the bridge's zone,
 //   PVEDataStoreAdmin on the storage for cloud-init ISOs, Datastore.AllocateSpace on the disk storage. Expanded below
-//   to the privileges of those roles that the provider's calls use (clone, configure, power, delete, upload an ISO).
+//   to the privileges of those roles that the provider's calls use (clone, configure, power, delete, upload an ISO,
+//   and wait for the guest: the QEMU guest agent's network-get-interfaces, get-osinfo and `exec cloud-init status`,
+//   which Proxmox VE 8 checks as VM.Monitor and 9 as VM.GuestAgent.Audit and, for exec, VM.GuestAgent.Unrestricted;
+//   without them CAPMOX's wait for the agent ends in 403 and the machine never becomes ready).
 // - proxmox-csi-plugin, install guide: role CSI with VM.Audit VM.Config.Disk Datastore.Allocate
 //   Datastore.AllocateSpace Datastore.Audit.
 import type { PermissionMap } from './types';
@@ -16,6 +19,8 @@ export interface RequiredPrivilege {
   neededBy: string[];
   /** Servers older than this do not have the privilege (SDN.Use arrived with bridge permissions in 8.0). */
   sinceVersion?: string;
+  /** Servers from this version on do not have it (9.0 replaced VM.Monitor by the VM.GuestAgent.* privileges). */
+  untilVersion?: string;
 }
 
 export const CAPMOX_PRIVILEGES: readonly string[] = [
@@ -32,6 +37,9 @@ export const CAPMOX_PRIVILEGES: readonly string[] = [
   'VM.Config.Network',
   'VM.Config.Options',
   'VM.PowerMgmt',
+  'VM.Monitor',
+  'VM.GuestAgent.Audit',
+  'VM.GuestAgent.Unrestricted',
   'Datastore.AllocateSpace',
   'Datastore.AllocateTemplate',
   'Datastore.Audit',
@@ -46,7 +54,12 @@ export const CSI_PRIVILEGES: readonly string[] = [
   'Datastore.Audit',
 ];
 
-const SINCE: Record<string, string> = { 'SDN.Use': '8.0' };
+const VERSIONS: Record<string, { since?: string; until?: string }> = {
+  'SDN.Use': { since: '8.0' },
+  'VM.Monitor': { until: '9.0' },
+  'VM.GuestAgent.Audit': { since: '9.0' },
+  'VM.GuestAgent.Unrestricted': { since: '9.0' },
+};
 
 export const CAPMOX = 'Cluster API provider (CAPMOX)';
 export const CSI = 'proxmox-csi-plugin';
@@ -55,7 +68,7 @@ export function requiredPrivileges(): RequiredPrivilege[] {
   const byPrivilege = new Map<string, RequiredPrivilege>();
   const add = (list: readonly string[], who: string) => {
     for (const privilege of list) {
-      const entry = byPrivilege.get(privilege) ?? { privilege, neededBy: [], sinceVersion: SINCE[privilege] };
+      const entry = byPrivilege.get(privilege) ?? { privilege, neededBy: [], sinceVersion: VERSIONS[privilege]?.since, untilVersion: VERSIONS[privilege]?.until };
       entry.neededBy.push(who);
       byPrivilege.set(privilege, entry);
     }
@@ -95,7 +108,7 @@ export function comparePrivileges(permissions: PermissionMap, serverVersion: str
   const missing: RequiredPrivilege[] = [];
   const notApplicable: string[] = [];
   for (const req of requiredPrivileges()) {
-    if (req.sinceVersion && !versionAtLeast(serverVersion, req.sinceVersion)) {
+    if ((req.sinceVersion && !versionAtLeast(serverVersion, req.sinceVersion)) || (req.untilVersion && versionAtLeast(serverVersion, req.untilVersion))) {
       notApplicable.push(req.privilege);
       continue;
     }

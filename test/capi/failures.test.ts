@@ -1,7 +1,11 @@
-// What the provider reports when provisioning fails reaches step3.vm-provisioned: a failed clone task (the
-// simulator's faults) fails the step with the task's exit status, retryable because CAPMOX clones again; a template
-// that does not exist fails it for good with a message that says so.
+// What the real CAPMOX reports when provisioning fails reaches step 3: a failed clone task (the simulator's faults)
+// leaves a Machine CAPMOX v0.7 never finishes, which the step says and its next attempt replaces; a template that
+// does not exist fails the step for good with a message that says so; the providers' admission webhooks refuse what
+// they validate.
 import { runOf, undoOf } from '../helpers/steps';
+import type { StepOutcome } from '../../src/catalogue/types';
+import { machinesOf } from '../../src/activities/capi/machines';
+import { step3Names } from '../../src/activities/capi/names';
 import { cancelMidStepThenUndo } from '../helpers/activity-run';
 import { machineVms, runStep, startHarness, stepFailure, type Harness } from './harness';
 
@@ -21,7 +25,7 @@ afterAll(async () => {
 const CLONE_ERROR = "clone failed: lvcreate 'pve/vm-100-disk-0' error: Volume group \"pve\" has insufficient free space (1024 extents): 10240 required.";
 
 describe('a failed clone task', () => {
-  it('fails step3.vm-provisioned with the provider TaskFailure and the task exit status; the next attempt passes', async () => {
+  it('fails step3.vm-provisioned with the task exit status (CAPMOX v0.7 does not clone again); the next attempt replaces the Machine and passes', async () => {
     const config = h.config('clonefail');
     cleanups.push(() => runStep(undoOf('step3.cluster-ready'), h.input(config, 'step3.cluster-ready')));
     await runStep(runOf('step3.cluster-ready'), h.input(config, 'step3.cluster-ready'));
@@ -29,16 +33,17 @@ describe('a failed clone task', () => {
     const failure = await stepFailure(runOf('step3.vm-provisioned'), h.input(config, 'step3.vm-provisioned'));
     expect(failure.type).toBe('TransientError');
     expect(failure.nonRetryable).toBe(false);
-    expect(failure.message).toContain('VMProvisioned False (TaskFailure: task qmclone failed: clone failed: lvcreate');
-    expect(failure.message).toContain('insufficient free space');
-    // The provider clones again (same VMID) once the fault is spent: a retry of the step passes with one VM.
-    const { result, heartbeats } = await runStep(runOf('step3.vm-provisioned'), h.input(config, 'step3.vm-provisioned'));
+    // CAPMOX reports the task's exit status as it is.
+    expect(failure.message).toContain("the clone into VM 100 failed (clone failed: lvcreate 'pve/vm-100-disk-0' error: Volume group");
+    expect(failure.message).toContain('CAPMOX v0.7 does not clone again');
+    const [stuck] = await machinesOf(h.kube, step3Names(config));
+    const { result } = await runStep(runOf('step3.vm-provisioned'), h.input(config, 'step3.vm-provisioned'));
     expect(result).toMatchObject({ status: 'passed' });
-    expect(JSON.stringify(heartbeats)).toContain('TaskFailure');
+    expect((result as StepOutcome).details?.[0]).toContain(`replaced Machine ${stuck.name}: its clone into VM 100 failed`);
     expect(machineVms(h.sim)).toHaveLength(1);
     await runStep(undoOf('step3.cluster-ready'), h.input(config, 'step3.cluster-ready'));
     expect(machineVms(h.sim)).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('a step 3 cancelled while its VM is being cloned', () => {
@@ -67,4 +72,36 @@ describe('a template that does not exist', () => {
     await runStep(undoOf('step3.cluster-ready'), h.input(config, 'step3.cluster-ready'));
     expect(machineVms(h.sim)).toEqual([]);
   }, 60_000);
+});
+
+describe("the providers' admission webhooks", () => {
+  it("CAPMOX's refuses a control-plane endpoint inside the machines' address pool: step3.cluster-ready fails for good, naming it", async () => {
+    const base = h.config('badendpoint');
+    const config = { ...base, vms: { ...base.vms, controlPlaneEndpoint: { host: '10.10.0.50', port: 6443 } } };
+    cleanups.push(() => runStep(undoOf('step3.cluster-ready'), h.input(config, 'step3.cluster-ready')));
+    const failure = await stepFailure(runOf('step3.cluster-ready'), h.input(config, 'step3.cluster-ready'));
+    expect(failure.type).toBe('ValidationError');
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toContain('admission webhook "validation.proxmoxcluster.infrastructure.cluster.x-k8s.io" denied the request');
+    expect(failure.message).toContain('addresses may not contain the endpoint IP');
+    await runStep(undoOf('step3.cluster-ready'), h.input(config, 'step3.cluster-ready'));
+  }, 60_000);
+
+  it("Cluster API's and the IPAM provider's refuse what their validation refuses", async () => {
+    const refusal = (obj: Parameters<typeof h.kube.apply>[0]) => h.kube.apply(obj).then(() => 'accepted', (err: Error) => err.message);
+    const cluster = {
+      apiVersion: 'cluster.x-k8s.io/v1beta1',
+      kind: 'Cluster',
+      metadata: { name: 'elsewhere', namespace: h.namespace },
+      spec: { infrastructureRef: { apiVersion: 'infrastructure.cluster.x-k8s.io/v1alpha1', kind: 'ProxmoxCluster', name: 'x', namespace: 'another-namespace' } },
+    };
+    expect(await refusal(cluster)).toContain('admission webhook "validation.cluster.cluster.x-k8s.io" denied the request');
+    const pool = {
+      apiVersion: 'ipam.cluster.x-k8s.io/v1alpha2',
+      kind: 'InClusterIPPool',
+      metadata: { name: 'not-addresses', namespace: h.namespace },
+      spec: { addresses: ['not-an-address'], prefix: 24, gateway: '10.10.0.1' },
+    };
+    expect(await refusal(pool)).toContain('admission webhook "validation.inclusterippool.ipam.cluster.x-k8s.io" denied the request');
+  }, 30_000);
 });

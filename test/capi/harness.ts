@@ -14,7 +14,7 @@ import { DEFAULT_TOKEN_ID, DEFAULT_TOKEN_SECRET, startProxmoxSimulator, type Run
 import { sharedControlPlane } from '../helpers/control-plane';
 
 export const TOKEN_ENV = 'COZY_CAPI_TEST_TOKEN';
-export const STEP3_CONTROLLERS = ['capi-operator', 'capi-core', 'capmox'];
+export const STEP3_CONTROLLERS = ['capi-operator'];
 
 export interface Harness {
   kubeconfig: string;
@@ -60,6 +60,8 @@ export async function startHarness(suite: string, taskSpeed: number): Promise<Ha
         proxmox: { url: sim.url, caFile: sim.caFile },
         controllers: STEP3_CONTROLLERS,
         resyncSeconds: 0.3,
+        // Set to keep the managers' logs (<dir>/<provider>/ns/<provider>.log) after the suite.
+        podsDir: process.env.COZY_TEST_PODS_DIR,
         log: (c, m) => logs.push(`[${c}] ${m}`),
       });
     },

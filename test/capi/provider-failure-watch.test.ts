@@ -1,5 +1,5 @@
-// Which TaskFailure fails step 3's attempt: one on a Machine made during the attempt at once (the provider may
-// report it before the first look), one left on a Machine from before only once the provider had time to move on.
+// Which provider failure fails step 3's attempt: CAPMOX retries a failed task after its retryAfter (one minute), so
+// a TaskFailure fails the attempt only when the retry fails too or the failure outlasts it by the grace period.
 import { ProviderFailureWatch, type MachineView } from '../../src/activities/capi/machines';
 import { integrationConfigSchema } from '../../src/config/schema';
 import type { StepInput } from '../../src/catalogue/types';
@@ -12,23 +12,55 @@ const config = integrationConfigSchema.parse({
   kubernetes: { kubeconfig: '/dev/null' },
 });
 const input: StepInput = { stepId: 'step3.vm-provisioned', workflowId: 'wf', config, outputs: {} };
-const failed: MachineView = { name: 'm-0', deleting: false, phase: 'Provisioning', ready: false, reason: 'TaskFailure', message: 'task qmclone failed: no space' };
-const cloning: MachineView = { ...failed, reason: 'Cloning', message: undefined };
+const failed: MachineView = {
+  name: 'm-0', deleting: false, phase: 'Provisioning', ready: false, addresses: [], vmid: 100,
+  reason: 'TaskFailure', message: 'clone failed: no space', retryAfter: '2026-12-05T10:01:00Z',
+};
+const cloning: MachineView = { ...failed, reason: 'Cloning', message: undefined, retryAfter: undefined };
+const T0 = Date.parse('2026-12-05T10:00:00Z');
 
-it('fails at once on a TaskFailure of a Machine made during the attempt', () => {
-  const watch = new ProviderFailureWatch(input, []);
-  expect(() => watch.check([failed])).toThrow(/VMProvisioned False \(TaskFailure: task qmclone failed: no space\)/);
-});
+/** A watch on a clock the test moves. */
+function watchAt(): { watch: ProviderFailureWatch; at(ms: number): void } {
+  let now = T0;
+  return { watch: new ProviderFailureWatch(input, 30_000, () => now), at: (ms) => (now = T0 + ms) };
+}
 
-it('gives a TaskFailure left from before the attempt the grace period, then fails', async () => {
-  const watch = new ProviderFailureWatch(input, [failed], 50);
+it("waits for CAPMOX's retry of a failed task, and the grace period past it, then fails", () => {
+  const { watch, at } = watchAt();
   expect(() => watch.check([failed])).not.toThrow();
-  await new Promise((resolve) => setTimeout(resolve, 60));
-  expect(() => watch.check([failed])).toThrow(/TaskFailure/);
+  at(89_000);
+  expect(() => watch.check([failed])).not.toThrow();
+  at(90_000);
+  expect(() => watch.check([failed])).toThrow(/VMProvisioned False \(TaskFailure: clone failed: no space\); the provider retried; read the task log in Proxmox .* VM 100/);
 });
 
-it('fails on a TaskFailure that follows progress seen in this attempt', () => {
-  const watch = new ProviderFailureWatch(input, [failed]);
+it('fails at once when the retried task fails again (a new retryAfter)', () => {
+  const { watch, at } = watchAt();
+  watch.check([failed]);
+  at(62_000);
+  expect(() => watch.check([{ ...failed, retryAfter: '2026-12-05T10:02:02Z' }])).toThrow(/the task failed again/);
+});
+
+it('a failure that gives way (the retry clones) ends its episode: a later failure gets its own time', () => {
+  const { watch, at } = watchAt();
+  watch.check([failed]);
+  at(61_000);
   watch.check([cloning]);
-  expect(() => watch.check([failed])).toThrow(/TaskFailure/);
+  at(100_000);
+  expect(() => watch.check([{ ...failed, retryAfter: '2026-12-05T10:02:40Z' }])).not.toThrow();
+});
+
+it('a failed call (VMProvisionFailed) gets the grace period from its first sight', () => {
+  const { watch, at } = watchAt();
+  const uploadRefused = { ...failed, reason: 'VMProvisionFailed', message: 'unable to inject CloudInit ISO: 403 Forbidden', retryAfter: undefined };
+  watch.check([uploadRefused]);
+  at(29_000);
+  expect(() => watch.check([uploadRefused])).not.toThrow();
+  at(30_000);
+  expect(() => watch.check([uploadRefused])).toThrow(/VMProvisionFailed: unable to inject CloudInit ISO: 403 Forbidden\); the provider keeps retrying/);
+});
+
+it('a template that does not exist fails for good at once', () => {
+  const { watch } = watchAt();
+  expect(() => watch.check([{ ...failed, reason: 'CloningFailed', message: "Configuration file 'nodes/pve1/qemu-server/9999.conf' does not exist" }])).toThrow(/cannot clone template 9000/);
 });

@@ -1,5 +1,5 @@
-// A sandbox operator stopped while CAPMOX's clone is running, and started again, adopts the VM it was cloning: the
-// machine ends with one VM, cloned once.
+// CAPMOX stopped while its clone is running (the sandbox operator stops the manager with it), and started again,
+// adopts the VM it was cloning: the machine ends with one VM, cloned once.
 import { runOf, undoOf } from '../helpers/steps';
 import type { KubeObject } from '../../src/kubernetes/types';
 import { waitFor } from '../helpers/wait';
@@ -16,7 +16,11 @@ afterAll(async () => {
   await h?.teardown();
 }, 120_000);
 
-it('a restarted operator does not clone a second VM', async () => {
+/** Clone requests the simulator served, whoever sent them. */
+const cloneRequests = () =>
+  Object.values(h.sim.requestsByClient()).reduce((sum, c) => sum + (c.routes['POST /nodes/{node}/qemu/{vmid}/clone'] ?? 0), 0);
+
+it('a restarted CAPMOX does not clone a second VM', async () => {
   const config = h.config('restart');
   await runStep(runOf('step3.cluster-ready'), h.input(config, 'step3.cluster-ready'));
   const provisioned = runStep(runOf('step3.vm-provisioned'), h.input(config, 'step3.vm-provisioned'));
@@ -33,7 +37,7 @@ it('a restarted operator does not clone a second VM', async () => {
   const { result } = await provisioned;
   expect(result).toMatchObject({ status: 'passed', outputs: { vmid } });
   expect(machineVms(h.sim)).toEqual([{ vmid, name: cloning.metadata.name, status: 'running' }]);
-  expect(h.logs.filter((l) => l.includes(`cloning template 9000 into VM`))).toHaveLength(1);
+  expect(cloneRequests()).toBe(1);
   await runStep(undoOf('step3.cluster-ready'), h.input(config, 'step3.cluster-ready'));
   expect(machineVms(h.sim)).toEqual([]);
-}, 60_000);
+}, 150_000);

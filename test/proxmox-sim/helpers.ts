@@ -26,13 +26,13 @@ export class SimClient {
     this.agent = new Agent({ connect: { ca: sim.caPem }, keepAliveTimeout: 10_000 });
   }
 
-  async request(method: string, path: string, opts: { auth?: Credentials; form?: Record<string, string | number>; json?: unknown; body?: string; contentType?: string } = {}): Promise<RawResponse> {
+  async request(method: string, path: string, opts: { auth?: Credentials; form?: Record<string, string | number>; json?: unknown; body?: string | Buffer; contentType?: string } = {}): Promise<RawResponse> {
     const headers: Record<string, string> = {};
     const auth = opts.auth;
     if (auth?.cookie) headers.cookie = `PVEAuthCookie=${auth.cookie}`;
     if (auth?.csrf) headers.CSRFPreventionToken = auth.csrf;
     if (auth?.token) headers.authorization = `PVEAPIToken=${auth.token}`;
-    let body: string | undefined = opts.body;
+    let body: string | Buffer | undefined = opts.body;
     if (opts.form) {
       body = new URLSearchParams(Object.entries(opts.form).map(([k, v]): [string, string] => [k, String(v)])).toString();
       headers['content-type'] = 'application/x-www-form-urlencoded';

@@ -69,3 +69,28 @@ test('an expired ticket makes the client log in again by itself', async () => {
   expect(recent.some((r) => r.status === 401)).toBe(true);
   sim.faults.clear();
 });
+
+test('the guest agent of the VM started above: get-osinfo, exec and exec-status, network-get-interfaces', async () => {
+  const api = proxmoxApi({ host: '127.0.0.1', port: sim.port, username: 'root@pam', password: DEFAULT_ROOT_PASSWORD, fetch: trustingFetch });
+  const vm = api.nodes.$('pve1').qemu.$(201);
+  let osinfo: { result?: Record<string, string> } | undefined;
+  for (let i = 0; i < 100 && !osinfo; i++) {
+    osinfo = await vm.agent['get-osinfo'].$get().catch(async (err: Error) => {
+      expect(err.message).toContain('500 QEMU guest agent is not running');
+      await new Promise((r) => setTimeout(r, 20));
+      return undefined;
+    });
+  }
+  expect(osinfo!.result).toMatchObject({ id: 'ubuntu', 'version-id': '24.04' });
+  // proxmox-api sends an array as repeated form fields: a one-element command is what arrives intact.
+  const { pid } = await vm.agent.exec.$post({ command: ['hostname'] });
+  let status: { exited: boolean | number; exitcode?: number; 'out-data'?: string };
+  do status = await vm.agent['exec-status'].$get({ pid });
+  while (!status.exited);
+  expect([status.exitcode, status['out-data']]).toEqual([0, 'capi-worker-1\n']);
+  const ifaces = await vm.agent['network-get-interfaces'].$get();
+  expect((ifaces as { result: Array<{ name: string }> }).result.map((i) => i.name)).toEqual(['lo', 'eth0']);
+  // Resuming a running VM that nothing paused is a task that changes nothing.
+  const resumed = await vm.status.resume.$post();
+  expect((await waitForTask(api, 'pve1', resumed)).exitstatus).toBe('OK');
+});

@@ -16,7 +16,7 @@ afterAll(async () => {
   await sim.stop();
 });
 
-test('proxmoxer authenticates with a ticket and with a token, reads, writes and follows a task', async () => {
+test('proxmoxer authenticates with a ticket and with a token, reads, writes, follows a task, uploads an ISO', async () => {
   const python = toolPath('PYTHON3_DEBIAN', 'debian');
   const script = join(__dirname, 'python', 'proxmoxer_check.py');
   const { stdout } = await run(python, [script, '127.0.0.1', String(sim.port), sim.caFile!, DEFAULT_ROOT_PASSWORD, 'root@pam', 'cozy', DEFAULT_TOKEN_SECRET], { timeout: 60_000 });
@@ -27,6 +27,9 @@ test('proxmoxer authenticates with a ticket and with a token, reads, writes and 
     clone_exitstatus: 'OK',
     cores: 3,
     token_templates: [9000],
+    upload_exitstatus: 'OK',
+    uploaded_size: 32774,
+    delete_exitstatus: 'OK',
     missing_vm_error: expect.stringContaining("500 Internal Server Error: Configuration file 'nodes/pve1/qemu-server/4242.conf' does not exist"),
   });
 });

@@ -73,7 +73,7 @@ describe('backoffDelay', () => {
 describe('comparePrivileges', () => {
   const all = ['Sys.Audit', 'VM.Allocate', 'VM.Clone', 'VM.Audit', 'VM.Config.CDROM', 'VM.Config.CPU', 'VM.Config.Cloudinit',
     'VM.Config.Disk', 'VM.Config.HWType', 'VM.Config.Memory', 'VM.Config.Network', 'VM.Config.Options', 'VM.PowerMgmt',
-    'Datastore.Allocate', 'Datastore.AllocateSpace', 'Datastore.AllocateTemplate', 'Datastore.Audit', 'SDN.Use'];
+    'VM.Monitor', 'VM.GuestAgent.Audit', 'VM.GuestAgent.Unrestricted', 'Datastore.Allocate', 'Datastore.AllocateSpace', 'Datastore.AllocateTemplate', 'Datastore.Audit', 'SDN.Use'];
   const grant = (privs: string[]) => Object.fromEntries(privs.map((p) => [p, 1]));
 
   it('passes when every privilege is held somewhere', () => {
@@ -87,10 +87,16 @@ describe('comparePrivileges', () => {
     expect(result.missing.find((m) => m.privilege === 'VM.Config.Disk')?.neededBy).toHaveLength(2);
   });
 
-  it('does not ask a 7.x server for SDN.Use', () => {
-    const result = comparePrivileges({ '/': grant(all.filter((p) => p !== 'SDN.Use')) }, '7.4-3');
+  it('does not ask a 7.x server for SDN.Use, nor an 8.x one for the guest-agent privileges of 9.0', () => {
+    const result = comparePrivileges({ '/': grant(all.filter((p) => p !== 'SDN.Use' && !p.startsWith('VM.GuestAgent.'))) }, '7.4-3');
     expect(result.missing).toEqual([]);
-    expect(result.notApplicable).toEqual(['SDN.Use']);
+    expect(result.notApplicable.sort()).toEqual(['SDN.Use', 'VM.GuestAgent.Audit', 'VM.GuestAgent.Unrestricted']);
+  });
+
+  it('asks a 9.x server for VM.GuestAgent.* instead of VM.Monitor, which 9.0 removed', () => {
+    const result = comparePrivileges({ '/': grant(all.filter((p) => p !== 'VM.Monitor' && p !== 'VM.GuestAgent.Unrestricted')) }, '9.0.3');
+    expect(result.missing.map((m) => m.privilege)).toEqual(['VM.GuestAgent.Unrestricted']);
+    expect(result.notApplicable).toEqual(['VM.Monitor']);
   });
 
   it('compares versions by major and minor', () => {

@@ -30,7 +30,7 @@ export interface SandboxState {
   temporal: { address: string; uiUrl: string; pid: number; dbFile: string; namespace: string };
   proxmox: { url: string; caFile: string; fingerprint: string; pid: number; node: string; simulated: true };
   worker?: { pid: number; taskQueue: string };
-  /** The sandbox operator: plays cluster-api-operator, Cluster API, CAPMOX and the CSI controller (simulated). */
+  /** The sandbox operator: plays cluster-api-operator (running the real Cluster API, CAPMOX and IPAM managers) and runs the real CSI controller for its pod. */
   operator?: { pid: number; simulated: true };
   /** sshd on loopback standing in for the Proxmox host, with the real kubeadm and a stand-in kubelet (simulated host). */
   sshHost?: { host: string; port: number; user: string; privateKeyFile: string; hostKeyFingerprint: string; criSocket: string; kubernetesDir: string; kubeletDir: string; stateFile: string; pid: number; simulated: true };
@@ -328,7 +328,7 @@ async function installDashboard(kubeconfig: string, say: (m: string) => void): P
 }
 
 async function startOperatorProcess(state: SandboxState, kubernetes: SandboxKubernetes, say: (m: string) => void): Promise<{ pid: number; simulated: true }> {
-  say('starting the sandbox operator (simulated cluster-api-operator, Cluster API and CAPMOX; the real Proxmox CSI controller and sidecars for the chart\'s controller pod)');
+  say('starting the sandbox operator (plays cluster-api-operator: the real Cluster API v1.10, CAPMOX v0.7 and in-cluster IPAM managers once their providers exist; the real Proxmox CSI controller and sidecars for the chart\'s controller pod)');
   const log = join(state.dir, 'logs', 'sandbox-operator.log');
   state.logs.operator = log;
   const args = [compiledModule('operator/main.js'), '--kubeconfig', kubernetes.kubeconfig, '--proxmox-url', state.proxmox.url, '--proxmox-ca', state.proxmox.caFile, '--pods-dir', join(state.dir, 'pods')];

@@ -7,6 +7,7 @@ import { describeMachines, machinesOf, vmsNamed } from './machines';
 import { refs, step3Names } from './names';
 import { waitUntil } from '../common/wait';
 import { withProxmox } from './proxmox-side';
+import { removeOrphanVms } from './orphan-vms';
 
 export const CLEANUP_WAIT_MS = 180_000;
 
@@ -20,6 +21,8 @@ export async function capiCleanupStep3(input: StepInput): Promise<void> {
       const views = await machinesOf(client, n);
       return { done: views.length === 0, seen: describeMachines(views) };
     }, { timeoutMs: CLEANUP_WAIT_MS, hint });
+    // A VM still named after a Machine now is a second clone CAPMOX left behind (orphan-vms.ts).
+    const orphans = await removeOrphanVms(input, client, n);
     await client.delete(refs.cluster(n));
     await waitUntil(`Cluster and ProxmoxCluster ${n.cluster} gone`, async () => {
       const [c, pxc] = await Promise.all([client.find(refs.cluster(n)), client.find(refs.proxmoxCluster(n))]);
@@ -34,6 +37,6 @@ export async function capiCleanupStep3(input: StepInput): Promise<void> {
       const vms = await withProxmox(input, (p) => vmsNamed(p, input.config.proxmox.node, n.machineDeployment));
       return { done: vms.length === 0, seen: `VMs: ${vms.map((v) => `${v.vmid} ${v.name}`).join(', ') || 'none'}` };
     }, { timeoutMs: 60_000 });
-    return { status: 'passed', message: `step-3 objects in ${n.namespace} removed` };
+    return { status: 'passed', message: `step-3 objects in ${n.namespace} removed${orphans.length > 0 ? `; ${orphans.join('; ')}` : ''}` };
   });
 }

@@ -77,3 +77,6 @@ export const refs = {
 export function step3Labels(n: Step3Names): Record<string, string> {
   return { [STEP3_LABEL]: STEP3_LABEL_VALUE, [CLUSTER_NAME_LABEL]: n.cluster };
 }
+
+/** Proxmox tags CAPMOX puts on the test machines' VMs (ProxmoxMachine spec.tags), so an operator can tell them apart. */
+export const STEP3_VM_TAGS = ['cozy-proxmox', 'step3-test'];

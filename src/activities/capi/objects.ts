@@ -2,7 +2,7 @@
 // ProxmoxCluster and Cluster, the bootstrap data, the ProxmoxMachineTemplate and the MachineDeployment.
 import type { IntegrationConfig } from '../../config/schema';
 import type { KubeObject } from '../../kubernetes/types';
-import { CAPMOX_API, CLUSTER_API, DEPLOYMENT_NAME_LABEL, KUBERNETES_VERSION_OF_MACHINES, step3Labels, vmSettings, type Step3Names } from './names';
+import { CAPMOX_API, STEP3_VM_TAGS, CLUSTER_API, DEPLOYMENT_NAME_LABEL, KUBERNETES_VERSION_OF_MACHINES, step3Labels, vmSettings, type Step3Names } from './names';
 
 export interface ProxmoxCredentials {
   url: string;
@@ -75,6 +75,7 @@ export function machineTemplate(config: IntegrationConfig, n: Step3Names): KubeO
           memoryMiB: vms.memoryMiB,
           disks: { bootVolume: { disk: vms.bootDisk, sizeGb: vms.diskGiB } },
           network: { default: { bridge: config.proxmox.bridge, model: 'virtio' } },
+          tags: STEP3_VM_TAGS,
         },
       },
     },

@@ -5,7 +5,7 @@ import type { StepInput } from '../../catalogue/types';
 import type { ProxmoxClient } from '../../proxmox/client';
 import { proxmoxErrorToFailure } from '../proxmox/to-failure';
 import { clientFor } from '../proxmox/step-context';
-import { vmSettings } from './names';
+import { STEP3_VM_TAGS, vmSettings } from './names';
 
 export async function withProxmox<T>(input: StepInput, body: (client: ProxmoxClient) => Promise<T>): Promise<T> {
   let client: ProxmoxClient | undefined;
@@ -37,6 +37,7 @@ export interface VmFacts {
   memoryMiB: number;
   diskGiB: number;
   bridge: string;
+  tags: string[];
   /** The qmclone task of the template that made this VM, and how long it ran. */
   cloneTask?: string;
   cloneSeconds?: number;
@@ -68,6 +69,7 @@ export async function vmFacts(input: StepInput, proxmox: ProxmoxClient, node: st
     memoryMiB: Number(config.memory ?? 0),
     diskGiB: sizeGiB(config[settings.bootDisk]),
     bridge: /(?:^|,)bridge=([^,]+)/.exec(String(config.net0 ?? ''))?.[1] ?? '',
+    tags: String(config.tags ?? '').split(/[;, ]/).filter(Boolean),
     cloneTask,
     cloneSeconds,
   };
@@ -87,6 +89,8 @@ export function vmMismatches(input: StepInput, facts: VmFacts, machineName: stri
   expect('memory (MiB)', facts.memoryMiB, s.memoryMiB);
   expect(`${s.bootDisk} size (GiB)`, facts.diskGiB, s.diskGiB);
   expect('net0 bridge', facts.bridge, input.config.proxmox.bridge);
+  const missingTags = STEP3_VM_TAGS.filter((t) => !facts.tags.includes(t));
+  if (missingTags.length > 0) problems.push(`tags are '${facts.tags.join(';')}', expected to include ${missingTags.join(', ')}`);
   if (!facts.cloneTask) problems.push(`no successful qmclone task of template ${input.config.proxmox.templateId} on ${facts.node} created VM ${facts.vmid}'s disks`);
   return problems;
 }

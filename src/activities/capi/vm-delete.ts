@@ -6,6 +6,7 @@ import { describeMachines, machinesOf, vmsNamed } from './machines';
 import { CAPMOX_API, CLUSTER_NAME_LABEL, refs, step3Names } from './names';
 import { waitUntil } from '../common/wait';
 import { withProxmox } from './proxmox-side';
+import { removeOrphanVms } from './orphan-vms';
 import { defineStep } from '../../catalogue/define-step';
 import { WAIT_RETRY } from '../../catalogue/retry-policies';
 
@@ -27,6 +28,8 @@ export function capiVmDelete(input: StepInput): Promise<StepOutcome> {
       },
       { timeoutMs: DELETE_WAIT_MS },
     );
+    // With every Machine gone, a VM still named after one is a second clone CAPMOX left behind (orphan-vms.ts).
+    const orphans = await removeOrphanVms(input, client, n);
     await waitUntil(
       `VMs of ${n.machineDeployment} gone from Proxmox`,
       async () => {
@@ -39,9 +42,9 @@ export function capiVmDelete(input: StepInput): Promise<StepOutcome> {
     for (const m of before) if (m.nodeRef && (await client.find({ apiVersion: 'v1', kind: 'Node', name: m.nodeRef }))) nodes.push(m.nodeRef);
     const vmids = before.map((m) => m.vmid).filter((v) => v !== undefined);
     return {
-      status: nodes.length === 0 ? 'passed' : 'warning',
+      status: nodes.length === 0 && orphans.length === 0 ? 'passed' : 'warning',
       message: `MachineDeployment ${n.machineDeployment} deleted: ${before.length} Machine(s) and VM(s) ${vmids.join(', ') || 'none'} gone in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-      details: nodes.length > 0 ? [`Node(s) still registered: ${nodes.join(', ')}`] : undefined,
+      details: [...orphans, ...(nodes.length > 0 ? [`Node(s) still registered: ${nodes.join(', ')}`] : [])],
       outputs: { deletedVmids: vmids.join(',') },
       metrics: { deleteSeconds: Math.round((Date.now() - started) / 100) / 10 },
     };

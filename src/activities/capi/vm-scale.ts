@@ -4,8 +4,10 @@ import type { StepInput, StepOutcome } from '../../catalogue/types';
 import type { KubeClient } from '../../kubernetes/client';
 import { checkFailed } from '../common/failures';
 import { runKubernetesStep } from '../kubernetes/step-context';
-import { describeMachines, isRunning, machinesOf, ProviderFailureWatch, vmsNamed, type MachineView } from './machines';
+import { describeMachines, isProvisioned, machinesOf, ProviderFailureWatch, vmsNamed, type MachineView } from './machines';
 import { step3Names, vmSettings, type Step3Names } from './names';
+import { machinesWithoutVm, replaceStuckMachines } from './stuck-machines';
+import { removeOrphanVms } from './orphan-vms';
 import { machineDeployment } from './objects';
 import { waitUntil } from '../common/wait';
 import { withProxmox } from './proxmox-side';
@@ -13,14 +15,15 @@ import { defineStep } from '../../catalogue/define-step';
 import { WAIT_RETRY } from '../../catalogue/retry-policies';
 
 async function scaleTo(input: StepInput, client: KubeClient, n: Step3Names, replicas: number): Promise<MachineView[]> {
-  const watch = new ProviderFailureWatch(input, await machinesOf(client, n));
+  const watch = new ProviderFailureWatch(input);
+  await replaceStuckMachines(input, client, n, await machinesOf(client, n));
   await client.apply(machineDeployment(n, replicas));
   const { value } = await waitUntil<MachineView[]>(
     `${replicas} Machine(s) of ${n.machineDeployment} Running and no other left`,
     async () => {
       const views = await machinesOf(client, n);
-      watch.check(views);
-      const running = views.filter(isRunning);
+      watch.check(views, await machinesWithoutVm(input, views));
+      const running = views.filter(isProvisioned);
       return { done: running.length === replicas && views.length === replicas, value: running, seen: describeMachines(views) };
     },
     { timeoutMs: vmSettings(input.config).provisionTimeoutSeconds * 1000 },
@@ -34,6 +37,7 @@ export function capiVmScale(input: StepInput): Promise<StepOutcome> {
   return runKubernetesStep(input, `scale the MachineDeployment ${n.namespace}/${n.machineDeployment}`, async (client) => {
     const started = Date.now();
     const two = await scaleTo(input, client, n, 2);
+    const orphans = await removeOrphanVms(input, client, n);
     const vmsAtTwo = await withProxmox(input, (p) => vmsNamed(p, node, n.machineDeployment));
     const expected = two.map((m) => m.vmid);
     const runningVms = vmsAtTwo.filter((vm) => expected.includes(vm.vmid) && vm.status === 'running');
@@ -41,6 +45,7 @@ export function capiVmScale(input: StepInput): Promise<StepOutcome> {
       throw checkFailed(`scaled to 2 but Proxmox runs ${runningVms.length} of the Machines' VMs (${expected.join(', ')}); VMs seen: ${vmsAtTwo.map((v) => `${v.vmid} ${v.name} ${v.status}`).join(', ') || 'none'}`);
     }
     const one = await scaleTo(input, client, n, 1);
+    orphans.push(...(await removeOrphanVms(input, client, n)));
     const removed = expected.filter((vmid) => vmid !== one[0].vmid);
     const { value: left } = await waitUntil(
       `VM ${removed.join(', ')} gone from Proxmox after scaling down`,
@@ -52,7 +57,8 @@ export function capiVmScale(input: StepInput): Promise<StepOutcome> {
     );
     if ((left ?? []).length !== 1) throw checkFailed(`after scaling to 1, Proxmox holds ${left?.length ?? 0} VMs of ${n.machineDeployment}: ${(left ?? []).map((v) => v.vmid).join(', ')}`);
     return {
-      status: 'passed',
+      status: orphans.length > 0 ? 'warning' : 'passed',
+      details: orphans,
       message: `scaled ${n.machineDeployment} to 2 (VMs ${expected.join(', ')} running) and back to 1 (VM ${removed.join(', ')} destroyed) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
       outputs: { vmid: one[0].vmid ?? 0, removedVmid: removed[0] ?? 0 },
       metrics: { scaleSeconds: Math.round((Date.now() - started) / 100) / 10 },

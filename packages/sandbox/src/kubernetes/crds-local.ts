@@ -1,5 +1,5 @@
 // CRDs the sandbox needs whose upstream YAML is not published in a downloadable Go module: Flux's HelmRelease
-// (helm-controller's api module carries only the Go types) and the in-cluster IPAM provider's pools. They are kept
+// (helm-controller's api module carries only the Go types). They are kept
 // open (unknown fields preserved) with the status subresource, which is all the steps and the seed rely on: the
 // real schemas are what CozyStack installs on a real cluster.
 import type { KubeObject } from '../../../../src/kubernetes/types';
@@ -67,9 +67,3 @@ export const HELM_RELEASE_CRD = openCrd({
   shortNames: ['hr'],
   categories: ['all'],
 });
-
-/** The in-cluster IPAM provider's pools (ipam.cluster.x-k8s.io/v1alpha2). */
-export const IN_CLUSTER_IPAM_CRDS: KubeObject[] = [
-  openCrd({ group: 'ipam.cluster.x-k8s.io', kind: 'InClusterIPPool', plural: 'inclusterippools', scope: 'Namespaced', versions: ['v1alpha2'], categories: ['cluster-api'] }),
-  openCrd({ group: 'ipam.cluster.x-k8s.io', kind: 'GlobalInClusterIPPool', plural: 'globalinclusterippools', scope: 'Cluster', versions: ['v1alpha2'], categories: ['cluster-api'] }),
-];

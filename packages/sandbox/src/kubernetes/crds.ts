@@ -1,8 +1,8 @@
 // Loads upstream CRDs from the folders scripts/tools/crds.sh found in the Go module cache, applies CRDs and waits
 // until the apiserver serves them (condition Established).
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { toolPath } from '../../../../src/tools/tool-paths';
 import { waitForCondition } from '../../../../src/kubernetes/wait';
 import { type KubeClient } from '../../../../src/kubernetes/client';
@@ -16,6 +16,10 @@ export const CRD_SOURCES = {
   capiOperator: 'CRDS_CAPI_OPERATOR',
   /** external-snapshotter: volumesnapshots, volumesnapshotclasses, volumesnapshotcontents. */
   volumeSnapshot: 'CRDS_VOLUME_SNAPSHOT',
+  /** CAPMOX v0.7: proxmoxclusters, proxmoxmachines, proxmoxmachinetemplates, proxmoxclustertemplates. */
+  capmox: 'CRDS_CAPMOX',
+  /** The in-cluster IPAM provider: inclusterippools, globalinclusterippools. */
+  capiIpam: 'CRDS_CAPI_IPAM',
 } as const;
 
 export type CrdSource = keyof typeof CRD_SOURCES;
@@ -33,13 +37,37 @@ export function readCrdDir(dir: string): KubeObject[] {
 }
 
 export function upstreamCrds(source: CrdSource): KubeObject[] {
-  return readCrdDir(toolPath(CRD_SOURCES[source], 'crds'));
+  const dir = toolPath(CRD_SOURCES[source], 'crds');
+  const labels = kustomizeCommonLabels(join(dir, '..', 'kustomization.yaml'));
+  return readCrdDir(dir).map((crd) => ({ ...crd, metadata: { ...crd.metadata, labels: { ...crd.metadata.labels, ...labels } } }));
 }
 
-/** Applies the CRDs (with the given labels) and resolves once each is Established. */
-export async function applyCrds(client: KubeClient, crds: KubeObject[], labels: Record<string, string> = {}): Promise<void> {
+/** The folder of the Go module a CRD source was found in (its config/crd/bases is three levels down). */
+export function upstreamModuleDir(source: CrdSource): string {
+  return join(toolPath(CRD_SOURCES[source], 'crds'), '..', '..', '..');
+}
+
+/**
+ * The `commonLabels` of the module's config/crd kustomization, which its release adds to every CRD: for a provider,
+ * the Cluster API contract label (e.g. cluster.x-k8s.io/v1beta1: v1alpha1) by which Cluster API finds the version
+ * of a referenced kind.
+ */
+function kustomizeCommonLabels(file: string): Record<string, string> {
+  if (!existsSync(file)) return {};
+  const doc = parse(readFileSync(file, 'utf8')) as { commonLabels?: Record<string, string> } | null;
+  return doc?.commonLabels ?? {};
+}
+
+/**
+ * Applies the CRDs (with the given labels) and resolves once each is Established. `replace` creates or replaces
+ * them whole (as `kubectl create`/`replace` do) instead of server-side apply, which refuses schemas that list one
+ * x-kubernetes-validations rule twice (CAPMOX v0.7's machine CRDs do).
+ */
+export async function applyCrds(client: KubeClient, crds: KubeObject[], labels: Record<string, string> = {}, how: 'apply' | 'replace' = 'apply'): Promise<void> {
   for (const crd of crds) {
-    await client.apply({ ...crd, metadata: { ...crd.metadata, labels: { ...crd.metadata.labels, ...labels } } });
+    const labelled = { ...crd, metadata: { ...crd.metadata, labels: { ...crd.metadata.labels, ...labels } } };
+    if (how === 'apply') await client.apply(labelled);
+    else await client.createOrReplace(labelled);
   }
   for (const crd of crds) {
     await waitForCondition(client, { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: crd.metadata.name }, 'Established', { timeoutMs: 60_000 });

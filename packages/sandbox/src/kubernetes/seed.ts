@@ -6,7 +6,7 @@
 import { fakeNodeManifest, nodeIsReady } from './fake-node';
 import { KUBERNETES_VERSION } from './control-plane';
 import { applyCrds, upstreamCrds } from './crds';
-import { HELM_RELEASE_CRD, IN_CLUSTER_IPAM_CRDS } from './crds-local';
+import { HELM_RELEASE_CRD } from './crds-local';
 import {
   CNI_WORKLOADS,
   coreProvider,
@@ -75,7 +75,7 @@ export async function seedCozyStack(kubeconfigPath: string, opts: SeedOptions = 
   say('applying CRDs: HelmRelease, Cluster API core, VolumeSnapshot' + (withOperator ? ', cluster-api-operator' : '') + (withIpam ? ', in-cluster IPAM' : ''));
   const crds: KubeObject[] = [HELM_RELEASE_CRD, ...upstreamCrds('capi'), ...upstreamCrds('volumeSnapshot')];
   if (withOperator) crds.push(...upstreamCrds('capiOperator'));
-  if (withIpam) crds.push(...IN_CLUSTER_IPAM_CRDS);
+  if (withIpam) crds.push(...upstreamCrds('capiIpam'));
   await applyCrds(client, crds, SANDBOX_LABELS);
 
   say(`applying ${releases.length} CozyStack HelmReleases (Ready)`);

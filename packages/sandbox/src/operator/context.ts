@@ -1,6 +1,7 @@
-// What every controller of the sandbox operator receives. The sandbox operator plays, against the Proxmox simulator
-// and the sandbox's real control plane, the controllers that cannot run here (cluster-api-operator, Cluster API core,
-// CAPMOX, the Proxmox CSI controller). It talks to both through their public APIs only, as a real controller does.
+// What every controller of the sandbox operator receives. The sandbox operator runs, against the Proxmox simulator
+// and the sandbox's real control plane, the real programs a cluster would run in pods (the Cluster API managers for
+// the provider objects, the Proxmox CSI controller for its pod), and plays what cannot run here (cluster-api-operator
+// itself, the CSI node side, a kubelet stopping with its VM). It talks to both through their public APIs only.
 import type { KubeClient } from '../../../../src/kubernetes/client';
 
 export interface OperatorProxmox {

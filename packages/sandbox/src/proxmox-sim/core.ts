@@ -6,6 +6,7 @@ import type { FaultSettings } from './faults';
 import { ConfigLocks } from './locks';
 import type { NodeState, SimulatorState, StorageState, VmState } from './state';
 import { TaskManager } from './tasks';
+import { UploadRegistry } from './upload-body';
 
 export interface CertificateInfo {
   filename: string;
@@ -27,6 +28,8 @@ export class Simulation {
   faults: FaultSettings = {};
   /** Certificates per node: [pve-root-ca.pem, pve-ssl.pem]. */
   certificates = new Map<string, CertificateInfo[]>();
+  /** Files received by upload requests still being answered (pveproxy's /var/tmp/pveupload-* files). */
+  readonly uploads = new UploadRegistry();
 
   constructor(
     readonly state: SimulatorState,
@@ -91,6 +94,11 @@ export class Simulation {
   /** check_lock(): a VM whose config carries a lock refuses most operations. */
   checkLock(vm: VmState): void {
     if (vm.config.lock !== undefined) fail(`VM is locked (${vm.config.lock})`);
+  }
+
+  /** The node whose API the clients talk to (it serves the TLS certificate; cluster/status marks it local). */
+  localNode(): NodeState {
+    return this.state.nodes.values().next().value as NodeState;
   }
 
   uptimeOf(node: NodeState): number {

@@ -5,8 +5,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Simulation } from './core';
 import { ApiError, AuthError } from './errors';
-import { checkApiPermissions } from './permissions';
+import { checkApiPermissions, requireAll } from './permissions';
 import type { Router } from './router';
+import { installMultipartParser, isMultipartBody, UPLOAD_PATH } from './upload-body';
 import { validateParameters } from './validate';
 import { permissionsFor } from './version-permissions';
 
@@ -113,6 +114,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export function installApi(app: FastifyInstance, sim: Simulation, router: Router, log: RequestLog): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 1024 * 1024 }, (_req, body, done) => done(null, body));
+  installMultipartParser(app);
 
   // Outside /api2 the real server only serves files; anything else is "no such file".
   app.setNotFoundHandler((request, reply) => {
@@ -127,10 +129,12 @@ export function installApi(app: FastifyInstance, sim: Simulation, router: Router
       const started = performance.now();
       const rec: RequestRecord = { time: Date.now(), method: request.method, path: request.url.split('?')[0], status: 0, ms: 0, userAgent: request.headers['user-agent'] };
       reply.header('server', 'pve-api-daemon/3.0').header('cache-control', 'max-age=0').header('pragma', 'no-cache').header('expires', new Date().toUTCString());
+      let closed = false;
       try {
-        await handleApi(request, reply, sim, router, rec);
+        closed = (await handleApi(request, reply, sim, router, rec)) === 'closed';
       } finally {
-        rec.status = reply.statusCode;
+        // 0: the connection was closed without an answer (as pveproxy leaves a refused upload).
+        rec.status = closed ? 0 : reply.statusCode;
         rec.ms = Math.round((performance.now() - started) * 100) / 100;
         log.add(rec);
       }
@@ -139,7 +143,7 @@ export function installApi(app: FastifyInstance, sim: Simulation, router: Router
   });
 }
 
-async function handleApi(request: FastifyRequest, reply: FastifyReply, sim: Simulation, router: Router, rec: RequestRecord): Promise<void> {
+async function handleApi(request: FastifyRequest, reply: FastifyReply, sim: Simulation, router: Router, rec: RequestRecord): Promise<'closed' | void> {
   const method = request.method;
   if (!['GET', 'POST', 'PUT', 'DELETE'].includes(method)) {
     reply.raw.statusMessage = `method '${method}' not available`;
@@ -171,16 +175,28 @@ async function handleApi(request: FastifyRequest, reply: FastifyReply, sim: Simu
 
   // Authentication comes first, for known and unknown paths alike.
   const plainKey = `${method} ${relPath}`;
+  // pveproxy treats this one method as a file upload: no CSRF token needed, its privilege checked while
+  // authenticating (before the body is read), the body streamed to a temporary file.
+  const upload = method === 'POST' ? UPLOAD_PATH.exec(relPath) : null;
   let authid: string | undefined;
   if (!UNAUTHENTICATED.has(plainKey)) {
     try {
-      authid = authenticate(request, sim, method);
+      authid = authenticate(request, sim, method, !!upload);
     } catch (err) {
       reply.raw.statusMessage = reasonPhrase((err as Error).message);
       void reply.code(401).send();
       return;
     }
     rec.authid = authid;
+  }
+  if (upload && authid) {
+    try {
+      requireAll(sim.state, authid, `/storage/${upload[2]}`, ['Datastore.AllocateTemplate']);
+    } catch (err) {
+      reply.raw.statusMessage = reasonPhrase((err as Error).message);
+      void reply.code(403).send();
+      return;
+    }
   }
 
   if (faults.errorRate && (plainKey !== 'POST /access/ticket' || faults.errorRateIncludesLogin) && Math.random() < faults.errorRate) {
@@ -192,23 +208,60 @@ async function handleApi(request: FastifyRequest, reply: FastifyReply, sim: Simu
 
   // Body problems are answered by the HTTP layer itself: status and reason only, no JSON.
   const body = typeof request.body === 'string' ? request.body : '';
+  const multipart = isMultipartBody(request.body) ? request.body : undefined;
+  const hasBody = body.length > 0 || multipart !== undefined;
   const bareError = (status: number, reason: string) => {
     reply.raw.statusMessage = reasonPhrase(reason);
     void reply.code(status).send();
   };
-  if (body && method !== 'POST' && method !== 'PUT') return bareError(501, `Unexpected content for method '${method}'`);
-  if (body.length > MAX_BODY) return bareError(501, 'for data too large');
-  const contentType = String(request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-  if (body && contentType && contentType !== 'application/x-www-form-urlencoded' && contentType !== 'application/json') {
-    return bareError(506, `upload 'Content-Type '${request.headers['content-type']}' not implemented`);
-  }
+  if (hasBody && method !== 'POST' && method !== 'PUT') return bareError(501, `Unexpected content for method '${method}'`);
   let params: Record<string, unknown>;
-  try {
-    params = method === 'POST' || method === 'PUT' ? parseBody(request) : {};
-  } catch (err) {
-    if (err instanceof ApiError) return sendError(reply, err);
-    return bareError(501, `malformed JSON string: ${(err as Error).message}`);
+  let tmpfilename: string | undefined;
+  if (upload && hasBody) {
+    // An upload body that is not multipart/form-data with a boundary: pveproxy dies inside its header callback and
+    // never answers; the client sees the connection close.
+    if (!multipart?.upload) {
+      reply.hijack();
+      request.raw.socket.destroy();
+      return 'closed';
+    }
+    const { fields, file, error } = multipart.upload;
+    if (error || !file) return bareError(501, 'upload failed');
+    tmpfilename = sim.uploads.add(file);
+    params = { ...formDecode(query), ...fields, filename: file.filename, tmpfilename };
+  } else {
+    const length = multipart ? Number(request.headers['content-length'] ?? 0) : body.length;
+    if (length > MAX_BODY) return bareError(501, 'for data too large');
+    const contentType = String(request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (hasBody && contentType && contentType !== 'application/x-www-form-urlencoded' && contentType !== 'application/json') {
+      return bareError(506, `upload 'Content-Type '${request.headers['content-type']}' not implemented`);
+    }
+    try {
+      params = method === 'POST' || method === 'PUT' ? parseBody(request) : {};
+    } catch (err) {
+      if (err instanceof ApiError) return sendError(reply, err);
+      return bareError(501, `malformed JSON string: ${(err as Error).message}`);
+    }
+    Object.assign(params, formDecode(query));
   }
+  try {
+    await dispatch(reply, sim, router, rec, { method, relPath, segments, authid, params });
+  } finally {
+    if (tmpfilename) sim.uploads.remove(tmpfilename);
+  }
+}
+
+interface Dispatch {
+  method: string;
+  relPath: string;
+  segments: string[];
+  authid: string | undefined;
+  params: Record<string, unknown>;
+}
+
+/** rest_handler: the method lookup, repeated path parameters, permissions, parameter verification, the handler. */
+async function dispatch(reply: FastifyReply, sim: Simulation, router: Router, rec: RequestRecord, call: Dispatch): Promise<void> {
+  const { method, relPath, segments, authid, params } = call;
   const matched = router.match(method, segments);
   if (!matched) {
     sendError(reply, new ApiError(501, `Method '${method} ${relPath}' not implemented\n`));
@@ -218,7 +271,6 @@ async function handleApi(request: FastifyRequest, reply: FastifyReply, sim: Simu
   rec.route = route.key;
   try {
     if (authid?.includes('!') && !route.definition.allowtoken) throw new ApiError(401, 'API tokens are not allowed for this method\n');
-    Object.assign(params, formDecode(query));
     delete params._dc;
     // A body or query parameter may repeat a path parameter with the same value (clients such as go-proxmox send
     // `node` in the body of POST /nodes/{node}/storage/{storage}/content); a different value is refused
@@ -244,7 +296,7 @@ async function handleApi(request: FastifyRequest, reply: FastifyReply, sim: Simu
 }
 
 /** Returns the authenticated user/token, or throws with the 401 reason. */
-function authenticate(request: FastifyRequest, sim: Simulation, method: string): string {
+function authenticate(request: FastifyRequest, sim: Simulation, method: string, isUpload: boolean): string {
   const cookie = request.headers.cookie;
   const authorization = request.headers.authorization;
   let ticket = extract(cookie, 'PVEAuthCookie');
@@ -262,7 +314,7 @@ function authenticate(request: FastifyRequest, sim: Simulation, method: string):
   }
   const entry = sim.auth.verifyTicket(ticket);
   if (!entry) throw new AuthError('permission denied - invalid PVE ticket');
-  if (method !== 'GET') {
+  if (method !== 'GET' && !isUpload) {
     const csrf = request.headers.csrfpreventiontoken;
     if (!sim.auth.verifyCsrf(entry.userid, Array.isArray(csrf) ? csrf[0] : csrf)) throw new AuthError('Permission denied - invalid csrf token');
   }

@@ -1,6 +1,7 @@
 // The in-memory model of the simulated installation: nodes, network, storages and their volumes, VMs, users, tokens,
 // roles, ACLs and pools. Built from a seed; handlers read and mutate it; tests may inspect and change it directly.
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { GuestState } from './guest';
 import { BUILTIN_ROLES } from './roles';
 import type { SimulatorSeed } from './seed';
 import { formatConfigSize, parseSize } from './sizes';
@@ -43,6 +44,8 @@ export interface StorageState {
   active: boolean;
   path?: string;
   volumes: Map<string, Volume>;
+  /** The bytes of uploaded files (ISO images, templates) by volume name, so that a simulated guest can read them. */
+  files: Map<string, Buffer>;
 }
 
 export interface NodeCertificateSettings {
@@ -81,6 +84,8 @@ export interface VmState {
   agentReadyAt?: number;
   pid?: number;
   ipAddresses: string[];
+  /** The simulated guest OS while the VM runs (guest.ts). */
+  guest?: GuestState;
 }
 
 export interface UserState {
@@ -179,6 +184,7 @@ export class SimulatorState {
           active: s.active,
           path: s.path,
           volumes: new Map(),
+          files: new Map(),
         };
         for (const c of s.contents) {
           const name = c.volid.slice(c.volid.indexOf(':') + 1);

@@ -3,8 +3,12 @@
 import type { PermissionSpec } from './permissions';
 import type { ServedMethod } from './schema/served-methods';
 
+const VM_MONITOR: PermissionSpec = { check: ['perm', '/vms/{vmid}', ['VM.Monitor']] };
 const BEFORE_9: Partial<Record<ServedMethod, PermissionSpec>> = {
-  'GET /nodes/{node}/qemu/{vmid}/agent/network-get-interfaces': { check: ['perm', '/vms/{vmid}', ['VM.Monitor']] },
+  'GET /nodes/{node}/qemu/{vmid}/agent/network-get-interfaces': VM_MONITOR,
+  'GET /nodes/{node}/qemu/{vmid}/agent/get-osinfo': VM_MONITOR,
+  'POST /nodes/{node}/qemu/{vmid}/agent/exec': VM_MONITOR,
+  'GET /nodes/{node}/qemu/{vmid}/agent/exec-status': VM_MONITOR,
 };
 
 export function permissionsFor(key: ServedMethod, schemaSpec: PermissionSpec, version: string): PermissionSpec {

@@ -1,8 +1,9 @@
-// QEMU guests: list, create, config, clone, template, resize, power operations, destroy and the guest agent's
-// network view. Long operations are worker tasks; checks the real API does before forking answer synchronously.
+// QEMU guests: list, create, config, clone, template, resize, power operations and destroy. Long operations are
+// worker tasks; checks the real API does before forking answer synchronously. The guest agent is in agent.ts.
 import { randomUUID } from 'node:crypto';
 import type { Simulation } from '../core';
 import { fail, paramError } from '../errors';
+import { agentEnabled, bootGuest, stopGuest } from '../guest';
 import { hasPrivilege, requireAll } from '../permissions';
 import type { Router } from '../router';
 import type { NodeState, VmConfig, VmState } from '../state';
@@ -32,13 +33,6 @@ function listEntry(vm: VmState): Record<string, unknown> {
   return out;
 }
 
-function guestIp(vm: VmState): string {
-  if (vm.ipAddresses[0]) return vm.ipAddresses[0].split('/')[0];
-  const m = /(?:^|,)ip=(\d+\.\d+\.\d+\.\d+)/.exec(String(vm.config.ipconfig0 ?? ''));
-  if (m) return m[1];
-  return `192.168.100.${20 + (vm.vmid % 200)}`;
-}
-
 async function doStart(sim: Simulation, node: NodeState, vm: VmState, task: TaskContext, skiplock: boolean): Promise<void> {
   await sim.locks.with(vm.vmid, 'exclusive', 10, async () => {
     if (isTemplate(vm)) throw new Error("you can't start a vm if it's a template");
@@ -49,17 +43,19 @@ async function doStart(sim: Simulation, node: NodeState, vm: VmState, task: Task
     }
     for (const [, d] of drivesOf(vm.config)) {
       if (isCdrom(d) && !d.file.includes(':')) continue;
-      const { storage } = splitVolid(d.file);
+      const { storage, name } = splitVolid(d.file);
       const s = node.storages.get(storage);
       if (!s || !s.enabled) throw new Error(`storage '${storage}' is not available on node '${node.name}'`);
+      // activate_volume on a file storage: an ISO deleted while still attached stops the start.
+      if (isCdrom(d) && !isCloudinit(d) && !s.volumes.has(name)) throw new Error(`volume '${d.file}' does not exist`);
     }
     if (drivesOf(vm.config).some(([, d]) => isCloudinit(d))) task.log('generating cloud-init ISO');
     await task.sleep(1.5);
     vm.status = 'running';
     vm.startedAt = Math.floor(Date.now() / 1000);
     vm.pid = sim.state.allocatePid();
-    // The guest agent answers once the guest has booted.
-    vm.agentReadyAt = bool(String(vm.config.agent ?? '0').split(',')[0].replace('enabled=', '')) ? Date.now() + 8000 * sim.taskSpeed : undefined;
+    // The guest boots: cloud-init reads its seed, the guest agent answers some seconds later.
+    bootGuest(sim, vm);
   });
 }
 
@@ -71,7 +67,7 @@ async function doStop(sim: Simulation, vm: VmState, task: TaskContext, skiplock:
     vm.status = 'stopped';
     vm.startedAt = undefined;
     vm.pid = undefined;
-    vm.agentReadyAt = undefined;
+    stopGuest(vm);
   });
 }
 
@@ -249,7 +245,7 @@ export function registerQemu(r: Router): void {
   r.add('GET /nodes/{node}/qemu/{vmid}/status/current', ({ sim, params }) => {
     const vm = sim.vm(params.node as string, params.vmid as string);
     const out: Record<string, unknown> = { ...listEntry(vm), qmpstatus: vm.status === 'running' ? 'running' : 'stopped', ha: { managed: 0 } };
-    if (vm.config.agent !== undefined) out.agent = bool(String(vm.config.agent).split(',')[0].replace('enabled=', '')) ? 1 : 0;
+    if (vm.config.agent !== undefined) out.agent = agentEnabled(vm.config) ? 1 : 0;
     if (vm.status === 'running') Object.assign(out, { 'running-machine': 'pc-i440fx-8.1+pve0', 'running-qemu': '8.1.5' });
     return out;
   });
@@ -282,6 +278,16 @@ export function registerQemu(r: Router): void {
     if (!skiplock) sim.checkLock(vm);
     await task.sleep(0.2);
     vm.startedAt = Math.floor(Date.now() / 1000);
+    bootGuest(sim, vm);
+  }));
+  // Nothing pauses a simulated VM, so resuming a running one changes nothing (QMP "cont" on a running VM).
+  r.add('POST /nodes/{node}/qemu/{vmid}/status/resume', power('qmresume', (vm) => {
+    if (vm.status !== 'running') fail(`VM ${vm.vmid} not running`);
+  }, async (sim, _node, vm, task, skiplock) => {
+    await sim.locks.with(vm.vmid, 'exclusive', 10, async () => {
+      if (!skiplock && vm.config.lock !== 'suspended' && vm.config.lock !== 'suspending') sim.checkLock(vm);
+      await task.sleep(0.1);
+    });
   }));
 
   r.add('DELETE /nodes/{node}/qemu/{vmid}', ({ sim, authid, params }) => {
@@ -317,23 +323,5 @@ export function registerQemu(r: Router): void {
         if (bool(params.purge)) sim.state.acl = sim.state.acl.filter((e) => e.path !== `/vms/${vm.vmid}`);
       });
     });
-  });
-
-  r.add('GET /nodes/{node}/qemu/{vmid}/agent/network-get-interfaces', ({ sim, params }) => {
-    const vm = sim.vm(params.node as string, params.vmid as string);
-    const agent = String(vm.config.agent ?? '0').split(',')[0].replace('enabled=', '');
-    if (!bool(agent)) fail('No QEMU guest agent configured');
-    if (vm.status !== 'running') fail(`VM ${vm.vmid} is not running`);
-    if (vm.agentReadyAt === undefined || Date.now() < vm.agentReadyAt) fail('QEMU guest agent is not running');
-    const nics = Object.entries(vm.config).filter(([k]) => /^net\d+$/.test(k)).sort(([a], [b]) => a.localeCompare(b));
-    const result: Record<string, unknown>[] = [
-      { name: 'lo', 'hardware-address': '00:00:00:00:00:00', 'ip-addresses': [{ 'ip-address': '127.0.0.1', 'ip-address-type': 'ipv4', prefix: 8 }, { 'ip-address': '::1', 'ip-address-type': 'ipv6', prefix: 128 }], statistics: { 'rx-bytes': 0, 'tx-bytes': 0, 'rx-packets': 0, 'tx-packets': 0, 'rx-errs': 0, 'tx-errs': 0, 'rx-dropped': 0, 'tx-dropped': 0 } },
-    ];
-    nics.forEach(([, value], i) => {
-      const mac = (/=([0-9A-Fa-f:]{17})/.exec(String(value))?.[1] ?? '00:00:00:00:00:00').toLowerCase();
-      const addresses = i === 0 ? [{ 'ip-address': guestIp(vm), 'ip-address-type': 'ipv4', prefix: 24 }, ...vm.ipAddresses.slice(1).map((a) => ({ 'ip-address': a.split('/')[0], 'ip-address-type': a.includes(':') ? 'ipv6' : 'ipv4', prefix: Number(a.split('/')[1] ?? 24) }))] : [];
-      result.push({ name: `eth${i}`, 'hardware-address': mac, 'ip-addresses': addresses, statistics: { 'rx-bytes': 1_048_576, 'tx-bytes': 524_288, 'rx-packets': 1024, 'tx-packets': 512, 'rx-errs': 0, 'tx-errs': 0, 'rx-dropped': 0, 'tx-dropped': 0 } });
-    });
-    return { result };
   });
 }

@@ -1,4 +1,4 @@
-// Storages: the cluster-wide list, per-node status, volumes (list, allocate, inspect, delete).
+// Storages: the cluster-wide list, per-node status, volumes (list, allocate, inspect, delete). Uploads: upload.ts.
 import { fail } from '../errors';
 import { hasPrivilege, requireAll } from '../permissions';
 import type { Router } from '../router';
@@ -34,6 +34,18 @@ function resolveVolume(s: StorageState, volume: string): { volid: string; name: 
     return { volid: volume, name: volume.slice(colon + 1) };
   }
   return { volid: `${s.id}:${volume}`, name: volume };
+}
+
+/** Where the volume lives on the node: a device for block storages, else a file below the storage's path. */
+function volumePath(s: StorageState, v: Volume): string {
+  if (s.type === 'lvmthin' || s.type === 'lvm') return `/dev/pve/${v.name}`;
+  if (s.type === 'zfspool') return `/dev/zvol/rpool/data/${v.name}`;
+  const base = s.path ?? `/mnt/pve/${s.id}`;
+  const file = v.name.slice(v.name.indexOf('/') + 1);
+  if (v.content === 'iso') return `${base}/template/iso/${file}`;
+  if (v.content === 'vztmpl') return `${base}/template/cache/${file}`;
+  if (v.content === 'import') return `${base}/import/${file}`;
+  return `${base}/${v.content === 'images' ? 'images/' : ''}${v.name}`;
 }
 
 export function volumeEntry(v: Volume) {
@@ -116,8 +128,7 @@ export function registerStorage(r: Router): void {
     const { volid, name } = resolveVolume(s, params.volume as string);
     const v = s.volumes.get(name);
     if (!v) fail(`volume '${volid}' does not exist`);
-    const path = s.type === 'lvmthin' ? `/dev/pve/${name}` : s.type === 'zfspool' ? `/dev/zvol/rpool/data/${name}` : `${s.path ?? `/mnt/pve/${s.id}`}/${v.content === 'images' ? 'images/' : ''}${name}`;
-    return { path, size: v.size, used: Math.round(v.size * 0.05), format: v.format };
+    return { path: volumePath(s, v), size: v.size, used: v.content === 'images' ? Math.round(v.size * 0.05) : v.size, format: v.format };
   });
 
   r.add('DELETE /nodes/{node}/storage/{storage}/content/{volume}', ({ sim, params, authid }) => {
@@ -128,10 +139,19 @@ export function registerStorage(r: Router): void {
     const backupByOwner = v.content === 'backup' && v.vmid !== undefined && hasPrivilege(sim.state, authid, `/vms/${v.vmid}`, 'VM.Backup');
     if (backupByOwner) requireAll(sim.state, authid, `/storage/${s.id}`, ['Datastore.AllocateSpace']);
     else requireAll(sim.state, authid, `/storage/${s.id}`, ['Datastore.Allocate']);
-    return sim.tasks.start(params.node as string, 'imgdel', '', authid, async (task) => {
+    // pve-storage names the task after the owning VM and the storage ("<vmid>@<storage>"), or the storage alone.
+    const id = v.vmid !== undefined ? `${v.vmid}@${s.id}` : s.id;
+    return sim.tasks.start(params.node as string, 'imgdel', id, authid, async (task) => {
       await task.sleep(0.5 + Math.min(2, v.size / 64 / 1024 ** 3));
-      if (!s.volumes.delete(name)) throw new Error(`volume '${volid}' does not exist`);
-      task.log(`  Logical volume "${name}" successfully removed.`);
+      if (!s.volumes.has(name)) throw new Error(`volume '${volid}' does not exist`);
+      // A shared storage is one file system for every node that has it.
+      for (const n of s.shared ? sim.state.nodes.values() : [sim.node(params.node as string)]) {
+        const store = n.storages.get(s.id);
+        store?.volumes.delete(name);
+        store?.files.delete(name);
+      }
+      if (s.type === 'lvmthin' || s.type === 'lvm') task.log(`  Logical volume "${name}" successfully removed.`);
+      task.log(`Removed volume '${volid}'`);
     });
   });
 }

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { Simulation } from '../core';
 import { ApiError, fail, paramError } from '../errors';
-import { requireAll } from '../permissions';
+import { requireAll, requireAny } from '../permissions';
 import type { NodeState, StorageState, VmConfig, VmState } from '../state';
 import { randomMac } from '../state';
 import { formatConfigSize, parseSize } from '../sizes';
@@ -95,6 +95,7 @@ export function volumeOwner(volid: string): number | undefined {
 export function freeVolume(node: NodeState, volid: string): void {
   const { storage, name } = splitVolid(volid);
   node.storages.get(storage)?.volumes.delete(name);
+  node.storages.get(storage)?.files.delete(name);
 }
 
 /** Which privilege a config option needs (qemu-server groups options the same way). */
@@ -194,6 +195,8 @@ export function prepareDrive(sim: Simulation, node: NodeState, vmid: number, val
     if (!s) fail(`storage '${storage}' does not exist`);
     const vol = s.volumes.get(name);
     if (!vol) fail(`volume '${d.file}' does not exist`);
+    // PVE::Storage::check_volume_access: ISO images and templates need read access to their storage.
+    if (vol.content === 'iso' || vol.content === 'vztmpl' || vol.content === 'import') requireAny(sim.state, authid, `/storage/${storage}`, ['Datastore.AllocateSpace', 'Datastore.Audit']);
     if (!d.options.has('size') && !isCdrom(d)) d.options.set('size', formatConfigSize(vol.size));
     return printDrive(d);
   }

@@ -1,6 +1,7 @@
 // What the step-3 suites share: the shared control plane seeded like CozyStack, an in-process Proxmox simulator, the
-// provider chart installed the way capi.provider-chart installs it, the sandbox operator's Cluster API and CAPMOX
-// controllers, and a config whose test namespace is unique to the suite.
+// provider chart installed the way capi.provider-chart installs it, the sandbox operator's capi-operator controller
+// (which runs the real Cluster API, CAPMOX and IPAM managers for the provider objects), and a config whose test
+// namespace is unique to the suite.
 import { randomBytes } from 'node:crypto';
 import type { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';

@@ -1,28 +1,18 @@
 // The simulated guest as CAPMOX meets it: a NoCloud seed ISO uploaded and attached as ide0, the VM started, the
 // guest agent answering after the (scaled) boot time, `cloud-init status` through agent exec / exec-status going from
 // running to done, the address of the seed's network-config in network-get-interfaces; and the agent's refusals.
-import { defaultSeedInput, startProxmoxSimulator, type RunningSimulator } from '../../packages/sandbox/src/proxmox-sim';
+import { defaultSeedInput, startProxmoxSimulator } from '../../packages/sandbox/src/proxmox-sim';
 import { AGENT_START_SECONDS, CLOUD_INIT_SECONDS } from '../../packages/sandbox/src/proxmox-sim/guest';
-import { SimClient, TOKEN_AUTH, type Credentials, type RawResponse } from './helpers';
+import { SimClient, suiteSimulator, TOKEN_AUTH, type Credentials, type RawResponse } from './helpers';
 import { makeIso } from './support/iso-image';
 import { upload } from './support/upload-client';
 
 const SPEED = 0.1;
-let sim: RunningSimulator;
 let client: SimClient;
 /** root@pam's ticket (the tests also make VMs the token could not). */
 let root: Credentials;
 
-beforeAll(async () => {
-  sim = await startProxmoxSimulator({ taskSpeed: SPEED });
-  client = new SimClient(sim);
-  root = await client.login();
-});
-
-afterAll(async () => {
-  await client.close();
-  await sim.stop();
-});
+suiteSimulator(SPEED, (f) => ({ client, root } = f));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -2,7 +2,7 @@
 // phrase, content type, body), plus ticket login and task waiting.
 import { Agent, fetch } from 'undici';
 import type { RunningSimulator } from '../../packages/sandbox/src/proxmox-sim';
-import { DEFAULT_ROOT_PASSWORD, DEFAULT_TOKEN_ID, DEFAULT_TOKEN_SECRET } from '../../packages/sandbox/src/proxmox-sim';
+import { DEFAULT_ROOT_PASSWORD, DEFAULT_TOKEN_ID, DEFAULT_TOKEN_SECRET, startProxmoxSimulator } from '../../packages/sandbox/src/proxmox-sim';
 
 export interface RawResponse {
   status: number;
@@ -84,4 +84,26 @@ export class SimClient {
   async close(): Promise<void> {
     await this.agent.close();
   }
+}
+
+export interface SuiteSimulator {
+  sim: RunningSimulator;
+  client: SimClient;
+  /** root@pam's ticket, for what the integration's token may not do. */
+  root: Credentials;
+}
+
+/** A simulator for the whole suite: started with a client and root's ticket before its tests, stopped after them. */
+export function suiteSimulator(taskSpeed: number, ready: (fixture: SuiteSimulator) => void): void {
+  let fixture: SuiteSimulator | undefined;
+  beforeAll(async () => {
+    const sim = await startProxmoxSimulator({ taskSpeed });
+    const client = new SimClient(sim);
+    fixture = { sim, client, root: await client.login() };
+    ready(fixture);
+  });
+  afterAll(async () => {
+    await fixture?.client.close();
+    await fixture?.sim.stop();
+  });
 }

@@ -1,7 +1,7 @@
 // Worker tasks and locks: UPIDs, running -> stopped with exit status and log, realistic (scaled) durations, the
 // `lock: clone` on a VM being cloned, shared source locks for templates and exclusive ones for running VMs.
-import { startProxmoxSimulator, type RunningSimulator } from '../../packages/sandbox/src/proxmox-sim';
-import { SimClient, TOKEN_AUTH, type Credentials } from './helpers';
+import type { RunningSimulator } from '../../packages/sandbox/src/proxmox-sim';
+import { suiteSimulator, TOKEN_AUTH, type Credentials, type SimClient } from './helpers';
 
 let sim: RunningSimulator;
 let client: SimClient;
@@ -10,16 +10,7 @@ let root: Credentials;
 
 const SPEED = 0.05;
 
-beforeAll(async () => {
-  sim = await startProxmoxSimulator({ taskSpeed: SPEED });
-  client = new SimClient(sim);
-  root = await client.login();
-});
-
-afterAll(async () => {
-  await client.close();
-  await sim.stop();
-});
+suiteSimulator(SPEED, (f) => ({ sim, client, root } = f));
 
 async function post(path: string, form: Record<string, string | number> = {}) {
   return client.request('POST', path, { auth: TOKEN_AUTH, form });

@@ -14,9 +14,10 @@ import { withProxmox } from './proxmox-side';
 import { defineStep } from '../../catalogue/define-step';
 import { WAIT_RETRY } from '../../catalogue/retry-policies';
 
-async function scaleTo(input: StepInput, client: KubeClient, n: Step3Names, replicas: number): Promise<MachineView[]> {
+/** Scales and waits; returns the running Machines and what stuck Machines were replaced first (stuck-machines.ts). */
+async function scaleTo(input: StepInput, client: KubeClient, n: Step3Names, replicas: number): Promise<{ running: MachineView[]; replaced: string[] }> {
   const watch = new ProviderFailureWatch(input);
-  await replaceStuckMachines(input, client, n, await machinesOf(client, n));
+  const replaced = await replaceStuckMachines(input, client, n, await machinesOf(client, n));
   await client.apply(machineDeployment(n, replicas));
   const { value } = await waitUntil<MachineView[]>(
     `${replicas} Machine(s) of ${n.machineDeployment} Running and no other left`,
@@ -28,7 +29,7 @@ async function scaleTo(input: StepInput, client: KubeClient, n: Step3Names, repl
     },
     { timeoutMs: vmSettings(input.config).provisionTimeoutSeconds * 1000 },
   );
-  return value!;
+  return { running: value!, replaced };
 }
 
 export function capiVmScale(input: StepInput): Promise<StepOutcome> {
@@ -36,16 +37,16 @@ export function capiVmScale(input: StepInput): Promise<StepOutcome> {
   const node = input.config.proxmox.node;
   return runKubernetesStep(input, `scale the MachineDeployment ${n.namespace}/${n.machineDeployment}`, async (client) => {
     const started = Date.now();
-    const two = await scaleTo(input, client, n, 2);
-    const orphans = await removeOrphanVms(input, client, n);
+    const { running: two, replaced } = await scaleTo(input, client, n, 2);
+    const notes = [...replaced, ...(await removeOrphanVms(input, client, n))];
     const vmsAtTwo = await withProxmox(input, (p) => vmsNamed(p, node, n.machineDeployment));
     const expected = two.map((m) => m.vmid);
     const runningVms = vmsAtTwo.filter((vm) => expected.includes(vm.vmid) && vm.status === 'running');
     if (runningVms.length !== 2) {
       throw checkFailed(`scaled to 2 but Proxmox runs ${runningVms.length} of the Machines' VMs (${expected.join(', ')}); VMs seen: ${vmsAtTwo.map((v) => `${v.vmid} ${v.name} ${v.status}`).join(', ') || 'none'}`);
     }
-    const one = await scaleTo(input, client, n, 1);
-    orphans.push(...(await removeOrphanVms(input, client, n)));
+    const { running: one, replaced: replacedAtOne } = await scaleTo(input, client, n, 1);
+    notes.push(...replacedAtOne, ...(await removeOrphanVms(input, client, n)));
     const removed = expected.filter((vmid) => vmid !== one[0].vmid);
     const { value: left } = await waitUntil(
       `VM ${removed.join(', ')} gone from Proxmox after scaling down`,
@@ -57,8 +58,8 @@ export function capiVmScale(input: StepInput): Promise<StepOutcome> {
     );
     if ((left ?? []).length !== 1) throw checkFailed(`after scaling to 1, Proxmox holds ${left?.length ?? 0} VMs of ${n.machineDeployment}: ${(left ?? []).map((v) => v.vmid).join(', ')}`);
     return {
-      status: orphans.length > 0 ? 'warning' : 'passed',
-      details: orphans,
+      status: notes.length > 0 ? 'warning' : 'passed',
+      details: notes,
       message: `scaled ${n.machineDeployment} to 2 (VMs ${expected.join(', ')} running) and back to 1 (VM ${removed.join(', ')} destroyed) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
       outputs: { vmid: one[0].vmid ?? 0, removedVmid: removed[0] ?? 0 },
       metrics: { scaleSeconds: Math.round((Date.now() - started) / 100) / 10 },

@@ -25,6 +25,15 @@ results="$(mktemp)"
 status=0
 npx jest --runInBand --json --outputFile="$results" "$@" || status=$?
 # One plain closing line with the counts, whatever the reporter printed above.
-node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed`)' "$results" || true
+# The slowest suites too: the suite's time budget (15 minutes on a warm cache) is kept by looking at them.
+node -e '
+const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+const root = process.cwd() + "/";
+const suites = r.testResults.map((t) => ({ name: t.name.replace(root, ""), s: (t.endTime - t.startTime) / 1000 }));
+const total = suites.reduce((sum, t) => sum + t.s, 0);
+const slowest = suites.sort((a, b) => b.s - a.s).slice(0, 8).map((t) => `${t.name} ${t.s.toFixed(0)} s`);
+console.log(`slowest suites (of ${total.toFixed(0)} s): ${slowest.join(", ")}`);
+console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);
+' "$results" || true
 rm -f "$results"
 exit "$status"

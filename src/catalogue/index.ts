@@ -108,7 +108,8 @@ export const CATALOGUE: StepDefinition[] = STEPS.map((s) => s.definition);
 
 /** The steps of one run, in catalogue order; a dependency the plan leaves out does not hold a step back. */
 export function buildPlan(config: IntegrationConfig): StepDefinition[] {
-  const included = STEPS.filter((s) => s.includedWhen?.(config) ?? true);
+  const skipped = new Set<string>(config.skipTestSteps);
+  const included = STEPS.filter((s) => (s.includedWhen?.(config) ?? true) && !(s.group && skipped.has(s.group)));
   const ids = new Set(included.map((s) => s.id));
   return included.map(({ definition }) => {
     if (!definition.dependsOn) return definition;

@@ -44,5 +44,6 @@ gates:                              # manual | auto | auto-if-green, optionally 
   monitoring-security: auto-if-green
 approvers: [alice, bob]             # who may approve, reject and resolve (empty: anyone)
 keepTestResources: false
+skipTestSteps: []                   # test steps left out, e.g. [step3-vm-management]; the report marks them not-planned
 onStepFailure: wait                 # a blocking step that failed for good: wait for \`resolve\`, or abort the run
 `;

@@ -2,7 +2,7 @@
 // workflow input, so it holds no secret values: only references (see secret-ref.ts).
 import { z } from 'zod';
 import { secretRefSchema } from './secret-ref';
-import { PHASE_IDS } from '../catalogue/phases';
+import { PHASE_IDS, TEST_STEP_GROUPS } from '../catalogue/phases';
 import { DURATION_PATTERN } from './duration';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -39,6 +39,11 @@ const gatesSchema = z
     z.ZodOptional<typeof gateSchema>
   >)
   .default({});
+
+export const skipTestStepsSchema = z
+  .array(z.enum(TEST_STEP_GROUPS))
+  .default([])
+  .refine((groups) => new Set(groups).size === groups.length, 'lists a test step twice');
 
 export const proxmoxSchema = z.strictObject({
   // Base URL of the API; a trailing /api2/json is accepted and reported, since a provider URL ending in it is a known
@@ -166,6 +171,9 @@ export const integrationConfigSchema = z
     gates: gatesSchema,
     approvers: z.array(z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'must be a user name')).default([]),
     keepTestResources: z.boolean().default(false),
+    // Test steps this run leaves out (e.g. step3-vm-management where tenant VMs are proven elsewhere): their steps are
+    // not in the plan, and the report says so for each (not-planned), so the success criteria are not met.
+    skipTestSteps: skipTestStepsSchema,
     // A blocking step that failed for good: `wait` for the operator to retry, skip or abort it (\`cozy-proxmox
     // resolve\`), or `abort` the run at once, its compensations run. `--auto-approve` sets abort: nobody is there to
     // decide, and a run must not wait forever.

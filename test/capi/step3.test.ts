@@ -1,21 +1,28 @@
 // The plan's step 3 on the shared control plane with the real Cluster API, CAPMOX and in-cluster IPAM managers (the
 // sandbox operator installs them for the chart's provider objects) against an in-process Proxmox simulator: the
 // provider becomes Ready, a Cluster is provisioned, a MachineDeployment makes a VM cloned from the template with the
-// asked size, scales to two VMs and back, and is deleted; the cleanup (which also destroys a VM CAPMOX left behind)
+// asked size (once, though the step's attempt and CAPMOX both lose their process mid-clone), scales to two VMs and
+// back, and is deleted; the cleanup (which also destroys a VM CAPMOX left behind)
 // leaves the simulator holding the template only.
+import { CancelledFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { wrapStepActivity } from '../../src/activities/common/step-wrapper';
+import type { KubeObject } from '../../src/kubernetes/types';
 import { catalogueSteps, runOf, undoOf } from '../helpers/steps';
+import { waitFor } from '../helpers/wait';
 import type { StepOutcome } from '../../src/catalogue/types';
 import type { IntegrationConfig } from '../../src/config/schema';
 import { step3Names } from '../../src/activities/capi/names';
 import { withProxmox } from '../../src/activities/capi/proxmox-side';
 import { machineVms, runStep, startHarness, type Harness } from './harness';
 
+const SPEED = 0.2;
 let h: Harness;
 let config: IntegrationConfig;
 let vmidsBefore: number[];
 
 beforeAll(async () => {
-  h = await startHarness('seq', 0.2);
+  h = await startHarness('seq', SPEED);
   config = h.config('seq');
   vmidsBefore = [...h.sim.state.vms.keys()].sort();
 }, 120_000);
@@ -23,6 +30,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.teardown();
 }, 120_000);
+
+/** Clone requests the simulator served, whoever sent them. */
+const cloneRequests = () =>
+  Object.values(h.sim.requestsByClient()).reduce((sum, c) => sum + (c.routes['POST /nodes/{node}/qemu/{vmid}/clone'] ?? 0), 0);
 
 describe('step 3 in order', () => {
   it('the catalogue chains the steps and groups step 3', () => {
@@ -50,8 +61,35 @@ describe('step 3 in order', () => {
   }, 60_000);
 
   let vmid = 0;
-  it('step3.vm-provisioned: a VM cloned from template 9000 runs with 4 cores, 4096 MiB, 40 GiB on vmbr0', async () => {
-    const { result, heartbeats } = await runStep(runOf('step3.vm-provisioned'), h.input(config, 'step3.vm-provisioned'));
+  it('step3.vm-provisioned: a VM cloned from template 9000 runs with 4 cores, 4096 MiB, 40 GiB on vmbr0; an attempt lost mid-clone and CAPMOX restarted make no second clone', async () => {
+    // While the VM is being cloned, both sides lose their process: the step's attempt ends (as a killed worker's does;
+    // Temporal then runs a new attempt) and CAPMOX is stopped with the sandbox operator and started again. A clone
+    // at its realistic duration (about 9 s) leaves time for both.
+    h.sim.setTaskSpeed(1);
+    const heartbeats: unknown[] = [];
+    const firstAttempt = new MockActivityEnvironment();
+    firstAttempt.on('heartbeat', (d: unknown) => heartbeats.push(d));
+    const lost = firstAttempt.run(wrapStepActivity(runOf('step3.vm-provisioned')), h.input(config, 'step3.vm-provisioned')).catch((e: unknown) => e);
+    const isCloning = (m: KubeObject | undefined) => String((m?.status as { taskRef?: string } | undefined)?.taskRef ?? '').includes(':qmclone:');
+    const cloning = (await waitFor(
+      async () => (await h.kube.list<KubeObject>('infrastructure.cluster.x-k8s.io/v1alpha1', 'ProxmoxMachine', h.namespace)).find(isCloning),
+      isCloning,
+      'a ProxmoxMachine whose clone task runs',
+    ))!;
+    firstAttempt.cancel();
+    expect(await lost).toBeInstanceOf(CancelledFailure);
+    await h.stopOperator();
+    const cloningVmid = (cloning.spec as { virtualMachineID: number }).virtualMachineID;
+    expect(h.sim.state.vms.get(cloningVmid)?.config.lock).toBe('clone');
+    h.sim.setTaskSpeed(SPEED);
+    await h.startOperator();
+
+    const second = await runStep(runOf('step3.vm-provisioned'), h.input(config, 'step3.vm-provisioned'));
+    const result = second.result;
+    heartbeats.push(...second.heartbeats);
+    // The new attempt found the Machine the lost one asked for; CAPMOX adopted the VM it was cloning.
+    expect(result).toMatchObject({ outputs: { vmid: cloningVmid } });
+    expect(cloneRequests()).toBe(1);
     const outcome = result as StepOutcome;
     expect(outcome.status).toBe('passed');
     expect(outcome.message).toMatch(/cloned from template 9000 \(4 cores, 4096 MiB, scsi0 40 GiB, vmbr0\)/);
@@ -70,7 +108,7 @@ describe('step 3 in order', () => {
     expect(outcome.outputs?.providerID).toBe(`proxmox://${uuid}`);
     expect(outcome.outputs?.address).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     expect(outcome.message).toContain(`address ${String(outcome.outputs?.address)}`);
-  }, 120_000);
+  }, 180_000);
 
   it('step3.vm-scale: two VMs at 2 replicas, one again at 1', async () => {
     const { result } = await runStep(runOf('step3.vm-scale'), h.input(config, 'step3.vm-scale'));

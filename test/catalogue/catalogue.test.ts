@@ -40,6 +40,14 @@ test('a plan leaves out what its config does not ask for, and the dependencies o
   for (const s of plain) for (const d of s.dependsOn ?? []) expect(ids.has(d)).toBe(true);
 });
 
+test('a plan leaves out the test steps its config skips, and nothing else', () => {
+  const plain = buildPlan(testConfig());
+  const withoutVms = buildPlan({ ...testConfig(), skipTestSteps: ['step3-vm-management'] });
+  expect(plain.map((s) => s.id).filter((id) => !withoutVms.some((s) => s.id === id))).toEqual(['step3.cluster-ready', 'step3.vm-provisioned', 'step3.vm-scale', 'step3.vm-delete']);
+  // The provider the VMs would go through is part of the integration, not of the test step: it stays.
+  expect(withoutVms.map((s) => s.id)).toEqual(expect.arrayContaining(['capi.provider-chart', 'capi.provider-ready']));
+});
+
 describe('outputs', () => {
   const made: unknown[] = [];
   const step = defineStep({

@@ -102,6 +102,7 @@ const CALLS: [string, string[], string][] = [
   ['reject with an empty reason', ['reject', 'x', '--phase', 'basic-integration', '--reason', ' '], '--reason must not be empty'],
   // Checked before anything starts: no sandbox directory is made.
   ['sandbox up with a task speed of 0', ['sandbox', 'up', '--dir', join(dir, 'never-made'), '--task-speed', '0'], '--task-speed must be a number above 0 and at most 10 (got "0")'],
+  ['demo skipping a test step that does not exist', ['demo', '--dir', join(dir, 'never-made'), '--skip', 'step3-vm-management,step3'], '--skip: "step3" is not a test step (one of step1-api-connection,'],
 ];
 
 test.each(CALLS)('%s: exit 2', async (_name, args, expected) => {

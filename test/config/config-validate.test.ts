@@ -65,6 +65,12 @@ test('a VMID out of range, a missing required field, a duplicate key and non-YAM
   expect(problems('just a string')).toEqual([': the config must be a YAML mapping (key: value)']);
 });
 
+test('skipTestSteps takes test step names, each once', () => {
+  expect(parseConfigText(GOOD + 'skipTestSteps: [step3-vm-management]\n', 'c.yaml', { env: {} }).skipTestSteps).toEqual(['step3-vm-management']);
+  expect(problems(GOOD + 'skipTestSteps: [step3]\n')).toEqual([expect.stringMatching(/^skipTestSteps\.0: .*step3-vm-management/)]);
+  expect(problems(GOOD + 'skipTestSteps: [step5-csi, step5-csi]\n')).toEqual(['skipTestSteps: lists a test step twice']);
+});
+
 test('the plan\'s config.env variables override the file, secrets become references to themselves', () => {
   const cfg = parseConfigText(GOOD, 'c.yaml', {
     env: { PROXMOX_HOST: '10.1.2.3', PROXMOX_PORT: '8443', PROXMOX_PASSWORD: 's3cr3t-value', PROXMOX_TEMPLATE_ID: '9100', PROXMOX_VERIFY_SSL: 'false', KEEP_TEST_RESOURCES: 'yes', TEST_NAMESPACE: 'rehearsal' },

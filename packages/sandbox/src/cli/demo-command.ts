@@ -2,12 +2,13 @@
 // step ending the run (--auto-approve), its report printed, and the sandbox stopped again unless --keep. Ctrl-C or
 // SIGTERM at any point stops everything the demo started, --keep or not.
 import { Command } from 'commander';
+import { TEST_STEP_GROUPS, type TestStepGroup } from '../../../../src/catalogue/phases';
 import { buildPlan } from '../../../../src/catalogue';
 import { withAutoApprove } from '../../../../src/config/auto-approve';
 import { loadConfigFile } from '../../../../src/config/load';
 import { renderMarkdown } from '../../../../src/report/render-markdown';
 import type { SandboxState } from '../sandbox';
-import { CliError } from '../../../../src/cli/errors';
+import { BadInputError, CliError } from '../../../../src/cli/errors';
 import { watchInterrupts } from '../../../../src/cli/interrupt';
 import { watchProgress } from '../../../../src/cli/progress-view';
 import { progress, sandboxModule, taskSpeed, TASK_SPEED_HELP } from './sandbox-commands';
@@ -21,8 +22,10 @@ export function demoCommand(): Command {
     .option('--keep', 'leave the sandbox running afterwards')
     .option('--dir <dir>', 'sandbox directory')
     .option('--task-speed <x>', TASK_SPEED_HELP)
+    .option('--skip <test-steps>', `test steps to leave out, comma-separated (${TEST_STEP_GROUPS.join(', ')}); the report marks them not-planned`)
     .action(async (opts) => {
       const speed = taskSpeed(opts.taskSpeed);
+      const skipTestSteps = testStepList(opts.skip);
       const interrupts = watchInterrupts(progress);
       try {
         const [{ sandboxDown, sandboxUp }, { createWorker, installRuntime }, { connectClient, startIntegration }] = await Promise.all([
@@ -39,7 +42,7 @@ export function demoCommand(): Command {
           const running = worker.run();
           const cozy = await connectClient({ address: state.temporal.address });
           try {
-            const config = withAutoApprove(loadConfigFile(state.configFile, { env: {} }));
+            const config = { ...withAutoApprove(loadConfigFile(state.configFile, { env: {} })), skipTestSteps };
             const id = await startIntegration(cozy, { config, plan: buildPlan(config), workflowId: `integrate-cluster-sandbox-${Date.now()}`, startedBy: 'demo' });
             const link = `${state.temporal.uiUrl}/namespaces/default/workflows/${id}`;
             progress(`run ${id} started; Temporal UI: ${link}`);
@@ -73,4 +76,14 @@ export function demoCommand(): Command {
         interrupts.dispose();
       }
     });
+}
+
+/** --skip's list, checked before anything starts: each a test step of the plan, none twice. */
+function testStepList(text: string | undefined): TestStepGroup[] {
+  if (text === undefined) return [];
+  const items = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = items.filter((i) => !(TEST_STEP_GROUPS as readonly string[]).includes(i));
+  if (unknown.length > 0) throw new BadInputError(`--skip: ${unknown.map((u) => `"${u}"`).join(', ')} is not a test step (one of ${TEST_STEP_GROUPS.join(', ')})`);
+  if (new Set(items).size !== items.length) throw new BadInputError('--skip: lists a test step twice');
+  return items as TestStepGroup[];
 }

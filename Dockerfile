@@ -10,9 +10,21 @@
 
 ARG NODE_VERSION=20
 ARG HELM_VERSION=3.19.0
+ARG GO_VERSION=1.24
 
 # helm is a static binary; take it from its image rather than downloading it during the build.
 FROM alpine/helm:${HELM_VERSION} AS helm
+
+# The providers' release components the cozy-capi-providers-proxmox chart ships to cluster-api-operator (fetchConfig
+# ConfigMaps, for installations without internet access): built from their Go modules as `npm run tools` builds
+# them, then copied to fixed folders.
+FROM golang:${GO_VERSION}-bookworm AS components
+WORKDIR /src
+COPY scripts ./scripts
+RUN COZY_PROXMOX_CACHE=/cache bash scripts/tools.sh capi-components \
+ && mkdir -p /out \
+ && cp -r "$(sed -n 's/^COMPONENTS_CAPMOX=//p' /cache/tools.env)" /out/capmox \
+ && cp -r "$(sed -n 's/^COMPONENTS_CAPI_IPAM=//p' /cache/tools.env)" /out/capi-ipam
 
 FROM node:${NODE_VERSION}-bookworm-slim AS build
 WORKDIR /app
@@ -32,7 +44,9 @@ ENV NODE_ENV=production \
     TEMPORAL_NAMESPACE=default \
     TEMPORAL_TASK_QUEUE=cozy-proxmox \
     COZY_PROXMOX_CODEC_KEY_FILE= \
-    COZY_PROXMOX_LOG_LEVEL=INFO
+    COZY_PROXMOX_LOG_LEVEL=INFO \
+    COMPONENTS_CAPMOX=/app/components/capmox \
+    COMPONENTS_CAPI_IPAM=/app/components/capi-ipam
 WORKDIR /app
 COPY --from=helm /usr/bin/helm /usr/local/bin/helm
 COPY --from=build /app/node_modules ./node_modules
@@ -40,6 +54,7 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY bin ./bin
 COPY charts ./charts
+COPY --from=components /out ./components
 # Secrets, kubeconfig, the Proxmox CA and codec keys are mounted here read-only; config references point inside.
 RUN mkdir -p /run/cozy-proxmox /home/node/.cache/cozy-proxmox && chown node:node /home/node/.cache/cozy-proxmox
 USER node

@@ -4,6 +4,7 @@
 #   CAPMOX_MANAGER        Cluster API provider Proxmox v0.7 (./cmd), infrastructure.cluster.x-k8s.io/v1alpha1
 #   CAPI_IPAM_MANAGER     the in-cluster IPAM provider (main package at the module root)
 #   CRDS_CAPMOX, CRDS_CAPI_IPAM   their config/crd/bases folders
+#   COMPONENTS_CAPMOX, COMPONENTS_CAPI_IPAM, KUSTOMIZE   (capi-components.sh, run with these)
 # CozyStack pins Cluster API at the v1beta1 contract (v1.10), which CAPMOX v0.7 implements; v0.8 needs v1beta2.
 CAPI_MANAGER_VERSION=1.10.4
 CAPMOX_VERSION=0.7.2
@@ -14,8 +15,9 @@ CAPMOX_MODULE=github.com/ionos-cloud/cluster-api-provider-proxmox
 CAPMOX_MODULE_SUM="h1:6EN0gQQx3AS4GIy3kq02Akq/r5u3EiWIPytk2NxeaYQ="
 
 install_capi() {
-  # CAPMOX and the IPAM provider build beside the core.
-  build_beside install_capmox install_capi_ipam -- install_capi_core
+  # CAPMOX, the IPAM provider and kustomize build beside the core.
+  build_beside install_capmox install_capi_ipam install_kustomize -- install_capi_core
+  install_capi_components
 }
 
 install_capi_core() {

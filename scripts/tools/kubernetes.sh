@@ -80,15 +80,7 @@ install_etcd() {
 }
 
 install_kwok() {
-  local dir
-  dir=$(tool_dir kwok "$KWOK_VERSION")
-  if ! is_installed "$dir"; then
-    reset_tmp_dir "$dir"
-    go_install_step "sigs.k8s.io/kwok/cmd/kwok@v$KWOK_VERSION" "$dir.tmp/bin" "-s -w" "install kwok v$KWOK_VERSION"
-    finish_tmp_dir "$dir"
-  fi
-  require_binary "$dir/bin/kwok"
-  emit KWOK "$dir/bin/kwok"
+  go_install_tool kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok KWOK
 }
 
 install_helm() {

@@ -64,6 +64,20 @@ go_install_step() {
   progress "$step: done in $((SECONDS - started)) s"
 }
 
+# go_install_tool NAME VERSION PACKAGE KEY: `go install PACKAGE@vVERSION` into the tool's cache folder (once; the
+# binary is named NAME, as go install names it after the package), then emits KEY with its path.
+go_install_tool() {
+  local name=$1 version=$2 pkg=$3 key=$4 dir
+  dir=$(tool_dir "$name" "$version")
+  if ! is_installed "$dir"; then
+    reset_tmp_dir "$dir"
+    go_install_step "$pkg@v$version" "$dir.tmp/bin" "-s -w" "install $name v$version"
+    finish_tmp_dir "$dir"
+  fi
+  require_binary "$dir/bin/$name"
+  emit "$key" "$dir/bin/$name"
+}
+
 # After builds: the compiled packages (GBs of intermediate objects for the Kubernetes and CSI modules) are removed;
 # the binaries and the module cache (the CRDs are read from it) stay. A later version bump builds from scratch.
 trim_go_build_cache() {

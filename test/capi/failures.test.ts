@@ -1,11 +1,7 @@
-// What the real CAPMOX reports when provisioning fails reaches step 3: a failed clone task (the simulator's faults)
-// leaves a Machine CAPMOX v0.7 never finishes, which the step says and its next attempt replaces; a template that
-// does not exist fails the step for good with a message that says so; the providers' admission webhooks refuse what
-// they validate.
+// What the real CAPMOX reports when provisioning fails reaches step 3 (a failed clone task: step3.test.ts's scale
+// step): a step cancelled mid-clone is undone; a template that does not exist fails the step for good with a message
+// that says so; the providers' admission webhooks refuse what they validate.
 import { runOf, undoOf } from '../helpers/steps';
-import type { StepOutcome } from '../../src/catalogue/types';
-import { machinesOf } from '../../src/activities/capi/machines';
-import { step3Names } from '../../src/activities/capi/names';
 import { cancelMidStepThenUndo } from '../helpers/activity-run';
 import { machineVms, runStep, startHarness, stepFailure, type Harness } from './harness';
 
@@ -21,30 +17,6 @@ afterAll(async () => {
   for (const cleanup of cleanups) await cleanup().catch(() => undefined);
   await h?.teardown();
 }, 120_000);
-
-const CLONE_ERROR = "clone failed: lvcreate 'pve/vm-100-disk-0' error: Volume group \"pve\" has insufficient free space (1024 extents): 10240 required.";
-
-describe('a failed clone task', () => {
-  it('fails step3.vm-provisioned with the task exit status (CAPMOX v0.7 does not clone again); the next attempt replaces the Machine and passes', async () => {
-    const config = h.config('clonefail');
-    cleanups.push(() => runStep(undoOf('step3.cluster-ready'), h.input(config, 'step3.cluster-ready')));
-    await runStep(runOf('step3.cluster-ready'), h.input(config, 'step3.cluster-ready'));
-    h.sim.faults.set({ failTasks: { type: 'qmclone', count: 1, message: CLONE_ERROR } });
-    const failure = await stepFailure(runOf('step3.vm-provisioned'), h.input(config, 'step3.vm-provisioned'));
-    expect(failure.type).toBe('TransientError');
-    expect(failure.nonRetryable).toBe(false);
-    // CAPMOX reports the task's exit status as it is.
-    expect(failure.message).toContain("the clone into VM 100 failed (clone failed: lvcreate 'pve/vm-100-disk-0' error: Volume group");
-    expect(failure.message).toContain('CAPMOX v0.7 does not clone again');
-    const [stuck] = await machinesOf(h.kube, step3Names(config));
-    const { result } = await runStep(runOf('step3.vm-provisioned'), h.input(config, 'step3.vm-provisioned'));
-    expect(result).toMatchObject({ status: 'passed' });
-    expect((result as StepOutcome).details?.[0]).toContain(`replaced Machine ${stuck.name}: its clone into VM 100 failed`);
-    expect(machineVms(h.sim)).toHaveLength(1);
-    await runStep(undoOf('step3.cluster-ready'), h.input(config, 'step3.cluster-ready'));
-    expect(machineVms(h.sim)).toEqual([]);
-  }, 120_000);
-});
 
 describe('a step 3 cancelled while its VM is being cloned', () => {
   it('ends as cancelled, and the undo leaves no Machine, Cluster or VM', async () => {

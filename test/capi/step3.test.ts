@@ -1,8 +1,9 @@
 // The plan's step 3 on the shared control plane with the real Cluster API, CAPMOX and in-cluster IPAM managers (the
 // sandbox operator installs them for the chart's provider objects) against an in-process Proxmox simulator: the
 // provider becomes Ready, a Cluster is provisioned, a MachineDeployment makes a VM cloned from the template with the
-// asked size (once, though the step's attempt and CAPMOX both lose their process mid-clone), scales to two VMs and
-// back, and is deleted; the cleanup (which also destroys a VM CAPMOX left behind)
+// asked size (once, though the step's attempt and CAPMOX both lose their process mid-clone), scales to two VMs (the
+// second after a failed clone, which CAPMOX never retries: the step's next attempt replaces that Machine) and back,
+// and is deleted; the cleanup (which also destroys a VM CAPMOX left behind)
 // leaves the simulator holding the template only.
 import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -14,9 +15,11 @@ import type { StepOutcome } from '../../src/catalogue/types';
 import type { IntegrationConfig } from '../../src/config/schema';
 import { step3Names } from '../../src/activities/capi/names';
 import { withProxmox } from '../../src/activities/capi/proxmox-side';
-import { machineVms, runStep, startHarness, type Harness } from './harness';
+import { machinesOf } from '../../src/activities/capi/machines';
+import { machineVms, runStep, startHarness, stepFailure, type Harness } from './harness';
 
 const SPEED = 0.2;
+const CLONE_ERROR = "clone failed: lvcreate 'pve/vm-101-disk-0' error: Volume group \"pve\" has insufficient free space (1024 extents): 10240 required.";
 let h: Harness;
 let config: IntegrationConfig;
 let vmidsBefore: number[];
@@ -49,7 +52,7 @@ describe('step 3 in order', () => {
 
   it('capi.provider-ready: the InfrastructureProvider is Ready and the CAPMOX CRDs are served', async () => {
     const { result } = await runStep(runOf('capi.provider-ready'), h.input(config, 'capi.provider-ready'));
-    expect(result).toMatchObject({ status: 'passed', outputs: { provider: 'cozy-cluster-api/proxmox', capmoxVersion: 'v0.7.0' } });
+    expect(result).toMatchObject({ status: 'passed', outputs: { provider: 'cozy-cluster-api/proxmox', capmoxVersion: 'v0.7.2' } });
   }, 60_000);
 
   it('step3.cluster-ready: ProxmoxCluster and Cluster Ready', async () => {
@@ -110,11 +113,22 @@ describe('step 3 in order', () => {
     expect(outcome.message).toContain(`address ${String(outcome.outputs?.address)}`);
   }, 180_000);
 
-  it('step3.vm-scale: two VMs at 2 replicas, one again at 1', async () => {
+  it('step3.vm-scale: a failed clone fails the attempt (CAPMOX v0.7 does not clone again); the next replaces the Machine: two VMs at 2 replicas, one again at 1', async () => {
+    // The simulator fails the next clone task as Proxmox does when the storage is full.
+    h.sim.faults.set({ failTasks: { type: 'qmclone', count: 1, message: CLONE_ERROR } });
+    const failure = await stepFailure(runOf('step3.vm-scale'), h.input(config, 'step3.vm-scale'));
+    expect(failure.type).toBe('TransientError');
+    expect(failure.nonRetryable).toBe(false);
+    // CAPMOX reports the task's exit status as it is.
+    expect(failure.message).toMatch(/the clone into VM \d+ failed \(clone failed: lvcreate 'pve\/vm-101-disk-0' error: Volume group/);
+    expect(failure.message).toContain('CAPMOX v0.7 does not clone again');
+    const stuck = (await machinesOf(h.kube, step3Names(config))).filter((m) => m.vmid !== vmid);
+    expect(stuck).toHaveLength(1);
     const { result } = await runStep(runOf('step3.vm-scale'), h.input(config, 'step3.vm-scale'));
-    expect(result).toMatchObject({ status: 'passed' });
+    expect(result).toMatchObject({ status: 'warning' });
+    expect((result as StepOutcome).details?.[0]).toContain(`replaced Machine ${stuck[0].name}: its clone into VM ${stuck[0].vmid} failed`);
     expect(machineVms(h.sim)).toHaveLength(1);
-  }, 150_000);
+  }, 240_000);
 
   it('step3.vm-delete: Machines, ProxmoxMachines and VMs gone', async () => {
     const { result } = await runStep(runOf('step3.vm-delete'), h.input(config, 'step3.vm-delete'));

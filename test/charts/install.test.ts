@@ -21,6 +21,7 @@ import { HelmClient } from '../../src/helm/client';
 import { HelmTransientError } from '../../src/helm/errors';
 import { releaseLabels } from '../../src/helm/release-labels';
 import { KubeClient } from '../../src/kubernetes/client';
+import { fetchComponents, fetchSelector } from '../../packages/sandbox/src/operator/provider-components';
 import { type KubeObject } from '../../src/kubernetes/types';
 import { sharedControlPlane, type SharedControlPlane } from '../helpers/control-plane';
 import { applyCrds, upstreamCrds } from '../../packages/sandbox/src/kubernetes/crds';
@@ -160,16 +161,33 @@ describe('the chart steps', () => {
     const outcome = await runOf('capi.provider-chart')(stepInput('wf-charts'));
     expect(outcome).toMatchObject({
       status: 'passed',
-      outputs: { release: 'cozy-capi-providers-proxmox', namespace: 'cozy-cluster-api', revision: 1, chartVersion: '0.1.0', appVersion: 'v0.7.0', created: true },
+      outputs: { release: 'cozy-capi-providers-proxmox', namespace: 'cozy-cluster-api', revision: 1, chartVersion: '0.1.0', appVersion: 'v0.7.2', created: true },
     });
     expect(JSON.stringify(outcome)).not.toContain(TOKEN_SECRET);
     const provider = await get('operator.cluster.x-k8s.io/v1alpha2', 'InfrastructureProvider', 'proxmox', 'cozy-cluster-api');
-    expect(provider?.spec).toMatchObject({ version: 'v0.7.0', configSecret: { name: 'cozy-capi-providers-proxmox-credentials' } });
+    expect(provider?.spec).toMatchObject({ version: 'v0.7.2', configSecret: { name: 'cozy-capi-providers-proxmox-credentials' } });
     expect(await get('operator.cluster.x-k8s.io/v1alpha2', 'IPAMProvider', 'in-cluster', 'cozy-cluster-api')).toBeDefined();
     const secret = await get('v1', 'Secret', 'cozy-capi-providers-proxmox-credentials', 'cozy-cluster-api');
     const data = (secret as KubeObject & { data: Record<string, string> }).data;
     expect(Buffer.from(data.PROXMOX_URL, 'base64').toString()).toBe(PROXMOX_URL);
     expect(Buffer.from(data.PROXMOX_SECRET, 'base64').toString()).toBe(TOKEN_SECRET);
+  });
+
+  it("capi.provider-chart ships each provider's release components where cluster-api-operator finds them without internet access", async () => {
+    for (const [kind, name, crd, version] of [
+      ['InfrastructureProvider', 'proxmox', 'proxmoxmachines.infrastructure.cluster.x-k8s.io', 'v0.7.2'],
+      ['IPAMProvider', 'in-cluster', 'inclusterippools.ipam.cluster.x-k8s.io', 'v1.0.3'],
+    ]) {
+      const provider = (await get('operator.cluster.x-k8s.io/v1alpha2', kind, name, 'cozy-cluster-api'))!;
+      // Read as the operator reads them: the ConfigMaps of its fetchConfig.selector, the one of its version, the
+      // metadata's release series, the components gunzipped.
+      const components = await fetchComponents(kube, provider, fetchSelector(provider)!);
+      expect(components.filter((o) => o.kind === 'CustomResourceDefinition').map((o) => o.metadata.name)).toContain(crd);
+      const manager = components.find((o) => o.kind === 'Deployment')!;
+      const images = (manager.spec as { template: { spec: { containers: Array<{ image: string }> } } }).template.spec.containers.map((c) => c.image);
+      expect(images.some((i) => i.endsWith(`:${version}`))).toBe(true);
+      expect(components.some((o) => o.kind === 'ValidatingWebhookConfiguration')).toBe(true);
+    }
   });
 
   it('capi.provider-chart run again upgrades in place, and hands the provider the API root of a /api2/json URL', async () => {

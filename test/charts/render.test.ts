@@ -1,5 +1,6 @@
 // helm lint and helm template of the three charts with the real helm binary: defaults, realistic values, the
 // /api2/json guard, the values schema, and the snapshot class that depends on the cluster's APIs.
+import { gzipSync } from 'node:zlib';
 import { parseAllDocuments } from 'yaml';
 import { chartPath, type ChartName } from '../../src/helm/charts';
 import { HelmClient } from '../../src/helm/client';
@@ -11,7 +12,7 @@ const helm = new HelmClient();
 interface Obj {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string };
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   [key: string]: unknown;
 }
 
@@ -59,9 +60,24 @@ describe('cozy-capi-providers-proxmox', () => {
     const provider = find(objs, 'InfrastructureProvider');
     expect(provider.apiVersion).toBe('operator.cluster.x-k8s.io/v1alpha2');
     expect(provider.metadata).toMatchObject({ name: 'proxmox', namespace: 'probe-ns' });
-    expect(provider.spec).toMatchObject({ version: 'v0.7.0', configSecret: { name: 'probe-credentials', namespace: 'probe-ns' } });
+    expect(provider.spec).toMatchObject({ version: 'v0.7.2', configSecret: { name: 'probe-credentials', namespace: 'probe-ns' } });
     expect(find(objs, 'IPAMProvider')).toMatchObject({ apiVersion: 'operator.cluster.x-k8s.io/v1alpha2', metadata: { name: 'in-cluster' } });
     expect(find(objs, 'Secret').stringData).toEqual({ PROXMOX_URL: 'https://pve.example.com:8006', PROXMOX_TOKEN: 'capmox@pve!capi', PROXMOX_SECRET: TOKEN_SECRET });
+  });
+
+  it("with a provider's components: a ConfigMap as cluster-api-operator reads them, found by the provider's fetchConfig.selector", async () => {
+    const components = gzipSync('kind: Namespace\n').toString('base64');
+    const objs = await render('cozy-capi-providers-proxmox', { ...CAPI_VALUES, infrastructureProvider: { components, metadata: 'releaseSeries: []\n' } });
+    const provider = find(objs, 'InfrastructureProvider');
+    const selector = (provider.spec as { fetchConfig: { selector: { matchLabels: Record<string, string> } } }).fetchConfig.selector.matchLabels;
+    const cm = find(objs, 'ConfigMap');
+    expect(cm.metadata.labels).toMatchObject({ ...selector, 'provider.cluster.x-k8s.io/version': 'v0.7.2' });
+    expect(cm.metadata.annotations).toEqual({ 'provider.cluster.x-k8s.io/compressed': 'true' });
+    expect(cm).toMatchObject({ data: { metadata: 'releaseSeries: []\n' }, binaryData: { components } });
+    // Without them, no fetchConfig: the operator downloads the release.
+    expect(find(await render('cozy-capi-providers-proxmox', CAPI_VALUES), 'InfrastructureProvider').spec).not.toHaveProperty('fetchConfig');
+    const noMetadata = await render('cozy-capi-providers-proxmox', { ...CAPI_VALUES, ipamProvider: { components } }).catch((e: unknown) => e);
+    expect((noMetadata as Error).message).toMatch(/ipamProvider\.metadata is required with ipamProvider\.components/);
   });
 
   it('refuses a URL ending in /api2/json with a message that gives the API root', async () => {

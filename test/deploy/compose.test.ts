@@ -193,10 +193,21 @@ describe('Dockerfile', () => {
     expect(readFileSync(join(REPO_ROOT, 'bin', 'cozy-proxmox.js'), 'utf8')).toContain("require('../dist/src/cli/main.js')");
   });
 
+  test("carries the providers' components the provider chart ships, where the chart step looks for them", () => {
+    expect(dockerfile).toMatch(/RUN COZY_PROXMOX_CACHE=\/cache bash scripts\/tools\.sh capi-components /);
+    expect(dockerfile).toMatch(/COPY --from=components \/out \.\/components/);
+    const env = instruction('ENV').join(' ');
+    for (const [key, dir] of [['COMPONENTS_CAPMOX', 'capmox'], ['COMPONENTS_CAPI_IPAM', 'capi-ipam']]) {
+      expect(env).toContain(`${key}=/app/components/${dir}`);
+      expect(dockerfile).toContain(`/out/${dir}`);
+      expect(readFileSync(join(REPO_ROOT, 'scripts', 'tools', 'capi-components.sh'), 'utf8')).toContain(`emit ${key} `);
+    }
+  });
+
   test('the build context leaves out local state and secrets', () => {
     const ignored = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
     expect(ignored).toEqual(expect.arrayContaining(['.git', 'node_modules', 'dist', 'deploy/secrets', '.env']));
-    for (const needed of ['src', 'bin', 'charts', 'package.json', 'package-lock.json']) expect(ignored).not.toContain(needed);
+    for (const needed of ['src', 'bin', 'charts', 'scripts', 'package.json', 'package-lock.json']) expect(ignored).not.toContain(needed);
   });
 });
 

@@ -90,6 +90,8 @@ test('demo runs the plan against the sandbox and reports simulated parts as such
   expect(demo.stdout.match(/\| step\d-[a-z-]+ \| passed \|/g)).toHaveLength(6);
   expect(demo.stdout).toMatch(/\| `step6.policies` .* \| NOT VERIFIED \(simulated\) \|/);
   expect(demo.stdout).toMatch(/\| `step3.vm-provisioned` .* \| PASS \(simulated\) \|/);
+  // The providers' components went into the chart (no "ships no components" warning), the sandbox installed them.
+  expect(demo.stdout).toMatch(/\| `capi.provider-chart` .* \| PASS \(simulated\) \|/);
   expect(demo.stdout).toMatch(/\| `step4.join` .* \| PASS \(simulated\) \|/);
   expect(demo.stdout).toMatch(/\| `step5.volume` .* \| PASS \(simulated\) \|/);
   expect(demo.stdout).toMatch(/\| `step1.ticket-auth` .* \| PASS \(simulated\) \| 1 \|/);

@@ -24,3 +24,18 @@ so such a URL makes every request miss and no VM is ever provisioned.
 {{- end -}}
 {{- trimSuffix "/" $url -}}
 {{- end -}}
+
+{{/* The label by which a provider's fetchConfig.selector finds its components ConfigMap: (list KIND PROVIDER). */}}
+{{- define "capi-proxmox.componentsSelector" -}}
+cozy-proxmox.io/provider-components: {{ printf "%s-%s" (index . 0) (index . 1).name }}
+{{- end -}}
+
+{{/* A provider's fetchConfig when the chart ships its components: (list KIND PROVIDER). */}}
+{{- define "capi-proxmox.fetchConfig" -}}
+{{- if (index . 1).components -}}
+fetchConfig:
+  selector:
+    matchLabels:
+      {{- include "capi-proxmox.componentsSelector" . | nindent 6 }}
+{{- end }}
+{{- end -}}

@@ -1,11 +1,12 @@
-// capi.provider-chart: installs cozy-capi-providers-proxmox (CAPMOX InfrastructureProvider, in-cluster IPAMProvider
-// and the credentials Secret). The token secret is resolved here and travels only in helm's values file.
+// capi.provider-chart: installs cozy-capi-providers-proxmox (CAPMOX InfrastructureProvider, in-cluster IPAMProvider,
+// the credentials Secret and the providers' components for cluster-api-operator). The token secret is resolved here and travels only in helm's values file.
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { fail, FailureType } from '../common/failures';
 import { resolveSecret } from '../common/secrets';
 import { CHART_RELEASES, helmFor, installChart, installedOutcome, uninstallIfOurs } from './chart-step';
 import { defineStep } from '../../catalogue/define-step';
 import { INSTALL_RETRY } from '../../catalogue/retry-policies';
+import { COMPONENT_SOURCES, providerComponents, type ProviderComponents, type ProviderValuesKey } from './provider-components';
 
 const API_SUFFIX = /\/api2\/json\/?$/;
 
@@ -21,10 +22,18 @@ export async function chartsInstallCapiProvider(input: StepInput): Promise<StepO
     url = url.replace(API_SUFFIX, '');
     notes.push(`proxmox.url ends in /api2/json; the provider was given the API root ${url} (with the suffix it never provisions a VM)`);
   }
+  // The providers' components go in the chart (fetchConfig ConfigMaps); without them the operator downloads the
+  // releases, which an installation without internet access cannot.
+  const providers: Record<string, ProviderComponents> = {};
+  for (const key of Object.keys(COMPONENT_SOURCES) as ProviderValuesKey[]) {
+    const found = providerComponents(key);
+    if ('missing' in found) notes.push(`${key} ships no components (${found.missing}): cluster-api-operator will download the release, which needs internet access`);
+    else providers[key] = found;
+  }
   const helm = helmFor(input, [secret]);
   const { info, created } = await installChart(input, helm, {
     target: CHART_RELEASES.capiProvider,
-    values: { proxmox: { url, tokenId: proxmox.token.id, tokenSecret: secret } },
+    values: { proxmox: { url, tokenId: proxmox.token.id, tokenSecret: secret }, ...providers },
     // The chart holds a Secret and two operator resources: nothing helm can wait for. The operator's work (provider
     // Ready, CRDs established) is checked by the provider readiness step.
     wait: false,

@@ -15,6 +15,8 @@ import { progress, sandboxModule, taskSpeed, TASK_SPEED_HELP } from './sandbox-c
 
 /** How long a stopping worker may take to hand back its activities before the sandbox goes down anyway. */
 const WORKER_STOP_MS = 15_000;
+/** Interrupted, the whole sandbox goes down with the worker: there is nobody to hand activities back to. */
+const INTERRUPTED_WORKER_STOP_MS = 1_000;
 
 export function demoCommand(): Command {
   return new Command('demo')
@@ -53,7 +55,8 @@ export function demoCommand(): Command {
           } finally {
             await cozy.close();
             worker.shutdown();
-            await Promise.race([running.catch(() => undefined), new Promise((r) => setTimeout(r, WORKER_STOP_MS).unref())]);
+            const stopWithin = interrupts.error() ? INTERRUPTED_WORKER_STOP_MS : WORKER_STOP_MS;
+            await Promise.race([running.catch(() => undefined), new Promise((r) => setTimeout(r, stopWithin).unref())]);
             await connection.close();
           }
         } catch (err) {

@@ -1,25 +1,28 @@
 // cluster-api-operator's part, played by installing the real providers: for the CoreProvider `cluster-api`, the
-// InfrastructureProvider `proxmox` and the IPAMProvider `in-cluster`, it applies the provider's CRDs from its Go
-// module, starts the real manager built by `npm run tools` (capi-providers.ts; in a network namespace of its own,
+// InfrastructureProvider `proxmox` and the IPAMProvider `in-cluster`, it reads the provider's components from the
+// ConfigMaps its fetchConfig.selector finds (provider-components.ts; the core's CRDs come with the cluster's seed),
+// applies their CRDs, starts the real manager built by `npm run tools` (capi-providers.ts; in a network namespace of its own,
 // network-namespace.ts) with the variables of the provider's configSecret, registers the release's admission
 // webhooks, and reports the provider installed (ProviderInstalled, Ready, installedVersion) once the manager answers
 // /readyz. A manager that exits is started again on a later pass, as its Deployment would restart it; a provider
 // deleted has its manager stopped and its webhooks removed. Providers of other names are left alone, as the real
 // operator would fail to find them in its provider list.
-// What stays played rather than real: fetching the components (the real operator reads them from GitHub or from
-// ConfigMaps named by fetchConfig) and running them as Deployments; here the programs are the released ones, run
-// from the local build with the admin kubeconfig.
+// What stays played rather than real: running the components' Deployments; here the programs are the released
+// ones, run from the local build with the admin kubeconfig, and their webhooks are reached at a URL instead of
+// through their Services.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeObject } from '../../../../src/kubernetes/types';
 import { CertificateAuthority } from '../kubernetes/certificates';
 import { applyCrds, upstreamCrds, upstreamModuleDir } from '../kubernetes/crds';
+import { SANDBOX_LABEL } from '../kubernetes/seed-objects';
 import { healthProbe, waitFor } from '../kubernetes/http-probe';
 import { CERTS_UNDER_TMPDIR, PROVIDER_API, PROVIDER_MANAGERS, WEBHOOK_PORT, type ProviderManager } from './capi-providers';
 import type { OperatorContext, RunningController, StartController } from './context';
 import { differs, patchStatus } from './kube-ops';
 import { startInNetworkNamespace, type RunningNamespacedProgram } from './network-namespace';
-import { providerWebhookConfigurations, registerWebhooks, unregisterWebhooks } from './provider-webhooks';
+import { ComponentsFetchError, fetchComponents, fetchSelector } from './provider-components';
+import { moduleWebhookConfigurations, pointedAtManager, registerWebhooks, unregisterWebhooks } from './provider-webhooks';
 import { reconcileLoop } from './reconcile-loop';
 
 export const CAPI_OPERATOR_CONTROLLER = 'capi-operator';
@@ -56,6 +59,18 @@ async function markInstalled(ctx: OperatorContext, provider: KubeObject): Promis
   ctx.log(CAPI_OPERATOR_CONTROLLER, `${provider.kind} ${provider.metadata.namespace}/${provider.metadata.name} ${status.installedVersion} installed`);
 }
 
+/** ProviderInstalled and Ready False with the reason, as the operator reports a provider it could not install. */
+async function markFailed(ctx: OperatorContext, provider: KubeObject, err: Error): Promise<void> {
+  const { message } = err;
+  const reason = err instanceof ComponentsFetchError ? 'ComponentsFetchError' : 'ComponentsInstallError';
+  const generation = provider.metadata.generation ?? 1;
+  const condition = (type: string) => ({ type, status: 'False', reason, message, lastTransitionTime: now(), observedGeneration: generation });
+  const previous = (provider.status as { conditions?: Array<{ type: string; message?: string }> } | undefined)?.conditions ?? [];
+  if (previous.some((c) => c.type === 'ProviderInstalled' && c.message === message)) return;
+  await patchStatus(ctx.kube, provider, { observedGeneration: generation, conditions: [condition('ProviderInstalled'), condition('Ready')] });
+  ctx.log(CAPI_OPERATOR_CONTROLLER, `${provider.kind} ${provider.metadata.namespace}/${provider.metadata.name} not installed: ${message}`);
+}
+
 /** The provider's configSecret as variables (what the operator substitutes into the components). */
 async function configVariables(ctx: OperatorContext, provider: KubeObject): Promise<Record<string, string>> {
   const ref = (provider.spec as { configSecret?: { name: string; namespace?: string } } | undefined)?.configSecret;
@@ -71,11 +86,26 @@ function portOf(url: string): number {
   return Number(u.port || (u.protocol === 'https:' ? 443 : 80));
 }
 
+/**
+ * What the operator installs for the provider: its components from the ConfigMaps its fetchConfig.selector finds.
+ * Without a fetchConfig the real operator downloads the release, which nothing here can; only the providers of the
+ * cluster's seed (standing for CozyStack's own, installed from ConfigMaps the seed does not hold) are then taken
+ * from their modules.
+ */
+async function componentsOf(ctx: OperatorContext, spec: ProviderManager, provider: KubeObject): Promise<KubeObject[] | undefined> {
+  const selector = fetchSelector(provider);
+  if (selector) return fetchComponents(ctx.kube, provider, selector);
+  if (provider.metadata.labels?.[SANDBOX_LABEL] === 'true') return undefined;
+  throw new ComponentsFetchError(`${spec.kind} ${provider.metadata.name} has no fetchConfig: its components would be downloaded from the provider's releases, and this sandbox has no internet access`);
+}
+
 async function install(ctx: OperatorContext, ca: CertificateAuthority, spec: ProviderManager, provider: KubeObject): Promise<Installed> {
   const say = (m: string) => ctx.log(CAPI_OPERATOR_CONTROLLER, `${spec.kind} ${provider.metadata.namespace}/${provider.metadata.name}: ${m}`);
+  const components = await componentsOf(ctx, spec, provider);
   if (spec.installCrds) {
-    say(`applying the CRDs of ${upstreamModuleDir(spec.module)}`);
-    await applyCrds(ctx.kube, upstreamCrds(spec.module), {}, spec.crdHow);
+    const crds = components ? components.filter((o) => o.kind === 'CustomResourceDefinition') : upstreamCrds(spec.module);
+    say(`applying ${crds.length} CRDs ${components ? 'of its components' : `of ${upstreamModuleDir(spec.module)}`}`);
+    await applyCrds(ctx.kube, crds, {}, spec.crdHow);
   }
   const dir = join(ctx.podsDir, spec.short);
   const tmpDir = join(dir, 'tmp');
@@ -101,7 +131,7 @@ async function install(ctx: OperatorContext, ca: CertificateAuthority, spec: Pro
       timeoutMs: READY_TIMEOUT_MS,
       abortIf: () => (program.process.running ? undefined : `the manager ${program.process.exitReason}:\n${program.process.logTail(15)}`),
     });
-    const webhooks = providerWebhookConfigurations(upstreamModuleDir(spec.module), spec.webhookPrefix, program.published.get(WEBHOOK_PORT)!, ca.certPem);
+    const webhooks = pointedAtManager(components ?? moduleWebhookConfigurations(upstreamModuleDir(spec.module), spec.webhookPrefix ?? ''), program.published.get(WEBHOOK_PORT)!, ca.certPem);
     await registerWebhooks(ctx.kube, webhooks);
     say(`manager ${spec.binary()} running (pid ${program.process.pid}, log ${program.process.logFile}); ${webhooks.length} webhook configuration(s) registered`);
     return { uid: provider.metadata.uid ?? '', program, webhooks };
@@ -137,7 +167,15 @@ async function pass(ctx: OperatorContext, ca: CertificateAuthority, installed: M
       current = undefined;
     }
     if (!provider) continue;
-    if (!current) installed.set(spec.short, await install(ctx, ca, spec, provider));
+    if (!current) {
+      try {
+        installed.set(spec.short, await install(ctx, ca, spec, provider));
+      } catch (err) {
+        // As the operator reports it: on the provider, for `kubectl describe` and the steps that wait for it.
+        await markFailed(ctx, provider, err as Error);
+        continue;
+      }
+    }
     await markInstalled(ctx, provider);
   }
 }

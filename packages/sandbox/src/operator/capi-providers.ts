@@ -1,5 +1,6 @@
 // The Cluster API providers the sandbox runs for real, as cluster-api-operator's provider objects name them: which
-// program (built by `npm run tools`, scripts/tools/capi.sh), with which CRDs (from the same Go module) and which
+// program (built by `npm run tools`, scripts/tools/capi.sh), with which CRDs (from the components, the core's from
+// its Go module) and which
 // arguments — those of the provider's released Deployment, with every address on the loopback of the network
 // namespace the manager runs in (network-namespace.ts). Webhooks are served as the Deployments serve them, on 9443.
 import { join } from 'node:path';
@@ -23,8 +24,8 @@ export interface ProviderManager {
   /** CAPMOX's machine CRDs repeat a validation rule, which server-side apply refuses: those are created/replaced. */
   crdHow: 'apply' | 'replace';
   binary: () => string;
-  /** The namePrefix the provider's release gives its webhook configurations. */
-  webhookPrefix: string;
+  /** The namePrefix the core's release gives its webhook configurations (the others' components carry theirs). */
+  webhookPrefix?: string;
   /** Port of /readyz inside the namespace. */
   healthPort: number;
   args(dirs: { certDir: string }, proxmox: { caFile?: string }): string[];
@@ -70,7 +71,6 @@ export const PROVIDER_MANAGERS: ProviderManager[] = [
     installCrds: true,
     crdHow: 'replace',
     binary: () => toolPath('CAPMOX_MANAGER', 'capi'),
-    webhookPrefix: 'capmox-',
     healthPort: 8081,
     args: (_dirs, proxmox) => [
       '--leader-elect=false',
@@ -95,7 +95,6 @@ export const PROVIDER_MANAGERS: ProviderManager[] = [
     installCrds: true,
     crdHow: 'apply',
     binary: () => toolPath('CAPI_IPAM_MANAGER', 'capi'),
-    webhookPrefix: 'caip-in-cluster-',
     healthPort: 8081,
     args: ({ certDir }) => [
       '--leader-elect=false',

@@ -1,6 +1,6 @@
 // A provider's admission webhooks, registered as its release registers them: the Mutating- and
-// ValidatingWebhookConfigurations of the module's config/webhook/manifests.yaml, named with the release's prefix,
-// each webhook pointed at the manager's published port on 127.0.0.1 (a URL instead of the in-cluster Service,
+// ValidatingWebhookConfigurations of its components (or, for the core, of the module's config/webhook/manifests.yaml
+// named with the release's prefix), each webhook pointed at the manager's published port on 127.0.0.1 (a URL instead of the in-cluster Service,
 // which has no pod network behind it here) and trusting the sandbox CA that signed the manager's certificate.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,15 +15,24 @@ interface Webhook {
   clientConfig: { service?: { path?: string }; url?: string; caBundle?: string };
 }
 
-export function providerWebhookConfigurations(moduleDir: string, prefix: string, port: number, caPem: string): KubeObject[] {
+/** The webhook configurations of a module's config/webhook/manifests.yaml, named with the release's prefix. */
+export function moduleWebhookConfigurations(moduleDir: string, prefix: string): KubeObject[] {
   const file = join(moduleDir, 'config', 'webhook', 'manifests.yaml');
-  const caBundle = Buffer.from(caPem).toString('base64');
   return parseAllDocuments(readFileSync(file, 'utf8'))
-    .map((d) => d.toJS() as (KubeObject & { webhooks?: Webhook[] }) | null)
-    .filter((o): o is KubeObject & { webhooks?: Webhook[] } => Boolean(o?.kind?.endsWith('WebhookConfiguration')))
+    .map((d) => d.toJS() as KubeObject | null)
+    .filter((o): o is KubeObject => Boolean(o?.kind?.endsWith('WebhookConfiguration')))
+    .map((o) => ({ ...o, metadata: { ...o.metadata, name: `${prefix}${o.metadata.name}` } }));
+}
+
+/** The configurations (a release's, as its components carry them) with each webhook sent to the manager's port. */
+export function pointedAtManager(configurations: KubeObject[], port: number, caPem: string): KubeObject[] {
+  const caBundle = Buffer.from(caPem).toString('base64');
+  return configurations
+    .filter((o) => o.kind.endsWith('WebhookConfiguration'))
+    .map((o) => o as KubeObject & { webhooks?: Webhook[] })
     .map((o) => ({
       ...o,
-      metadata: { name: `${prefix}${o.metadata.name}`, labels: { 'app.kubernetes.io/managed-by': 'cozy-sandbox-capi-operator' } },
+      metadata: { name: o.metadata.name, labels: { 'app.kubernetes.io/managed-by': 'cozy-sandbox-capi-operator' } },
       webhooks: (o.webhooks ?? []).map((w) => ({ ...w, clientConfig: { url: `https://127.0.0.1:${port}${w.clientConfig.service?.path ?? '/'}`, caBundle } })),
     }));
 }

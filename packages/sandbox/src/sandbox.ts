@@ -151,6 +151,7 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
   chmodSync(join(dir, 'secrets'), 0o700);
   const logs = { temporal: join(dir, 'logs', 'temporal.log'), proxmox: join(dir, 'logs', 'proxmox-simulator.log'), worker: join(dir, 'logs', 'worker.log') };
   const started: number[] = [];
+  let monitoringStarting: ReturnType<typeof startSandboxMonitoring> | undefined;
   try {
     // Temporal dev server.
     const port = await preferredPort(7233);
@@ -172,14 +173,22 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
     const sim = await readSimulatorLine(logs.proxmox);
     opts.signal?.throwIfAborted();
 
-    const kubernetes = opts.kubernetes === false ? undefined : await startKubernetes(dir, say, started, opts.seed, opts.clusterProfile);
-    opts.signal?.throwIfAborted();
-
     // Credentials live in files only the owner can read; the config refers to them.
     const passwordFile = join(dir, 'secrets', 'proxmox-password');
     const tokenFile = join(dir, 'secrets', 'proxmox-token-secret');
     writeFileSync(passwordFile, DEFAULT_ROOT_PASSWORD + '\n', { mode: 0o600 });
     writeFileSync(tokenFile, DEFAULT_TOKEN_SECRET + '\n', { mode: 0o600 });
+
+    // Prometheus and the exporter need only the simulator: they start beside the control plane (its first scrape
+    // takes a scrape interval, the control plane about ten seconds).
+    say('starting Prometheus and prometheus-pve-exporter scraping the simulator');
+    monitoringStarting = startSandboxMonitoring(dir, { proxmoxUrl: sim.url, caFile: sim.caFile, tokenId: DEFAULT_TOKEN_ID, tokenSecretFile: tokenFile, onProgress: say }).then((m) => {
+      started.push(m.pids.exporter, m.pids.prometheus);
+      return m;
+    });
+    monitoringStarting.catch(() => undefined); // awaited below, or settled by the cleanup
+    const kubernetes = opts.kubernetes === false ? undefined : await startKubernetes(dir, say, started, opts.seed, opts.clusterProfile);
+    opts.signal?.throwIfAborted();
 
     const state: SandboxState = {
       dir,
@@ -211,9 +220,7 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
       };
       await installDashboard(kubernetes.kubeconfig, say);
     }
-    say('starting Prometheus and prometheus-pve-exporter scraping the simulator');
-    const monitoring = await startSandboxMonitoring(dir, { proxmoxUrl: sim.url, caFile: sim.caFile, tokenId: DEFAULT_TOKEN_ID, tokenSecretFile: tokenFile, onProgress: say });
-    started.push(monitoring.pids.exporter, monitoring.pids.prometheus);
+    const monitoring = await monitoringStarting;
     opts.signal?.throwIfAborted();
     state.monitoring = { prometheusUrl: monitoring.prometheusUrl, exporterUrl: monitoring.exporterUrl, pids: monitoring.pids };
 
@@ -226,6 +233,8 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
     writeSandboxState(dir, state);
     return state;
   } catch (err) {
+    // Monitoring may still be starting beside what failed: once it has settled, its processes are in `started`.
+    await monitoringStarting?.catch(() => undefined);
     let stopped = 0;
     for (const pid of started.reverse()) if (await stopProcess(pid)) stopped++;
     say(`sandbox not started: stopped the ${stopped} process${stopped === 1 ? '' : 'es'} it had started`);

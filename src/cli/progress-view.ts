@@ -90,7 +90,8 @@ export async function watchProgress(
     signal?.throwIfAborted();
     let p: Progress | undefined;
     try {
-      p = await getProgress(cozy, workflowId);
+      // Abortable: an interrupted command must not wait for a query no worker answers any more.
+      p = signal ? await cozy.client.withAbortSignal(signal, () => getProgress(cozy, workflowId)) : await getProgress(cozy, workflowId);
     } catch (err) {
       if (!(err instanceof QueryNotAnsweredError)) throw err;
       const line = `waiting for a worker on task queue ${cozy.options.taskQueue} (start one with: cozy-proxmox worker)`;

@@ -7,7 +7,6 @@ import { codecCommands } from './commands/codec-commands';
 import { configCommand } from './commands/config-commands';
 import { runCommands } from './commands/run-commands';
 import { workerCommand } from './commands/worker-command';
-import { Interrupted } from './interrupt';
 import { CliError, EXIT_BAD_INPUT, EXIT_FAILURE } from './errors';
 
 function packageVersion(): string {
@@ -56,9 +55,6 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Set when the command was interrupted (Ctrl-C, SIGTERM): it has stopped what it started, the process ends now. */
-let interrupted = false;
-
 export async function main(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv);
@@ -70,7 +66,6 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (err instanceof CliError) {
       process.stderr.write(`error: ${err.message}\n`);
-      interrupted = err instanceof Interrupted;
       return err.exitCode;
     }
     process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -78,14 +73,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** The CLI as a process (bin/cozy-proxmox.js): main's exit code. */
-export function runAsProcess(argv: string[]): void {
-  void main(argv).then((code) => {
+if (require.main === module) {
+  main(process.argv).then((code) => {
     process.exitCode = code;
-    // An interrupted command returns once it has stopped everything it started; what can be left (an in-process
-    // worker still shutting down against a Temporal server that is gone) would hold the process for half a minute.
-    if (interrupted) process.exit(code);
   });
 }
-
-if (require.main === module) runAsProcess(process.argv);

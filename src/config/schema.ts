@@ -41,7 +41,7 @@ const gatesSchema = z
   .default({});
 
 export const skipTestStepsSchema = z
-  .array(z.enum(TEST_STEP_GROUPS))
+  .array(z.enum(TEST_STEP_GROUPS, { errorMap: () => ({ message: `is not a test step (one of ${TEST_STEP_GROUPS.join(', ')})` }) }))
   .default([])
   .refine((groups) => new Set(groups).size === groups.length, 'lists a test step twice');
 

@@ -1,5 +1,6 @@
 // capi.provider-chart: installs cozy-capi-providers-proxmox (CAPMOX InfrastructureProvider, in-cluster IPAMProvider,
-// the credentials Secret and the providers' components for cluster-api-operator). The token secret is resolved here and travels only in helm's values file.
+// the credentials Secret and the providers' components for cluster-api-operator). The token secret is resolved here
+// and travels only in helm's values file.
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { fail, FailureType } from '../common/failures';
 import { resolveSecret } from '../common/secrets';

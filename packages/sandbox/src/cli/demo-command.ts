@@ -3,6 +3,7 @@
 // SIGTERM at any point stops everything the demo started, --keep or not.
 import { Command } from 'commander';
 import { TEST_STEP_GROUPS, type TestStepGroup } from '../../../../src/catalogue/phases';
+import { skipTestStepsSchema } from '../../../../src/config/schema';
 import { buildPlan } from '../../../../src/catalogue';
 import { withAutoApprove } from '../../../../src/config/auto-approve';
 import { loadConfigFile } from '../../../../src/config/load';
@@ -81,12 +82,13 @@ export function demoCommand(): Command {
     });
 }
 
-/** --skip's list, checked before anything starts: each a test step of the plan, none twice. */
+/** --skip's list, checked before anything starts as the config's skipTestSteps is. */
 function testStepList(text: string | undefined): TestStepGroup[] {
   if (text === undefined) return [];
   const items = text.split(',').map((s) => s.trim()).filter(Boolean);
-  const unknown = items.filter((i) => !(TEST_STEP_GROUPS as readonly string[]).includes(i));
-  if (unknown.length > 0) throw new BadInputError(`--skip: ${unknown.map((u) => `"${u}"`).join(', ')} is not a test step (one of ${TEST_STEP_GROUPS.join(', ')})`);
-  if (new Set(items).size !== items.length) throw new BadInputError('--skip: lists a test step twice');
-  return items as TestStepGroup[];
+  const parsed = skipTestStepsSchema.safeParse(items);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const item = typeof issue.path[0] === 'number' ? `"${items[issue.path[0]]}" ` : '';
+  throw new BadInputError(`--skip: ${item}${issue.message}`);
 }

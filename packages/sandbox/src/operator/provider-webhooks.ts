@@ -1,7 +1,8 @@
 // A provider's admission webhooks, registered as its release registers them: the Mutating- and
 // ValidatingWebhookConfigurations of its components (or, for the core, of the module's config/webhook/manifests.yaml
-// named with the release's prefix), each webhook pointed at the manager's published port on 127.0.0.1 (a URL instead of the in-cluster Service,
-// which has no pod network behind it here) and trusting the sandbox CA that signed the manager's certificate.
+// named with the release's prefix), each webhook pointed at the manager's published port on 127.0.0.1 (a URL
+// instead of the in-cluster Service, which has no pod network behind it here) and trusting the sandbox CA that
+// signed the manager's certificate.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';

@@ -71,10 +71,11 @@ export class RequestRejectedError extends Error {}
 
 export async function startIntegration(
   cozy: CozyClient,
-  args: { config: IntegrationConfig; plan: StepDefinition[]; workflowId?: string; startedBy?: string },
+  /** `plan`: only for a plan of the caller's own (tests); without it the worker plans the run from its catalogue. */
+  args: { config: IntegrationConfig; plan?: StepDefinition[]; workflowId?: string; startedBy?: string },
 ): Promise<string> {
   const workflowId = args.workflowId ?? defaultWorkflowId(args.config.cluster.name);
-  const input: IntegrateClusterInput = { config: args.config, plan: args.plan, startedBy: args.startedBy };
+  const input: IntegrateClusterInput = { config: args.config, ...(args.plan ? { plan: args.plan } : {}), startedBy: args.startedBy };
   await cozy.client.workflow.start(WORKFLOW_TYPE, {
     taskQueue: cozy.options.taskQueue,
     workflowId,

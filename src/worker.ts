@@ -2,9 +2,13 @@
 // running more of them on the same queue; Temporal spreads the work.
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { allActivities } from './activities';
+import { approvalActivities } from './activities/approvals/trusted-approvers';
+import { PLAN_ACTIVITIES } from './activities/plan/plan-run';
 import { resolveTemporalOptions, type TemporalOptions } from './client';
 import { codecSetup } from './codec/data-converter';
 import { type CodecOptions } from './codec/key-source';
+import { scopeActivities } from './worker-policy/context';
+import type { WorkerPolicy } from './worker-policy/schema';
 import { prebuiltWorkflowBundle } from './workflow-bundle';
 
 export interface WorkerSettings extends TemporalOptions, CodecOptions {
@@ -18,6 +22,12 @@ export interface WorkerSettings extends TemporalOptions, CodecOptions {
    * Temporal runs it again on another worker). Default 0: cancel at once; `cozy-proxmox worker` defaults to 60s.
    */
   shutdownGraceMs?: number;
+  /**
+   * The worker's own policy (src/worker-policy): which secret references its steps may resolve and which hosts they
+   * may call. Without one (or without its allow section) everything a run names is allowed, and the worker says so
+   * once at start. Every activity registered runs under it (the catalogue's, or the ones given).
+   */
+  policy?: WorkerPolicy;
 }
 
 let runtimeInstalled = false;
@@ -37,7 +47,13 @@ export async function createWorker(settings: WorkerSettings = {}): Promise<{ wor
   installRuntime();
   const opts = resolveTemporalOptions(settings);
   // Read the key before connecting: a bad key file is a configuration error, not a connection problem.
-  const { dataConverter } = codecSetup(settings);
+  const { dataConverter, keyring } = codecSetup(settings);
+  if (!settings.policy?.allow) {
+    // INFO, the worker's default level: shown to an operator, not in the tests' WARN-level output.
+    Runtime.instance().logger.info(
+      'worker policy: no allow-list (--policy FILE with an allow section): steps resolve any secret reference and call any host a run names',
+    );
+  }
   const connection = await NativeConnection.connect({ address: opts.address });
   const worker = await Worker.create({
     connection,
@@ -45,17 +61,30 @@ export async function createWorker(settings: WorkerSettings = {}): Promise<{ wor
     dataConverter,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    activities: settings.activities ?? allActivities(),
-    ...workflowCode(settings),
+    // Every worker plans runs (the planRun activity) and says whom it trusts to decide (trustedApprovers),
+    // whatever step activities it is given.
+    // Each runs under the worker policy's scope (src/worker-policy/context.ts): the secret resolver and the client
+    // factories check against it, and workerApprovers() reads it.
+    activities: scopeActivities(settings.policy, {
+      ...(settings.activities ?? allActivities()),
+      ...PLAN_ACTIVITIES,
+      ...approvalActivities(settings.policy),
+    }),
+    ...workflowCode(settings, keyring !== undefined),
     maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivityTaskExecutions ?? 20,
     shutdownGraceTime: settings.shutdownGraceMs ?? 0,
   });
   return { worker, connection };
 }
 
-/** The bundle given, else the build's prebuilt one, else the workflow sources bundled now. */
-function workflowCode(settings: WorkerSettings): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
-  const bundle = settings.workflowBundle ?? prebuiltWorkflowBundle();
+/**
+ * The bundle given, else the build's prebuilt one, else the workflow sources bundled now (the SDK then bundles the
+ * data converter's failureConverterPath in). With the codec on, the workflow code must encode its failures as the
+ * worker does, and that converter is compiled into a bundle: the build writes a second bundle for that case, and a
+ * bundle given by the caller must be one made with bundleWorkflows({ encodeFailures: true }).
+ */
+function workflowCode(settings: WorkerSettings, encodeFailures: boolean): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  const bundle = settings.workflowBundle ?? prebuiltWorkflowBundle(encodeFailures);
   return bundle ? { workflowBundle: bundle } : { workflowsPath: require.resolve('./workflows') };
 }
 

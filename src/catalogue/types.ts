@@ -43,6 +43,13 @@ export interface Compensation {
   retry?: StepRetry;
 }
 
+/** A run's plan as a worker built it (the `planRun` activity), with the release whose catalogue chose it. */
+export interface PlannedRun {
+  /** package.json version of the worker that built the plan. */
+  release: string;
+  steps: StepDefinition[];
+}
+
 /** What every step activity receives. The config holds secret references only. */
 export interface StepInput {
   stepId: string;

@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { packageRoot } from '../package-root';
 import { codecCommands } from './commands/codec-commands';
 import { configCommand } from './commands/config-commands';
+import { keyCommand } from './commands/key-commands';
 import { runCommands } from './commands/run-commands';
 import { workerCommand } from './commands/worker-command';
 import { CliError, EXIT_BAD_INPUT, EXIT_FAILURE } from './errors';
@@ -43,7 +44,7 @@ export function buildProgram(): Command {
     .description('Integrate a Proxmox VE installation with a CozyStack (Kubernetes) cluster, step by checked step, on Temporal.')
     .version(packageVersion())
     .showHelpAfterError('(add --help for usage)');
-  for (const cmd of [...runCommands(), workerCommand(), configCommand(), ...codecCommands()]) program.addCommand(cmd);
+  for (const cmd of [...runCommands(), workerCommand(), configCommand(), keyCommand(), ...codecCommands()]) program.addCommand(cmd);
   const development = developmentCommands();
   for (const cmd of development.commands) program.addCommand(cmd, { hidden: !development.installed });
   // Usage errors (unknown option, missing argument, bad choice) are bad input: exit 2, in every subcommand.

@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CozyClient } from '../client';
 import { PHASE_TITLES } from '../catalogue/phases';
-import { formatDuration, STATE_MARK } from '../report/format';
+import { decisionsText, formatDuration, STATE_MARK } from '../report/format';
 import type { Progress } from '../report/progress';
 
 const TERMINAL: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
@@ -19,7 +19,7 @@ export function renderProgressText(p: Progress): string {
     const steps = p.steps.filter((s) => s.phase === phase.id);
     if (steps.length === 0) continue;
     const gate = p.gates.find((g) => g.phase === phase.id);
-    const gateText = gate ? `gate ${gate.state}${gate.by ? ` by ${gate.by}` : ''}` : '';
+    const gateText = gate ? `gate ${gate.state}${gate.by ? ` by ${gate.by}` : ''}${gate.keyFingerprint ? ` (key ${gate.keyFingerprint})` : ''}` : '';
     out.push(`  ${PHASE_TITLES[phase.id]}  [${phase.state}]  ${gateText}`);
     for (const s of steps) {
       const mark = (STATE_MARK[s.state] ?? s.state).padEnd(7);
@@ -28,6 +28,8 @@ export function renderProgressText(p: Progress): string {
     }
   }
   for (const d of pendingDecisions(p)) out.push(`  ${d.what}: ${d.command}`);
+  // Whether a name is enough to decide, or a listed key must sign: a run whose gates accept anyone says so.
+  out.push(`  decisions: ${decisionsText(p)}`);
   const m = p.metrics;
   out.push(`  tests ${m.testsCompleted}/${m.testsTotal}  success ${m.successRate}%  issues found ${m.issuesFound} fixed ${m.issuesFixed}`);
   return out.join('\n');
@@ -45,15 +47,16 @@ interface PendingDecision {
 /** What the run waits for, with the command that moves it on: one per open gate and per blocked step. */
 export function pendingDecisions(p: Progress): PendingDecision[] {
   const out: PendingDecision[] = [];
+  const key = p.decisions?.mode === 'signed' ? ' --key KEYFILE' : '';
   for (const g of p.gates.filter((x) => x.state === 'open')) {
-    out.push({ key: `gate:${g.phase}`, what: 'waiting for approval', command: `cozy-proxmox approve ${p.workflowId} --phase ${g.phase}` });
+    out.push({ key: `gate:${g.phase}`, what: 'waiting for approval', command: `cozy-proxmox approve ${p.workflowId} --phase ${g.phase}${key}` });
   }
   for (const s of p.steps.filter((x) => x.state === 'blocked')) {
     out.push({
       key: `step:${s.id}:${s.executions}`,
       what: `blocked on ${s.id}`,
       reason: s.message,
-      command: `cozy-proxmox resolve ${p.workflowId} --step ${s.id} --action retry|skip|abort`,
+      command: `cozy-proxmox resolve ${p.workflowId} --step ${s.id} --action retry|skip|abort${key}`,
     });
   }
   return out;

@@ -1,5 +1,5 @@
-// The data converter the worker and the client share: with a key, payloads are encrypted; without one, plain
-// (the default), with a clear error if encrypted data shows up.
+// The data converter the worker and the client share: with a key, payloads are encrypted, failure messages and stack
+// traces with them; without one, plain (the default), with a clear error if encrypted data shows up.
 import type { DataConverter } from '@temporalio/common';
 import { EncryptionCodec, MissingKeyCodec } from './encryption-codec';
 import { loadKeyring, type CodecOptions } from './key-source';
@@ -11,8 +11,12 @@ export interface CodecSetup {
   keyring?: Keyring;
 }
 
+/** The module exporting `failureConverter` that encodes failure messages and stack traces (failure-converter.ts). */
+export const ENCODED_FAILURES_CONVERTER_PATH = require.resolve('./failure-converter');
+
 export function codecSetup(opts: CodecOptions = {}, env: NodeJS.ProcessEnv = process.env): CodecSetup {
   const keyring = loadKeyring(opts, env);
-  const codec = keyring ? new EncryptionCodec(keyring) : new MissingKeyCodec();
-  return { dataConverter: { payloadCodecs: [codec] }, keyring };
+  if (!keyring) return { dataConverter: { payloadCodecs: [new MissingKeyCodec()] } };
+  // With the codec on, failures are encoded too: their messages and stack traces would otherwise stay in clear.
+  return { dataConverter: { payloadCodecs: [new EncryptionCodec(keyring)], failureConverterPath: ENCODED_FAILURES_CONVERTER_PATH }, keyring };
 }

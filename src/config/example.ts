@@ -42,7 +42,7 @@ gates:                              # manual | auto | auto-if-green, optionally 
   basic-integration: manual
   advanced-integration: { policy: manual, timeout: 24h }
   monitoring-security: auto-if-green
-approvers: [alice, bob]             # who may approve, reject and resolve (empty: anyone)
+approvers: [alice, bob]             # narrows who may decide: names of the worker policy's approvers (empty: all)
 keepTestResources: false
 skipTestSteps: []                   # test steps left out, e.g. [step3-vm-management]; the report marks them not-planned
 onStepFailure: wait                 # a blocking step that failed for good: wait for \`resolve\`, or abort the run

@@ -24,6 +24,8 @@ export interface HelmClientOptions {
   homeDir?: string;
   /** Ends a running helm (SIGTERM, then SIGKILL 10 s later) when aborted: a cancelled step stops its helm. */
   signal?: AbortSignal;
+  /** Awaited before each helm command; a throw stops it (the worker policy checks the API server helm would call). */
+  beforeCommand?: () => Promise<void>;
 }
 
 export interface UpgradeInstallOptions {
@@ -167,7 +169,8 @@ export class HelmClient {
   async lint(chart: string, values: Record<string, unknown> = {}): Promise<LintResult> {
     assertPath('chart', chart);
     return this.withValuesFile(values, async (valuesFile) => {
-      const result = await this.run(['lint', chart, `--values=${valuesFile}`], 'lint', 120_000, true);
+      // Local, like template: helm calls no cluster, so beforeCommand (a check of the cluster) is not asked.
+      const result = await this.exec(['lint', chart, `--values=${valuesFile}`], 'lint', 120_000, true);
       const messages = `${result.stdout}\n${result.stderr}`
         .split('\n')
         .map((l) => l.trim())
@@ -188,7 +191,7 @@ export class HelmClient {
         if (!/^[A-Za-z0-9.]+(\/[A-Za-z0-9]+){1,2}$/.test(api)) throw new HelmError(`API version "${api}" is not GROUP/VERSION[/KIND]`);
         args.push(`--api-versions=${api}`);
       }
-      return (await this.run(args, `template ${o.release}`, 120_000)).stdout;
+      return (await this.exec(args, `template ${o.release}`, 120_000, false)).stdout;
     });
   }
 
@@ -232,8 +235,14 @@ export class HelmClient {
     return err;
   }
 
+  /** Runs a helm command that calls the cluster; a non-zero exit throws a classified error unless `allowFailure`. */
+  private async run(args: string[], what: string, timeoutMs: number, allowFailure = false): Promise<RunResult> {
+    await this.opts.beforeCommand?.();
+    return this.exec(args, what, timeoutMs, allowFailure);
+  }
+
   /** Runs helm; a non-zero exit throws a classified error unless `allowFailure`. */
-  private run(args: string[], what: string, timeoutMs: number, allowFailure = false): Promise<RunResult> {
+  private exec(args: string[], what: string, timeoutMs: number, allowFailure: boolean): Promise<RunResult> {
     const started = Date.now();
     const beat = this.opts.onHeartbeat;
     const timer = beat ? setInterval(() => beat(what, Date.now() - started), this.opts.heartbeatMs ?? 10_000) : undefined;

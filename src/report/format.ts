@@ -1,4 +1,6 @@
 // Small formatting helpers shared by the report renderers and the CLI's progress view.
+import type { Progress } from './progress';
+
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${ms} ms`;
   const s = ms / 1000;
@@ -22,3 +24,16 @@ export const STATE_MARK: Record<string, string> = {
   running: 'RUN',
   pending: '...',
 };
+
+/** Who may decide on the run, one line for status and the report: a run whose gates accept anyone says so. */
+export function decisionsText(p: Pick<Progress, 'decisions'>): string {
+  const d = p.decisions;
+  if (!d) return 'anyone may approve, reject and resolve (the run started before signed decisions)';
+  if (d.mode === 'anyone') return `anyone may approve, reject and resolve: the worker lists no approvers (${d.source})`;
+  return `only decisions signed by a listed key: ${d.approvers.map((a) => `${a.name} ${a.fingerprint}`).join(', ')} (${d.source})`;
+}
+
+/** `by NAME`, with the fingerprint of the key that signed the decision when one did. */
+export function deciderText(by: string | undefined, keyFingerprint: string | undefined): string {
+  return `by ${by ?? '?'}${keyFingerprint ? ` (key ${keyFingerprint})` : ''}`;
+}

@@ -38,7 +38,7 @@ export interface StepProgress {
   live?: string;
   /** The step failed at least once during this run (an issue found); if it then passed, the issue was fixed. */
   failedOnce: boolean;
-  resolutions: { action: ResolveAction; by: string; at: number; comment?: string }[];
+  resolutions: { action: ResolveAction; by: string; at: number; comment?: string; keyFingerprint?: string }[];
 }
 
 export interface GateProgress {
@@ -50,6 +50,8 @@ export interface GateProgress {
   openedAt?: number;
   decidedAt?: number;
   by?: string;
+  /** The fingerprint of the key that signed the decision (SHA256:..., as `ssh-keygen -l` shows it). */
+  keyFingerprint?: string;
   comment?: string;
   reason?: string;
   timeoutMs?: number;
@@ -111,6 +113,11 @@ export interface Progress {
   finishedAt?: number;
   /** The simulated target the run's config names, if any (the reports mark its steps as simulated). */
   simulatedTarget?: string;
+  /** Who may decide at the gates and on blocked steps: the worker's listed approvers, or anyone (none listed). Absent
+   *  in runs from before signed decisions (they accept anyone). */
+  decisions?: { mode: 'signed' | 'anyone'; source: string; approvers: { name: string; fingerprint: string }[] };
+  /** The release whose worker built the plan (absent when the plan came with the run's input). */
+  plannedBy?: string;
   phases: PhaseProgress[];
   steps: StepProgress[];
   gates: GateProgress[];

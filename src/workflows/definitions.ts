@@ -1,6 +1,7 @@
 // The integrateCluster workflow's contract: its input, query and updates. Shared by the workflow, the client and the
 // CLI; pure so that it can be bundled into workflow code.
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { DecisionSignature } from '../approvals/decision';
 import type { StepDefinition } from '../catalogue/types';
 import type { IntegrationConfig } from '../config/schema';
 import type { PhaseId } from '../catalogue/phases';
@@ -16,23 +17,31 @@ export function defaultWorkflowId(cluster: string): string {
 export interface IntegrateClusterInput {
   /** Validated config; secrets appear only as references. */
   config: IntegrationConfig;
-  /** The steps of this run, chosen from the catalogue when the run starts: a running workflow never sees its
-   *  catalogue change under it, which keeps replays deterministic across releases. */
-  plan: StepDefinition[];
+  /**
+   * The steps of this run. Absent in runs started by this release's CLI and client: the worker builds the plan from
+   * its own catalogue when the run starts (the `planRun` activity, recorded in the history). Given by runs
+   * from earlier CLIs (and in the committed histories), and by tests that run a plan of their own: then it is used
+   * as it is. Either way a running workflow never sees its plan change, which keeps replays deterministic.
+   */
+  plan?: StepDefinition[];
   /** Who started the run (for the report). */
   startedBy?: string;
 }
 
+// Decisions. `by` names who decides; with approvers listed in the worker's policy it must be proven by `signature`
+// (src/approvals): the approver's key signs the request's fields with the run, a time and a nonce.
 export interface ApproveRequest {
   phase: PhaseId;
   by: string;
   comment?: string;
+  signature?: DecisionSignature;
 }
 
 export interface RejectRequest {
   phase: PhaseId;
   by: string;
   reason: string;
+  signature?: DecisionSignature;
 }
 
 export interface ResolveStepRequest {
@@ -40,6 +49,7 @@ export interface ResolveStepRequest {
   action: ResolveAction;
   by: string;
   comment?: string;
+  signature?: DecisionSignature;
 }
 
 export const progressQuery = defineQuery<Progress>('progress');

@@ -16,7 +16,7 @@ import {
 import { PHASE_IDS, type PhaseId } from '../catalogue/phases';
 import type { StepDefinition, StepInput, StepOutputs } from '../catalogue/types';
 import type { RunOutcome } from '../report/progress';
-import { activityForStep, compensationForStep } from './step-activities';
+import { activityForStep, compensationForStep, planRun } from './step-activities';
 import {
   approveUpdate,
   progressQuery,
@@ -30,7 +30,9 @@ import { PATCHES } from './patches';
 import { describeStepFailure } from './step-failure';
 import { RunTracker } from './run-tracker';
 import { PHASE_KEY, STATE_KEY } from './search-attributes';
-import { validateApprove, validateReject, validateResolve } from './validators';
+import { trustedApprovers } from './decision-trust';
+import { validateApprove, validateReject, validateResolve, type DecisionContext } from './validators';
+import { TRUST_ANYONE } from '../approvals/trusted-approvers';
 
 /** Ends a run early: a rejection, an operator's abort or a gate that timed out. */
 class RunEnd extends Error {
@@ -49,38 +51,64 @@ export async function integrateCluster(input: IntegrateClusterInput): Promise<Re
   const outputs: Record<string, StepOutputs> = {};
   /** Steps whose undo is registered, in the order they started (or passed, in runs from before sagas). */
   const completed: StepDefinition[] = [];
-  const approvers = input.config.approvers;
   const sagas = patched(PATCHES.sagas);
+  // Decisions are checked against the approvers the worker lists, read again when a gate opens or a step blocks (a
+  // key removed from the policy stops counting from then on). Runs from before this accept any `by`, as they did.
+  const signedDecisions = patched(PATCHES.signedDecisions);
+  const usedNonces = new Set<string>();
+  const refreshTrust = async (): Promise<void> => {
+    if (signedDecisions) run.trust = await trustedApprovers();
+  };
+  const decisionContext: DecisionContext = {
+    workflowId,
+    runId: workflowInfo().runId,
+    check: () => ({
+      trust: run.trust ?? TRUST_ANYONE,
+      usedNonces,
+      configApprovers: input.config.approvers,
+      now: Date.now(),
+    }),
+  };
+  /** Records a signed decision's nonce (it is never accepted again) and returns the fingerprint of its key. */
+  const signer = (req: { signature?: { publicKey: string; nonce: string } }): string | undefined => {
+    if (!req.signature) return undefined;
+    usedNonces.add(req.signature.nonce);
+    const listed = run.trust?.approvers.find((a) => a.publicKey === req.signature?.publicKey);
+    return listed?.fingerprint ?? `unlisted ed25519 key ${req.signature.publicKey.slice(0, 16)}…`;
+  };
 
   setHandler(progressQuery, () => run.snapshot());
   setHandler(
     approveUpdate,
     (req) => {
       const gate = run.gate(req.phase);
+      const keyFingerprint = signer(req);
       if (gate.state === 'approved') return { ...gate }; // a repeated approval changes nothing
-      Object.assign(gate, { state: 'approved', decision: 'manual', by: req.by, comment: req.comment, decidedAt: Date.now() });
+      Object.assign(gate, { state: 'approved', decision: 'manual', by: req.by, keyFingerprint, comment: req.comment, decidedAt: Date.now() });
       return { ...gate };
     },
-    { validator: (req) => validateApprove(run, approvers, req) },
+    { validator: (req) => validateApprove(run, decisionContext, req) },
   );
   setHandler(
     rejectUpdate,
     (req) => {
       const gate = run.gate(req.phase);
-      Object.assign(gate, { state: 'rejected', decision: 'manual', by: req.by, reason: req.reason, decidedAt: Date.now() });
+      const keyFingerprint = signer(req);
+      Object.assign(gate, { state: 'rejected', decision: 'manual', by: req.by, keyFingerprint, reason: req.reason, decidedAt: Date.now() });
       return { ...gate };
     },
-    { validator: (req) => validateReject(run, approvers, req) },
+    { validator: (req) => validateReject(run, decisionContext, req) },
   );
   setHandler(
     resolveStepUpdate,
     (req) => {
       decisions.set(req.step, req);
       const step = run.step(req.step);
-      step.resolutions.push({ action: req.action, by: req.by, at: Date.now(), comment: req.comment });
+      const keyFingerprint = signer(req);
+      step.resolutions.push({ action: req.action, by: req.by, at: Date.now(), comment: req.comment, ...(keyFingerprint ? { keyFingerprint } : {}) });
       return { ...step };
     },
-    { validator: (req) => validateResolve(run, approvers, decisions, req) },
+    { validator: (req) => validateResolve(run, decisionContext, decisions, req) },
   );
 
   // Search attributes are upserted only when state or phase change: each upsert is a history event.
@@ -113,6 +141,7 @@ export async function integrateCluster(input: IntegrateClusterInput): Promise<Re
       Object.assign(gate, { state: 'approved', decision: 'auto', by: `policy:${gate.policy}`, decidedAt: Date.now() });
       return;
     }
+    await refreshTrust();
     Object.assign(gate, { state: 'open', openedAt: Date.now() });
     publish();
     const decided = () => gate.state !== 'open';
@@ -151,6 +180,7 @@ export async function integrateCluster(input: IntegrateClusterInput): Promise<Re
         if (input.config.onStepFailure === 'abort') {
           throw new RunEnd('failed', `step ${def.id} failed: ${run.step(def.id).message ?? 'no reason given'}`);
         }
+        await refreshTrust();
         run.step(def.id).state = 'blocked';
         publish();
         await condition(() => decisions.has(def.id));
@@ -235,9 +265,24 @@ export async function integrateCluster(input: IntegrateClusterInput): Promise<Re
     }
   }
 
+  /**
+   * The input's plan if it has one (runs started by earlier CLIs, the committed histories, tests with plans of their
+   * own), else the one the worker builds now from its catalogue (recorded in the history as the activity's result).
+   * No patch guards this: the path a run takes depends only on its input, which its history holds, so a replay takes
+   * the path its run took (histories with a plan never called planRun, and never will).
+   */
+  async function thePlan(): Promise<StepDefinition[]> {
+    if (input.plan) return input.plan;
+    const planned = await planRun(input.config);
+    run.plan(planned.steps, planned.release);
+    return planned.steps;
+  }
+
   try {
+    // Both read from the worker at once: whom it trusts (so status says so from the start), and the plan.
+    const [, plan] = await Promise.all([refreshTrust(), thePlan()]);
     for (const phase of PHASE_IDS) {
-      const steps = input.plan.filter((s) => s.phase === phase);
+      const steps = plan.filter((s) => s.phase === phase);
       if (steps.length === 0) {
         run.phase(phase).state = 'skipped';
         continue;

@@ -11,6 +11,11 @@ export const PATCHES = {
    * compensated while sibling steps were still being cancelled, and undos borrowed the step's limit).
    */
   sagas: 'sagas',
+  /**
+   * Signed decisions: the run reads the approvers the worker's policy lists when it starts, when a gate opens and
+   * when a step blocks, and its validators accept only decisions signed by one of them (before: any `by`).
+   */
+  signedDecisions: 'signed-decisions',
 } as const;
 
 export const PATCH_IDS: readonly string[] = Object.values(PATCHES);

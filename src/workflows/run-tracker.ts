@@ -13,6 +13,7 @@ import type {
   RunState,
   StepProgress,
 } from '../report/progress';
+import type { DecisionTrust } from '../approvals/trusted-approvers';
 import type { IntegrateClusterInput } from './definitions';
 import { gateSettings } from './gate-settings';
 
@@ -26,18 +27,28 @@ export class RunTracker {
   readonly phases = new Map<PhaseId, PhaseProgress>();
   readonly gates = new Map<PhaseId, GateProgress>();
   readonly compensations: CompensationProgress[] = [];
+  /** Who may decide, as the worker's policy said when last read (undefined: runs from before signed decisions). */
+  trust?: DecisionTrust;
+  /** The release whose worker built the plan, when the worker built it. */
+  plannedBy?: string;
 
   constructor(
     private readonly input: IntegrateClusterInput,
     private readonly workflowId: string,
     private readonly startedAt: number,
   ) {
-    for (const def of input.plan) this.steps.set(def.id, newStep(def));
+    this.plan(input.plan ?? []);
     for (const id of PHASE_IDS) {
       this.phases.set(id, { id, title: PHASE_TITLES[id], state: 'pending', durationMs: 0 });
       const { policy, timeoutMs } = gateSettings(input.config, id);
       this.gates.set(id, { phase: id, policy, state: 'pending', timeoutMs });
     }
+  }
+
+  /** Lists the plan's steps (from the input, or once the worker built the plan). */
+  plan(steps: StepDefinition[], plannedBy?: string): void {
+    for (const def of steps) this.steps.set(def.id, newStep(def));
+    if (plannedBy !== undefined) this.plannedBy = plannedBy;
   }
 
   step(id: string): StepProgress {
@@ -160,6 +171,16 @@ export class RunTracker {
       startedAt: this.startedAt,
       finishedAt: this.finishedAt,
       simulatedTarget: this.input.config.simulatedTarget,
+      ...(this.trust
+        ? {
+            decisions: {
+              mode: this.trust.mode,
+              source: this.trust.source,
+              approvers: this.trust.approvers.map((a) => ({ name: a.name, fingerprint: a.fingerprint })),
+            },
+          }
+        : {}),
+      ...(this.plannedBy !== undefined ? { plannedBy: this.plannedBy } : {}),
       phases,
       steps,
       gates: [...this.gates.values()].map((g) => ({ ...g })),

@@ -1,8 +1,23 @@
 // Activity stubs built from a step's definition: its timeouts, retry policy and a summary that makes the Temporal
 // UI's timeline read as the plan ("proxmox.version: Proxmox VE version >= 7.0").
 import { ActivityCancellationType, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import type { PLAN_ACTIVITIES } from '../activities/plan/plan-run';
 import { NON_RETRYABLE_TYPES } from '../catalogue/failure-types';
 import type { CompensationActivity, StepActivity, StepDefinition } from '../catalogue/types';
+
+/**
+ * The worker's plan of a new run, an activity whose result the history records, so a replay reads the plan instead of
+ * building it again. Not a local activity: a local activity's result can reach the workflow in a later workflow task
+ * than the one whose completion recorded it, and a replay then runs the code after it (a `patched()` call) in the
+ * earlier task, where the patch's marker is not: the first sandbox histories recorded with one failed to replay that
+ * way. An activity's completion always starts a workflow task of its own. Retried for a while: a worker of a release
+ * before this one (a rolling upgrade) does not have it, and fails the attempt.
+ */
+export const { planRun } = proxyActivities<typeof PLAN_ACTIVITIES>({
+  startToCloseTimeout: '30s',
+  retry: { maximumAttempts: 20, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+  summary: 'plan the run from the worker\'s catalogue',
+});
 
 // Every step heartbeats (the activity wrapper's liveness ticker): a worker that dies mid-step is noticed after this
 // long, and the step retried elsewhere, instead of after its whole start-to-close limit.

@@ -5,7 +5,6 @@ import { PATCH_IDS } from '../../src/workflows/patches';
 import { readFileSync } from 'node:fs';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { StepActivity, StepInput } from '../../src/catalogue/types';
-import { wrapStepActivities } from '../../src/activities/common/step-wrapper';
 import { connectClient, getProgress, startIntegration, type CozyClient } from '../../src/client';
 import { EncryptionCodec } from '../../src/codec/encryption-codec';
 import { generateKeyLine } from '../../src/codec/keyring';
@@ -13,12 +12,11 @@ import { loadKeyring } from '../../src/codec/key-source';
 import { payloadsFromJson, payloadsToJson } from '../../src/codec/payload-json';
 import { startCodecServer } from '../../src/codec/codec-server';
 import type { Progress } from '../../src/report/progress';
-import { createWorker } from '../../src/worker';
 import { runCli } from '../helpers/cli';
 import { step, testConfig } from '../helpers/plan';
 import { connectTestEnv, temporalAddress, uniqueQueue } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
-import { encodingOf, historyPayloads, payloadText, writeKeyFile } from './helpers';
+import { encodingOf, historyPayloads, payloadText, startEncryptedWorker, writeKeyFile } from './helpers';
 
 // Config values that must never be readable in the stored history (the cluster name is not among them: it is the
 // workflow id and a search attribute, which the server must be able to read).
@@ -41,19 +39,7 @@ const probe: StepActivity = async (input: StepInput) => ({
 
 beforeAll(async () => {
   env = await connectTestEnv();
-  const { worker, connection } = await createWorker({
-    address: temporalAddress(),
-    taskQueue: queue,
-    activities: wrapStepActivities({ probe }),
-    workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE as string },
-    codecKeyFile: keyFile,
-  });
-  const running = worker.run();
-  stopWorker = async () => {
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    await running;
-    await connection.close();
-  };
+  stopWorker = await startEncryptedWorker(queue, { probe }, keyFile);
   cozy = await connectClient({ address: temporalAddress(), taskQueue: queue, codecKeyFile: keyFile });
 });
 afterAll(async () => {

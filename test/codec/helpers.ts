@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
+import { wrapStepActivities } from '../../src/activities/common/step-wrapper';
+import type { StepActivity } from '../../src/catalogue/types';
 import { generateKeyLine } from '../../src/codec/keyring';
+import { createWorker } from '../../src/worker';
+import { bundleWorkflows } from '../../src/workflow-bundle';
+import { temporalAddress } from '../helpers/temporal';
 
 /** Writes a key file with the given key ids (fresh keys) and returns its path. */
 export function writeKeyFile(ids: string[], lines: string[] = ids.map((id) => generateKeyLine(id))): string {
@@ -56,4 +61,24 @@ export function payloadText(payloads: Payload[]): string {
   return payloads
     .map((p) => [...Object.values(p.metadata ?? {}), p.data ?? new Uint8Array()].map((b) => Buffer.from(b).toString('utf8')).join(' '))
     .join('\n');
+}
+
+/**
+ * A worker with the codec on, as `cozy-proxmox worker --codec-key-file` runs one: payloads and failures encrypted,
+ * the workflow code bundled with the failure converter. Returns what stops it.
+ */
+export async function startEncryptedWorker(queue: string, activities: Record<string, StepActivity>, keyFile: string): Promise<() => Promise<void>> {
+  const { worker, connection } = await createWorker({
+    address: temporalAddress(),
+    taskQueue: queue,
+    activities: wrapStepActivities(activities),
+    workflowBundle: await bundleWorkflows({ encodeFailures: true }),
+    codecKeyFile: keyFile,
+  });
+  const running = worker.run();
+  return async () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running;
+    await connection.close();
+  };
 }

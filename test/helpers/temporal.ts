@@ -6,6 +6,7 @@ import type { StepActivity } from '../../src/catalogue/types';
 import { createWorker } from '../../src/worker';
 import { wrapStepActivities } from '../../src/activities/common/step-wrapper';
 import type { CozyClient } from '../../src/client';
+import type { WorkerPolicy } from '../../src/worker-policy/schema';
 
 let runtimeInstalled = false;
 function quietRuntime(): void {
@@ -52,7 +53,7 @@ export interface RunningWorker {
 export async function startTestWorker(
   taskQueue: string,
   activities: Record<string, StepActivity>,
-  { undoActivities = [], ...settings }: { shutdownGraceMs?: number; undoActivities?: string[] } = {},
+  { undoActivities = [], ...settings }: { shutdownGraceMs?: number; undoActivities?: string[]; policy?: WorkerPolicy } = {},
 ): Promise<RunningWorker> {
   quietRuntime();
   const { worker, connection } = await createWorker({

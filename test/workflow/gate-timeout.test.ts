@@ -6,6 +6,7 @@ import { temporal } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/workflows/search-attributes';
 import { toolPath } from '../../src/tools/tool-paths';
 import { wrapStepActivities } from '../../src/activities/common/step-wrapper';
+import { approvalActivities } from '../../src/activities/approvals/trusted-approvers';
 import { WORKFLOW_TYPE, progressQuery, type IntegrateClusterInput } from '../../src/workflows/definitions';
 import type { Progress } from '../../src/report/progress';
 import { step, testConfig } from '../helpers/plan';
@@ -32,14 +33,18 @@ test('a manual gate that nobody approves within its timeout ends the run after c
     connection: env.nativeConnection,
     taskQueue: 'gate-timeout',
     workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE as string },
-    activities: wrapStepActivities({
-      makeTestNs: async () => ({ status: 'passed', message: 'namespace made' }),
-      removeTestNs: async () => {
-        undone.push('removeTestNs');
-        return { status: 'passed', message: 'removed' };
-      },
-      never: async () => ({ status: 'passed', message: 'must not run' }),
-    }),
+    activities: {
+      ...wrapStepActivities({
+        makeTestNs: async () => ({ status: 'passed', message: 'namespace made' }),
+        removeTestNs: async () => {
+          undone.push('removeTestNs');
+          return { status: 'passed', message: 'removed' };
+        },
+        never: async () => ({ status: 'passed', message: 'must not run' }),
+      }),
+      // The workflow asks every worker whom it trusts to decide (createWorker registers this itself).
+      ...approvalActivities(undefined),
+    },
   });
   const input: IntegrateClusterInput = {
     config: testConfig({ cluster: { name: 'gate-timeout' }, gates: { 'basic-integration': { policy: 'manual', timeout: '24h' } } }),

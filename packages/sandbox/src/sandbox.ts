@@ -21,6 +21,7 @@ import { seedCozyStack, type SeedOptions } from './kubernetes/seed';
 import { sandboxHostLayout, startSandboxHost, stopHostKubelet } from './ssh-host';
 import { sandboxMonitoringRunning, startSandboxMonitoring } from './monitoring';
 import { WORKER_NODE_FLAGS } from '../../../src/worker-memory';
+import { writeSandboxWorkerPolicy } from './worker-policy';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
@@ -348,9 +349,11 @@ async function startOperatorProcess(state: SandboxState, kubernetes: SandboxKube
 
 function startWorkerProcess(state: SandboxState, say: (m: string) => void): { pid: number; taskQueue: string } {
   say(`starting a worker on task queue ${DEFAULT_TASK_QUEUE}`);
+  // Its policy is written from the state each time, so a worker started again names the same secrets and hosts.
+  const policy = writeSandboxWorkerPolicy(state);
   const pid = spawnDaemon(
     process.execPath,
-    [...WORKER_NODE_FLAGS, join(repoRoot(), 'bin', 'cozy-proxmox.js'), 'worker', '--address', state.temporal.address, '--task-queue', DEFAULT_TASK_QUEUE],
+    [...WORKER_NODE_FLAGS, join(repoRoot(), 'bin', 'cozy-proxmox.js'), 'worker', '--address', state.temporal.address, '--task-queue', DEFAULT_TASK_QUEUE, '--policy', policy],
     state.logs.worker,
   );
   return { pid, taskQueue: DEFAULT_TASK_QUEUE };

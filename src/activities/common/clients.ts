@@ -11,6 +11,7 @@ import type { KubeconfigSource } from '../../kubernetes/kubeconfig';
 import { ProxmoxClient } from '../../proxmox/client';
 import type { ProxmoxHttpOptions } from '../../proxmox/http';
 import { SshClient, type SshConnectOptions } from '../../ssh/client';
+import { guardedClientFactories } from '../../worker-policy/guarded-clients';
 
 export interface ClientFactories {
   kubernetes(source: KubeconfigSource): Promise<KubeClient>;
@@ -32,12 +33,14 @@ export function realClientFactories(): ClientFactories {
   };
 }
 
-const DEFAULT_FACTORIES = realClientFactories();
+// Every set of factories a step gets is guarded by the worker policy's host check (src/worker-policy): here, where
+// they are handed to the step, so no client of any step, however its activities were made, escapes it.
+const DEFAULT_FACTORIES = guardedClientFactories(realClientFactories());
 const scope = new AsyncLocalStorage<ClientFactories>();
 
 /** Runs `body` (an activity) with these factories. */
 export function withClientFactories<T>(factories: ClientFactories, body: () => Promise<T>): Promise<T> {
-  return scope.run(factories, body);
+  return scope.run(guardedClientFactories(factories), body);
 }
 
 /** The factories of the running activity. */

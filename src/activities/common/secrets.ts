@@ -1,8 +1,10 @@
 // Resolves a secret reference (see config/secret-ref.ts) inside an activity, so the value never enters workflow
 // inputs, results or history. The Kubernetes client is loaded only when a k8s: reference is used: it is a large,
-// ESM-only package that most resolutions do not need.
+// ESM-only package that most resolutions do not need. Every resolution passes the worker policy's secret check first
+// (src/worker-policy): this is the one place a reference is turned into a value.
 import { readFile } from 'node:fs/promises';
 import { parseSecretRef, SecretRef } from '../../config/secret-ref';
+import { assertSecretAllowed, assertUrlAllowed } from '../../worker-policy/guard';
 import { fail, FailureType } from './failures';
 
 export interface SecretResolverOptions {
@@ -19,6 +21,8 @@ async function readKubernetesSecret(ref: Extract<SecretRef, { kind: 'k8s' }>, op
   if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
   else kc.loadFromDefault();
   if (options.context) kc.setCurrentContext(options.context);
+  // The secret is read from an API server: the same host check as every client's.
+  assertUrlAllowed(kc.getCurrentCluster()?.server ?? '', `the Kubernetes API server holding ${ref.namespace}/${ref.name}`);
   const api = kc.makeApiClient(k8s.CoreV1Api);
   let secret;
   try {
@@ -40,6 +44,7 @@ async function readKubernetesSecret(ref: Extract<SecretRef, { kind: 'k8s' }>, op
 }
 
 export async function resolveSecretRef(ref: SecretRef, options: SecretResolverOptions = {}): Promise<string> {
+  assertSecretAllowed(ref);
   switch (ref.kind) {
     case 'env': {
       const value = (options.env ?? process.env)[ref.name];

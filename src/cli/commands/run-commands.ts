@@ -13,6 +13,11 @@ import { BadInputError, CliError } from '../errors';
 import { defaultApprover, printJson } from '../output';
 import { isFinished, renderProgressText, watchProgress } from '../progress-view';
 import { loadValidConfig } from './config-commands';
+import type { DecisionSignature, DecisionSubject } from '../../approvals/decision';
+import type { CozyClient } from '../../client';
+
+/** The environment variable that names the signing key when --key is not given. */
+export const SIGNING_KEY_ENV = 'COZY_PROXMOX_SIGNING_KEY';
 
 function phaseArg(value: string): PhaseId {
   if (!isPhaseId(value)) throw new BadInputError(`--phase must be one of ${PHASE_IDS.join(', ')}, not "${value}"`);
@@ -36,6 +41,36 @@ function printFinal(p: Progress, json: boolean): void {
   else if (!process.stdout.isTTY) process.stdout.write(renderProgressText(p) + '\n');
 }
 
+/**
+ * Who decides: with a signing key (--key, or $COZY_PROXMOX_SIGNING_KEY) the request is signed for the run, and the
+ * name defaults to the one the worker lists for the key; without one, only the name (runs whose worker lists no
+ * approvers accept that, the others refuse it and say so).
+ */
+async function decider(
+  cozy: CozyClient,
+  id: string,
+  opts: { by?: string; key?: string },
+  subject: DecisionSubject,
+): Promise<{ by: string; signature?: DecisionSignature }> {
+  const keyPath = opts.key ?? process.env[SIGNING_KEY_ENV];
+  if (!keyPath) return { by: opts.by ?? defaultApprover() };
+  // Loaded here, not at the top: ssh2 is only needed by commands that sign.
+  const { loadSigningKey, SigningKeyError } = await import('../../approvals/sign');
+  const { signForRun } = await import('../../approvals/sign-request');
+  let key;
+  try {
+    key = loadSigningKey(keyPath, process.env.COZY_PROXMOX_SIGNING_KEY_PASSPHRASE);
+  } catch (err) {
+    if (err instanceof SigningKeyError) throw new BadInputError(err.message);
+    throw err;
+  }
+  return signForRun(cozy, id, key, opts.by, subject, defaultApprover);
+}
+
+function keyText(fingerprint: string | undefined): string {
+  return fingerprint ? ` (key ${fingerprint})` : '';
+}
+
 export function runCommands(): Command[] {
   const integrate = addTemporalOptions(
     new Command('integrate-cluster')
@@ -49,11 +84,13 @@ export function runCommands(): Command[] {
   ).action(async (opts) => {
     let config = loadValidConfig(opts.config, !opts.skipSecretCheck);
     if (opts.autoApprove) config = withAutoApprove(config);
+    // Built here only to check the config before anything starts and to say how many steps it plans; the run itself
+    // is planned by the worker (its release's catalogue is the one whose activities run the steps).
     const plan = buildPlan(config);
     await withClient(opts, async (cozy, api) => {
       let id: string;
       try {
-        id = await api.startIntegration(cozy, { config, plan, workflowId: opts.id, startedBy: defaultApprover() });
+        id = await api.startIntegration(cozy, { config, workflowId: opts.id, startedBy: defaultApprover() });
       } catch (err) {
         if (err instanceof api.WorkflowExecutionAlreadyStartedError) {
           throw new CliError(`a run for cluster ${config.cluster.name} is already running (${err.workflowId}); see \`cozy-proxmox status ${err.workflowId}\``);
@@ -90,15 +127,17 @@ export function runCommands(): Command[] {
       .description('approve the open gate of a phase')
       .argument('<id>', 'workflow id')
       .requiredOption('--phase <phase>', `phase whose gate to approve (${PHASE_IDS.join(', ')})`)
-      .option('--by <who>', 'approver (default: $USER)')
+      .option('--by <who>', 'approver (default: the name the worker lists for --key, else $USER)')
+      .option('--key <file>', `ed25519 private key (OpenSSH) that signs the decision (default: $${SIGNING_KEY_ENV})`)
       .option('--comment <text>', 'comment recorded with the approval')
       .option('--json', 'print the gate as JSON'),
   ).action(async (id: string, opts) => {
     const phase = phaseArg(opts.phase);
     await withClient(opts, async (cozy, api) => {
-      const gate = await request(api, id, () => api.approvePhase(cozy, id, { phase, by: opts.by ?? defaultApprover(), comment: opts.comment }));
+      const who = await decider(cozy, id, opts, { action: 'approve', phase, comment: opts.comment });
+      const gate = await request(api, id, () => api.approvePhase(cozy, id, { phase, comment: opts.comment, ...who }));
       if (opts.json) printJson(gate);
-      else process.stdout.write(`gate ${gate.phase} ${gate.state} by ${gate.by}\n`);
+      else process.stdout.write(`gate ${gate.phase} ${gate.state} by ${gate.by}${keyText(gate.keyFingerprint)}\n`);
     });
   });
 
@@ -108,15 +147,17 @@ export function runCommands(): Command[] {
       .argument('<id>', 'workflow id')
       .requiredOption('--phase <phase>', 'phase whose gate to reject')
       .requiredOption('--reason <text>', 'why (recorded in the report)')
-      .option('--by <who>', 'who rejects (default: $USER)')
+      .option('--by <who>', 'who rejects (default: the name the worker lists for --key, else $USER)')
+      .option('--key <file>', `ed25519 private key (OpenSSH) that signs the decision (default: $${SIGNING_KEY_ENV})`)
       .option('--json', 'print the gate as JSON'),
   ).action(async (id: string, opts) => {
     const phase = phaseArg(opts.phase);
     if (!String(opts.reason).trim()) throw new BadInputError('--reason must not be empty');
     await withClient(opts, async (cozy, api) => {
-      const gate = await request(api, id, () => api.rejectPhase(cozy, id, { phase, by: opts.by ?? defaultApprover(), reason: opts.reason }));
+      const who = await decider(cozy, id, opts, { action: 'reject', phase, reason: opts.reason });
+      const gate = await request(api, id, () => api.rejectPhase(cozy, id, { phase, reason: opts.reason, ...who }));
       if (opts.json) printJson(gate);
-      else process.stdout.write(`gate ${gate.phase} rejected by ${gate.by}: ${gate.reason}\n`);
+      else process.stdout.write(`gate ${gate.phase} rejected by ${gate.by}${keyText(gate.keyFingerprint)}: ${gate.reason}\n`);
     });
   });
 
@@ -126,16 +167,16 @@ export function runCommands(): Command[] {
       .argument('<id>', 'workflow id')
       .requiredOption('--step <step>', 'step id (see `status`)')
       .addOption(new Option('--action <action>', 'what to do').choices(['retry', 'skip', 'abort']).makeOptionMandatory())
-      .option('--by <who>', 'who decides (default: $USER)')
+      .option('--by <who>', 'who decides (default: the name the worker lists for --key, else $USER)')
+      .option('--key <file>', `ed25519 private key (OpenSSH) that signs the decision (default: $${SIGNING_KEY_ENV})`)
       .option('--comment <text>', 'comment recorded with the decision')
       .option('--json', 'print the step as JSON'),
   ).action(async (id: string, opts) => {
     await withClient(opts, async (cozy, api) => {
-      const step = await request(api, id, () =>
-        api.resolveStep(cozy, id, { step: opts.step, action: opts.action, by: opts.by ?? defaultApprover(), comment: opts.comment }),
-      );
+      const who = await decider(cozy, id, opts, { action: 'resolve', step: opts.step, resolution: opts.action, comment: opts.comment });
+      const step = await request(api, id, () => api.resolveStep(cozy, id, { step: opts.step, action: opts.action, comment: opts.comment, ...who }));
       if (opts.json) printJson(step);
-      else process.stdout.write(`step ${step.id}: ${opts.action} by ${opts.by ?? defaultApprover()}\n`);
+      else process.stdout.write(`step ${step.id}: ${opts.action} by ${who.by}${keyText(step.resolutions.at(-1)?.keyFingerprint)}\n`);
     });
   });
 

@@ -4,9 +4,10 @@
 import { Command } from 'commander';
 import { TEST_STEP_GROUPS, type TestStepGroup } from '../../../../src/catalogue/phases';
 import { skipTestStepsSchema } from '../../../../src/config/schema';
-import { buildPlan } from '../../../../src/catalogue';
 import { withAutoApprove } from '../../../../src/config/auto-approve';
 import { loadConfigFile } from '../../../../src/config/load';
+import { loadWorkerPolicy } from '../../../../src/worker-policy/load';
+import { writeSandboxWorkerPolicy } from '../worker-policy';
 import { renderMarkdown } from '../../../../src/report/render-markdown';
 import type { SandboxState } from '../sandbox';
 import { BadInputError, CliError } from '../../../../src/cli/errors';
@@ -41,12 +42,13 @@ export function demoCommand(): Command {
         const state: SandboxState = await sandboxUp({ dir: opts.dir, worker: false, taskSpeed: speed, onProgress: progress, signal: interrupts.signal });
         let failed: string | undefined;
         try {
-          const { worker, connection } = await createWorker({ address: state.temporal.address });
+          // The sandbox's own worker policy: the demo's worker resolves and calls only what the sandbox holds.
+          const { worker, connection } = await createWorker({ address: state.temporal.address, policy: loadWorkerPolicy(writeSandboxWorkerPolicy(state)) });
           const running = worker.run();
           const cozy = await connectClient({ address: state.temporal.address });
           try {
             const config = { ...withAutoApprove(loadConfigFile(state.configFile, { env: {} })), skipTestSteps };
-            const id = await startIntegration(cozy, { config, plan: buildPlan(config), workflowId: `integrate-cluster-sandbox-${Date.now()}`, startedBy: 'demo' });
+            const id = await startIntegration(cozy, { config, workflowId: `integrate-cluster-sandbox-${Date.now()}`, startedBy: 'demo' });
             const link = `${state.temporal.uiUrl}/namespaces/default/workflows/${id}`;
             progress(`run ${id} started; Temporal UI: ${link}`);
             const final = await watchProgress(cozy, id, process.stdout, 1000, interrupts.signal);

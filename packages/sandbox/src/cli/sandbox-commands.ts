@@ -1,4 +1,6 @@
 // `sandbox up|down|status`: the embedded sandbox, from the command line.
+import { SIGNING_KEY_ENV } from '../../../../src/cli/commands/run-commands';
+import { sandboxApproverKeyFile } from '../worker-policy';
 import { Command, Option } from 'commander';
 import { BadInputError, CliError } from '../../../../src/cli/errors';
 import { printJson } from '../../../../src/cli/output';
@@ -32,6 +34,8 @@ function describe(state: SandboxState): string {
     '',
     `export TEMPORAL_ADDRESS=${state.temporal.address}`,
     ...(state.kubernetes ? [`export KUBECONFIG=${state.kubernetes.kubeconfig}`] : []),
+    // The sandbox worker accepts decisions signed by this key only (its policy lists it).
+    `export ${SIGNING_KEY_ENV}=${sandboxApproverKeyFile(state.dir)}`,
     `cozy-proxmox integrate-cluster -c ${state.configFile} --wait`,
   ].join('\n');
 }

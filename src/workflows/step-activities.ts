@@ -1,9 +1,9 @@
 // Activity stubs built from a step's definition: its timeouts, retry policy and a summary that makes the Temporal
 // UI's timeline read as the plan ("proxmox.version: Proxmox VE version >= 7.0").
 import { ActivityCancellationType, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
-import type { PLAN_ACTIVITIES } from '../activities/plan/plan-run';
 import { NON_RETRYABLE_TYPES } from '../catalogue/failure-types';
-import type { CompensationActivity, StepActivity, StepDefinition } from '../catalogue/types';
+import type { CompensationActivity, PlannedRun, StepActivity, StepDefinition } from '../catalogue/types';
+import type { IntegrationConfig } from '../config/schema';
 
 /**
  * The worker's plan of a new run, an activity whose result the history records, so a replay reads the plan instead of
@@ -13,7 +13,8 @@ import type { CompensationActivity, StepActivity, StepDefinition } from '../cata
  * way. An activity's completion always starts a workflow task of its own. Retried for a while: a worker of a release
  * before this one (a rolling upgrade) does not have it, and fails the attempt.
  */
-export const { planRun } = proxyActivities<typeof PLAN_ACTIVITIES>({
+// Typed here, not with the activity module's own type: workflow code imports no activity module (test/architecture).
+export const { planRun } = proxyActivities<{ planRun(config: IntegrationConfig): Promise<PlannedRun> }>({
   startToCloseTimeout: '30s',
   retry: { maximumAttempts: 20, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
   summary: 'plan the run from the worker\'s catalogue',

@@ -86,7 +86,7 @@ test('a key that is not an ed25519 private key is refused with its path', () => 
 });
 
 test('`key create` makes an OpenSSH ed25519 pair (private 0600) and prints the policy lines; it never overwrites', async () => {
-  const path = join(dir, 'carol-key');
+  const path = join(dir, 'keys', 'carol-key'); // its folder is made too
   const made = await runCli(['key', 'create', path, '--name', 'carol']);
   expect(made.code).toBe(0);
   expect(statSync(path).mode & 0o777).toBe(0o600);

@@ -1,6 +1,7 @@
 // `cozy-proxmox key create`: an ed25519 key pair for signing decisions, for operators who do not want to use their
 // SSH key. OpenSSH format, so `ssh-keygen -lf` shows the same fingerprint the report does.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { Command } from 'commander';
 import { BadInputError } from '../errors';
 import { defaultApprover } from '../output';
@@ -19,6 +20,7 @@ export function keyCommand(): Command {
       const { utils } = await import('ssh2');
       const name = opts.name ?? defaultApprover();
       const pair = utils.generateKeyPairSync('ed25519', { comment: `${name}@cozy-proxmox` });
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 }); // a new folder for it, readable by its owner only
       writeFileSync(file, pair.private, { mode: 0o600, flag: 'wx' });
       writeFileSync(`${file}.pub`, `${pair.public}\n`, { flag: 'wx' });
       const { loadSigningKey } = await import('../../approvals/sign');

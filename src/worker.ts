@@ -1,5 +1,6 @@
 // The worker: runs integrateCluster workflows and their step activities on one task queue. Workers scale out by
 // running more of them on the same queue; Temporal spreads the work.
+import { IllegalStateError } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { allActivities } from './activities';
 import { approvalActivities } from './activities/approvals/trusted-approvers';
@@ -32,14 +33,28 @@ export interface WorkerSettings extends TemporalOptions, CodecOptions {
 
 let runtimeInstalled = false;
 
-/** Sets the worker's log level once per process (COZY_PROXMOX_LOG_LEVEL, default INFO; the demo uses WARN). */
-export function installRuntime(level: LogLevel = (process.env.COZY_PROXMOX_LOG_LEVEL as LogLevel | undefined) ?? 'INFO'): void {
+/**
+ * Sets up the process's Temporal runtime once: the log level (COZY_PROXMOX_LOG_LEVEL, default INFO; the demo uses
+ * WARN) and, with `metricsAddress` (HOST:PORT), the SDK's Prometheus endpoint at http://HOST:PORT/metrics: task slots
+ * used and available, schedule-to-start and execution latencies, failed activities and workflow tasks, requests to
+ * the server. One runtime per process, so the first call decides.
+ */
+export function installRuntime(
+  level: LogLevel = (process.env.COZY_PROXMOX_LOG_LEVEL as LogLevel | undefined) ?? 'INFO',
+  metricsAddress?: string,
+): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
-    Runtime.install({ logger: new DefaultLogger(level) });
-  } catch {
-    // a runtime already exists in this process (tests install their own)
+    Runtime.install({
+      logger: new DefaultLogger(level),
+      // Durations in seconds, Prometheus's base unit (the SDK's default is milliseconds), as the dashboard reads them.
+      ...(metricsAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress, useSecondsForDurations: true } } } } : {}),
+    });
+  } catch (err) {
+    // A runtime already exists in this process (tests install their own); anything else (the metrics address in
+    // use, say) is the caller's to see.
+    if (!(err instanceof IllegalStateError)) throw err;
   }
 }
 

@@ -11,6 +11,7 @@
 // - the demo again, on the same directory and with step 3 left out (--skip), passes with the same results for every
 //   other step: the new sandbox keeps nothing of the last.
 import { execFile } from 'node:child_process';
+import axios from 'axios';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,6 +109,11 @@ test('demo runs the plan against the sandbox and reports simulated parts as such
   expect(state.credentials.proxmoxTokenSecretFile).toBe(join(dir, 'secrets', 'proxmox-token-secret'));
   // The written config validates as it is.
   expect((await runCli(['config', 'validate', state.configFile])).code).toBe(0);
+  // The sandbox's Prometheus scraped the demo's worker while it ran: the SDK's activity metrics for the plan's steps.
+  const scraped = await axios.get<{ data: { result: { metric: Record<string, string> }[] } }>(`${state.monitoring!.prometheusUrl}/api/v1/query`, {
+    params: { query: 'max_over_time(temporal_activity_execution_latency_count{job="cozy-proxmox-worker"}[30m])' },
+  });
+  expect(scraped.data.data.result.map((r) => r.metric.activity_type)).toEqual(expect.arrayContaining(['planRun', 'proxmox.version', 'step4.join']));
 }, 480_000);
 
 test('integrate-cluster --wait --auto-approve completes with its worker killed during the join: one join, nothing left', async () => {

@@ -31,6 +31,8 @@ export interface SandboxState {
   temporal: { address: string; uiUrl: string; pid: number; dbFile: string; namespace: string };
   proxmox: { url: string; caFile: string; fingerprint: string; pid: number; node: string; simulated: true };
   worker?: { pid: number; taskQueue: string };
+  /** Where the sandbox's worker (the `sandbox up` process, or the demo's) serves its metrics; Prometheus scrapes it. */
+  workerMetrics?: { address: string; url: string };
   /** The sandbox operator: plays cluster-api-operator (running the real Cluster API, CAPMOX and IPAM managers) and runs the real CSI controller for its pod. */
   operator?: { pid: number; simulated: true };
   /** sshd on loopback standing in for the Proxmox host, with the real kubeadm and a stand-in kubelet (simulated host). */
@@ -183,7 +185,8 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
     // Prometheus and the exporter need only the simulator: they start beside the control plane (its first scrape
     // takes a scrape interval, the control plane about ten seconds).
     say('starting Prometheus and prometheus-pve-exporter scraping the simulator');
-    monitoringStarting = startSandboxMonitoring(dir, { proxmoxUrl: sim.url, caFile: sim.caFile, tokenId: DEFAULT_TOKEN_ID, tokenSecretFile: tokenFile, onProgress: say }).then((m) => {
+    const workerMetricsAddress = `127.0.0.1:${await freePort()}`;
+    monitoringStarting = startSandboxMonitoring(dir, { proxmoxUrl: sim.url, caFile: sim.caFile, tokenId: DEFAULT_TOKEN_ID, tokenSecretFile: tokenFile, workerMetricsAddress, onProgress: say }).then((m) => {
       started.push(m.pids.exporter, m.pids.prometheus);
       return m;
     });
@@ -205,6 +208,7 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
       },
       configFile: join(dir, 'config.yaml'),
       logs,
+      workerMetrics: { address: workerMetricsAddress, url: `http://${workerMetricsAddress}/metrics` },
     };
 
     if (kubernetes) {
@@ -353,7 +357,10 @@ function startWorkerProcess(state: SandboxState, say: (m: string) => void): { pi
   const policy = writeSandboxWorkerPolicy(state);
   const pid = spawnDaemon(
     process.execPath,
-    [...WORKER_NODE_FLAGS, join(repoRoot(), 'bin', 'cozy-proxmox.js'), 'worker', '--address', state.temporal.address, '--task-queue', DEFAULT_TASK_QUEUE, '--policy', policy],
+    [
+      ...WORKER_NODE_FLAGS, join(repoRoot(), 'bin', 'cozy-proxmox.js'), 'worker', '--address', state.temporal.address, '--task-queue', DEFAULT_TASK_QUEUE, '--policy', policy,
+      ...(state.workerMetrics ? ['--metrics-address', state.workerMetrics.address] : []),
+    ],
     state.logs.worker,
   );
   return { pid, taskQueue: DEFAULT_TASK_QUEUE };

@@ -6,6 +6,9 @@ import { DURATION_PATTERN, durationToMs } from '../../config/duration';
 import { loadWorkerPolicy, WORKER_POLICY_ENV, WorkerPolicyError } from '../../worker-policy/load';
 import type { WorkerPolicy } from '../../worker-policy/schema';
 
+/** The environment variable of --metrics-address. */
+const METRICS_ADDRESS_ENV = 'COZY_PROXMOX_METRICS_ADDRESS';
+
 // Long enough for most steps' current wait to end (a clone, a join's registration); the orchestrator must allow more
 // (compose stop_grace_period, a pod's terminationGracePeriodSeconds).
 const DEFAULT_SHUTDOWN_GRACE = '60s';
@@ -23,6 +26,11 @@ export function workerCommand(): Command {
         process.env.COZY_PROXMOX_SHUTDOWN_GRACE_TIME ?? DEFAULT_SHUTDOWN_GRACE,
       )
       .option(
+        '--metrics-address <host:port>',
+        `serve the worker's Prometheus metrics at http://HOST:PORT/metrics (env ${METRICS_ADDRESS_ENV}; default off)`,
+        process.env[METRICS_ADDRESS_ENV] || undefined,
+      )
+      .option(
         '--policy <file>',
         `the worker's policy (YAML): the secret references and hosts its steps may use, the approvers' keys (env ${WORKER_POLICY_ENV})`,
         process.env[WORKER_POLICY_ENV] || undefined,
@@ -33,14 +41,27 @@ export function workerCommand(): Command {
       throw new BadInputError(`--shutdown-grace-time must be a duration such as 60s or 5m, not "${opts.shutdownGraceTime}"`);
     }
     const policy = policyFrom(opts.policy);
+    const metricsAddress = metricsAddressFrom(opts.metricsAddress);
     progress(`worker polling task queue ${options.taskQueue ?? process.env.TEMPORAL_TASK_QUEUE ?? 'cozy-proxmox'}`);
     try {
-      const { runWorker } = await import('../../worker');
+      const { installRuntime, runWorker } = await import('../../worker');
+      installRuntime(undefined, metricsAddress);
+      if (metricsAddress) progress(`worker metrics at http://${metricsAddress}/metrics`);
       await runWorker({ ...options, policy, maxConcurrentActivityTaskExecutions: Number(opts.maxConcurrentActivities), shutdownGraceMs: durationToMs(opts.shutdownGraceTime) });
     } catch (err) {
       throw codecErrorToCli(err);
     }
   });
+}
+
+/** HOST:PORT (an IPv6 host in brackets); undefined: no metrics endpoint. */
+function metricsAddressFrom(address: string | undefined): string | undefined {
+  if (!address) return undefined;
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(address);
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {
+    throw new BadInputError(`--metrics-address must be HOST:PORT, e.g. 127.0.0.1:9464 or 0.0.0.0:9464 in a container, not "${address}"`);
+  }
+  return address;
 }
 
 /** The policy file, read and checked before the worker connects: a bad one is bad input (exit 2), naming the field. */

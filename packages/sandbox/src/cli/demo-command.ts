@@ -37,9 +37,10 @@ export function demoCommand(): Command {
           import('../../../../src/worker'),
           import('../../../../src/client'),
         ]);
-        installRuntime('WARN');
         // Interrupted while it starts, `sandbox up` stops what it had started itself.
         const state: SandboxState = await sandboxUp({ dir: opts.dir, worker: false, taskSpeed: speed, onProgress: progress, signal: interrupts.signal });
+        // The demo's worker serves its metrics where the sandbox's Prometheus scrapes a worker.
+        installRuntime('WARN', state.workerMetrics?.address);
         let failed: string | undefined;
         try {
           // The sandbox's own worker policy: the demo's worker resolves and calls only what the sandbox holds.

@@ -31,6 +31,8 @@ function describe(state: SandboxState): string {
     ...(state.kubernetes ? [`Kubernetes:        ${state.kubernetes.server}  kubeconfig ${state.kubernetes.kubeconfig} (CozyStack components simulated)`] : []),
     `credentials:       ${state.credentials.proxmoxPasswordFile}, ${state.credentials.proxmoxTokenSecretFile}`,
     `config:            ${state.configFile}`,
+    ...(state.monitoring ? [`Prometheus:        ${state.monitoring.prometheusUrl}  (jobs pve, cozy-proxmox-worker)`] : []),
+    ...(state.workerMetrics ? [`worker metrics:    ${state.workerMetrics.url}`] : []),
     '',
     `export TEMPORAL_ADDRESS=${state.temporal.address}`,
     ...(state.kubernetes ? [`export KUBECONFIG=${state.kubernetes.kubeconfig}`] : []),

@@ -13,7 +13,7 @@ import { exporterTarget, pveExporterConfigYaml, type ExporterCredentials } from 
 import { PVE_JOB_NAME, prometheusConfigYaml } from './prometheus-config';
 import { waitForHttpOk, waitForPrometheusTarget } from './http-wait';
 
-export { PVE_JOB_NAME } from './prometheus-config';
+export { PVE_JOB_NAME, WORKER_JOB_NAME } from './prometheus-config';
 export { waitForPrometheusSeries } from './http-wait';
 
 export type SandboxMonitoringCredentials = { tokenId: string; tokenSecretFile: string } | { user: string; passwordFile: string };
@@ -23,6 +23,8 @@ export type SandboxMonitoringOptions = SandboxMonitoringCredentials & {
   proxmoxUrl: string;
   /** CA the Proxmox API's certificate is verified with. */
   caFile: string;
+  /** HOST:PORT the sandbox's worker serves its metrics on: scraped as job cozy-proxmox-worker. */
+  workerMetricsAddress?: string;
   /** Default 5 s: short, so a fresh sandbox has series within seconds. */
   scrapeIntervalSeconds?: number;
   onProgress?: (message: string) => void;
@@ -93,7 +95,7 @@ export async function startSandboxMonitoring(dir: string, opts: SandboxMonitorin
     await waitForPort(exporterPort, `prometheus-pve-exporter (see ${files.exporterLog})`, 30_000, exporterPid);
     await waitForHttpOk(`${exporterUrl}/metrics`, 'prometheus-pve-exporter', 15_000);
 
-    writeFileSync(files.prometheusConfig, prometheusConfigYaml({ exporterAddress, target, scrapeIntervalSeconds: opts.scrapeIntervalSeconds ?? 5 }));
+    writeFileSync(files.prometheusConfig, prometheusConfigYaml({ exporterAddress, target, scrapeIntervalSeconds: opts.scrapeIntervalSeconds ?? 5, workerMetricsAddress: opts.workerMetricsAddress }));
     const prometheusPort = await freePort();
     const prometheusAddress = `127.0.0.1:${prometheusPort}`;
     say(`starting Prometheus on ${prometheusAddress} (job ${PVE_JOB_NAME}, data in ${files.prometheusData})`);

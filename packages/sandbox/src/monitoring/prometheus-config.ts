@@ -5,6 +5,8 @@ import { stringify } from 'yaml';
 
 /** The job name the sandbox uses; the step7 checks find pve exporter targets by their /pve scrape path, not by it. */
 export const PVE_JOB_NAME = 'pve';
+/** The job that scrapes the sandbox's cozy-proxmox worker (the SDK's metrics: task slots, latencies, failures). */
+export const WORKER_JOB_NAME = 'cozy-proxmox-worker';
 
 export interface PrometheusConfigOptions {
   /** HOST:PORT of the pve exporter. */
@@ -12,6 +14,8 @@ export interface PrometheusConfigOptions {
   /** HOST:PORT of the Proxmox API, passed to the exporter as ?target=. */
   target: string;
   scrapeIntervalSeconds: number;
+  /** HOST:PORT of the worker's metrics endpoint (`worker --metrics-address`), when the sandbox runs a worker. */
+  workerMetricsAddress?: string;
 }
 
 export function prometheusConfigYaml(opts: PrometheusConfigOptions): string {
@@ -32,6 +36,7 @@ export function prometheusConfigYaml(opts: PrometheusConfigOptions): string {
           { target_label: '__address__', replacement: opts.exporterAddress },
         ],
       },
+      ...(opts.workerMetricsAddress ? [{ job_name: WORKER_JOB_NAME, static_configs: [{ targets: [opts.workerMetricsAddress] }] }] : []),
     ],
   });
 }

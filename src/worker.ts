@@ -11,6 +11,7 @@ import { type CodecOptions } from './codec/key-source';
 import { scopeActivities } from './worker-policy/context';
 import type { WorkerPolicy } from './worker-policy/schema';
 import { prebuiltWorkflowBundle } from './workflow-bundle';
+import { startHealthServer } from './worker-health';
 
 export interface WorkerSettings extends TemporalOptions, CodecOptions {
   /** Step activities by name; defaults to the whole catalogue's. */
@@ -105,13 +106,22 @@ function workflowCode(settings: WorkerSettings, encodeFailures: boolean): Pick<W
 
 /**
  * Runs a worker until SIGINT/SIGTERM. The SDK's handlers stop polling at once; steps in flight get the grace time to
- * finish, then are cancelled.
+ * finish, then are cancelled. With `healthAddress`, the probes of worker-health.ts are served while it runs.
  */
-export async function runWorker(settings: WorkerSettings = {}): Promise<void> {
-  const { worker, connection } = await createWorker(settings);
+export async function runWorker(settings: WorkerSettings = {}, opts: { healthAddress?: string; onHealthServed?: (url: string) => void } = {}): Promise<void> {
+  let worker: Worker | undefined;
+  // Served first: a taken address stops the worker before it connects, and a starting worker is alive, not ready.
+  const health = opts.healthAddress ? await startHealthServer(opts.healthAddress, () => worker?.getState() ?? 'INITIALIZED') : undefined;
+  if (health) opts.onHealthServed?.(health.url);
   try {
-    await worker.run();
+    const created = await createWorker(settings);
+    worker = created.worker;
+    try {
+      await worker.run();
+    } finally {
+      await created.connection.close();
+    }
   } finally {
-    await connection.close();
+    await health?.close();
   }
 }

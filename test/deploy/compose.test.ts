@@ -138,6 +138,9 @@ test('configuration by environment with defaults: codec off unless a key file is
   expect(worker.COZY_PROXMOX_CODEC_KEY_FILE).toBe('');
   expect(worker.COZY_PROXMOX_WORKER_POLICY).toBe('');
   expect(worker.COZY_PROXMOX_METRICS_ADDRESS).toBe('0.0.0.0:9464');
+  expect(worker.COZY_PROXMOX_HEALTH_ADDRESS).toBe('127.0.0.1:9465');
+  // The healthcheck asks the address the worker serves its probes on.
+  expect(JSON.stringify((model.services.worker as { healthcheck?: { test?: string[] } }).healthcheck?.test)).toContain('http://127.0.0.1:9465/healthz');
   expect(envOf(loadCompose({ COZY_PROXMOX_WORKER_POLICY: '/run/cozy-proxmox/policy.yaml' }).services.worker).COZY_PROXMOX_WORKER_POLICY).toBe('/run/cozy-proxmox/policy.yaml');
   expect(envOf(model.services['temporal-ui']).TEMPORAL_CODEC_ENDPOINT).toBe('');
   const on = loadCompose({ ...codecEnv, TEMPORAL_TASK_QUEUE: 'cozy-prod' });

@@ -6,8 +6,9 @@ import { DURATION_PATTERN, durationToMs } from '../../config/duration';
 import { loadWorkerPolicy, WORKER_POLICY_ENV, WorkerPolicyError } from '../../worker-policy/load';
 import type { WorkerPolicy } from '../../worker-policy/schema';
 
-/** The environment variable of --metrics-address. */
+/** The environment variables of --metrics-address and --health-address. */
 const METRICS_ADDRESS_ENV = 'COZY_PROXMOX_METRICS_ADDRESS';
+const HEALTH_ADDRESS_ENV = 'COZY_PROXMOX_HEALTH_ADDRESS';
 
 // Long enough for most steps' current wait to end (a clone, a join's registration); the orchestrator must allow more
 // (compose stop_grace_period, a pod's terminationGracePeriodSeconds).
@@ -31,6 +32,11 @@ export function workerCommand(): Command {
         process.env[METRICS_ADDRESS_ENV] || undefined,
       )
       .option(
+        '--health-address <host:port>',
+        `serve /healthz (alive, draining included) and /readyz (polling) at http://HOST:PORT for probes (env ${HEALTH_ADDRESS_ENV}; default off)`,
+        process.env[HEALTH_ADDRESS_ENV] || undefined,
+      )
+      .option(
         '--policy <file>',
         `the worker's policy (YAML): the secret references and hosts its steps may use, the approvers' keys (env ${WORKER_POLICY_ENV})`,
         process.env[WORKER_POLICY_ENV] || undefined,
@@ -41,25 +47,29 @@ export function workerCommand(): Command {
       throw new BadInputError(`--shutdown-grace-time must be a duration such as 60s or 5m, not "${opts.shutdownGraceTime}"`);
     }
     const policy = policyFrom(opts.policy);
-    const metricsAddress = metricsAddressFrom(opts.metricsAddress);
+    const metricsAddress = addressFrom('--metrics-address', opts.metricsAddress);
+    const healthAddress = addressFrom('--health-address', opts.healthAddress);
     progress(`worker polling task queue ${options.taskQueue ?? process.env.TEMPORAL_TASK_QUEUE ?? 'cozy-proxmox'}`);
     try {
       const { installRuntime, runWorker } = await import('../../worker');
       installRuntime(undefined, metricsAddress);
       if (metricsAddress) progress(`worker metrics at http://${metricsAddress}/metrics`);
-      await runWorker({ ...options, policy, maxConcurrentActivityTaskExecutions: Number(opts.maxConcurrentActivities), shutdownGraceMs: durationToMs(opts.shutdownGraceTime) });
+      await runWorker({ ...options, policy, maxConcurrentActivityTaskExecutions: Number(opts.maxConcurrentActivities), shutdownGraceMs: durationToMs(opts.shutdownGraceTime) }, {
+        healthAddress,
+        onHealthServed: (url) => progress(`worker health at ${url}/healthz and ${url}/readyz`),
+      });
     } catch (err) {
       throw codecErrorToCli(err);
     }
   });
 }
 
-/** HOST:PORT (an IPv6 host in brackets); undefined: no metrics endpoint. */
-function metricsAddressFrom(address: string | undefined): string | undefined {
+/** HOST:PORT (an IPv6 host in brackets) of an endpoint the worker serves; undefined: not served. */
+function addressFrom(option: string, address: string | undefined): string | undefined {
   if (!address) return undefined;
   const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(address);
   if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {
-    throw new BadInputError(`--metrics-address must be HOST:PORT, e.g. 127.0.0.1:9464 or 0.0.0.0:9464 in a container, not "${address}"`);
+    throw new BadInputError(`${option} must be HOST:PORT, e.g. 127.0.0.1:9464 or 0.0.0.0:9464 in a container, not "${address}"`);
   }
   return address;
 }

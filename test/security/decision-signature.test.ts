@@ -99,3 +99,11 @@ test('`key create` makes an OpenSSH ed25519 pair (private 0600) and prints the p
   expect(again.code).toBe(2);
   expect(again.stderr).toContain(`${path} exists: choose another file (a key is never overwritten)`);
 });
+
+test('a signing key that cannot be used is bad input before anything connects (exit 2), whatever the server', async () => {
+  for (const args of [['approve', 'x', '--phase', 'basic-integration'], ['reject', 'x', '--phase', 'basic-integration', '--reason', 'no'], ['resolve', 'x', '--step', 's', '--action', 'retry']]) {
+    const out = await runCli([...args, '--key', join(dir, 'missing-key')], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    expect(out.code).toBe(2);
+    expect(out.stderr).toBe(`error: cannot read the signing key ${join(dir, 'missing-key')}: ENOENT\n`);
+  }
+});

@@ -41,30 +41,32 @@ function printFinal(p: Progress, json: boolean): void {
   else if (!process.stdout.isTTY) process.stdout.write(renderProgressText(p) + '\n');
 }
 
+/** Says who decides on a run: the name, and with a key the signature of the decision for that run. */
+type Decide = (cozy: CozyClient, id: string, subject: DecisionSubject) => Promise<{ by: string; signature?: DecisionSignature }>;
+
 /**
  * Who decides: with a signing key (--key, or $COZY_PROXMOX_SIGNING_KEY) the request is signed for the run, and the
  * name defaults to the one the worker lists for the key; without one, only the name (runs whose worker lists no
- * approvers accept that, the others refuse it and say so).
+ * approvers accept that, the others refuse it and say so). The key is read here, before anything connects: a key
+ * that cannot be used is bad input (exit 2), whatever the server.
  */
-async function decider(
-  cozy: CozyClient,
-  id: string,
-  opts: { by?: string; key?: string },
-  subject: DecisionSubject,
-): Promise<{ by: string; signature?: DecisionSignature }> {
+async function decider(opts: { by?: string; key?: string }): Promise<Decide> {
   const keyPath = opts.key ?? process.env[SIGNING_KEY_ENV];
-  if (!keyPath) return { by: opts.by ?? defaultApprover() };
+  if (!keyPath) {
+    const by = opts.by ?? defaultApprover();
+    return async () => ({ by });
+  }
   // Loaded here, not at the top: ssh2 is only needed by commands that sign.
   const { loadSigningKey, SigningKeyError } = await import('../../approvals/sign');
   const { signForRun } = await import('../../approvals/sign-request');
-  let key;
+  let key: ReturnType<typeof loadSigningKey>;
   try {
     key = loadSigningKey(keyPath, process.env.COZY_PROXMOX_SIGNING_KEY_PASSPHRASE);
   } catch (err) {
     if (err instanceof SigningKeyError) throw new BadInputError(err.message);
     throw err;
   }
-  return signForRun(cozy, id, key, opts.by, subject, defaultApprover);
+  return (cozy, id, subject) => signForRun(cozy, id, key, opts.by, subject, defaultApprover);
 }
 
 function keyText(fingerprint: string | undefined): string {
@@ -133,8 +135,9 @@ export function runCommands(): Command[] {
       .option('--json', 'print the gate as JSON'),
   ).action(async (id: string, opts) => {
     const phase = phaseArg(opts.phase);
+    const decide = await decider(opts);
     await withClient(opts, async (cozy, api) => {
-      const who = await decider(cozy, id, opts, { action: 'approve', phase, comment: opts.comment });
+      const who = await decide(cozy, id, { action: 'approve', phase, comment: opts.comment });
       const gate = await request(api, id, () => api.approvePhase(cozy, id, { phase, comment: opts.comment, ...who }));
       if (opts.json) printJson(gate);
       else process.stdout.write(`gate ${gate.phase} ${gate.state} by ${gate.by}${keyText(gate.keyFingerprint)}\n`);
@@ -153,8 +156,9 @@ export function runCommands(): Command[] {
   ).action(async (id: string, opts) => {
     const phase = phaseArg(opts.phase);
     if (!String(opts.reason).trim()) throw new BadInputError('--reason must not be empty');
+    const decide = await decider(opts);
     await withClient(opts, async (cozy, api) => {
-      const who = await decider(cozy, id, opts, { action: 'reject', phase, reason: opts.reason });
+      const who = await decide(cozy, id, { action: 'reject', phase, reason: opts.reason });
       const gate = await request(api, id, () => api.rejectPhase(cozy, id, { phase, reason: opts.reason, ...who }));
       if (opts.json) printJson(gate);
       else process.stdout.write(`gate ${gate.phase} rejected by ${gate.by}${keyText(gate.keyFingerprint)}: ${gate.reason}\n`);
@@ -172,8 +176,9 @@ export function runCommands(): Command[] {
       .option('--comment <text>', 'comment recorded with the decision')
       .option('--json', 'print the step as JSON'),
   ).action(async (id: string, opts) => {
+    const decide = await decider(opts);
     await withClient(opts, async (cozy, api) => {
-      const who = await decider(cozy, id, opts, { action: 'resolve', step: opts.step, resolution: opts.action, comment: opts.comment });
+      const who = await decide(cozy, id, { action: 'resolve', step: opts.step, resolution: opts.action, comment: opts.comment });
       const step = await request(api, id, () => api.resolveStep(cozy, id, { step: opts.step, action: opts.action, comment: opts.comment, ...who }));
       if (opts.json) printJson(step);
       else process.stdout.write(`step ${step.id}: ${opts.action} by ${who.by}${keyText(step.resolutions.at(-1)?.keyFingerprint)}\n`);

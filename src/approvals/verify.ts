@@ -65,8 +65,15 @@ export function checkDecision(
     valid = false; // a public key that is no curve point
   }
   if (!valid) throw new Error('the signature does not match the decision: another run, phase, action or text than was signed, or another key');
-  // Open gates: a signature still proves which key decided; the fingerprint the signer claims is not proof of it.
-  return approver ?? { name: scope.by, publicKey: sig.publicKey, fingerprint: `unlisted ed25519 key ${sig.publicKey.slice(0, 16)}…` };
+  return approver ?? { name: scope.by, publicKey: sig.publicKey, fingerprint: keyFingerprint(trust, sig.publicKey) };
+}
+
+/**
+ * How a decision's key is shown: the fingerprint the worker's policy lists for it, else (open gates: a signature
+ * still proves which key decided, but the fingerprint the signer claims is no proof) the start of the key itself.
+ */
+export function keyFingerprint(trust: DecisionTrust | undefined, publicKey: string): string {
+  return trust?.approvers.find((a) => a.publicKey === publicKey)?.fingerprint ?? `unlisted ed25519 key ${publicKey.slice(0, 16)}…`;
 }
 
 function listed(trust: DecisionTrust): string {

@@ -33,6 +33,7 @@ import { PHASE_KEY, STATE_KEY } from './search-attributes';
 import { trustedApprovers } from './decision-trust';
 import { validateApprove, validateReject, validateResolve, type DecisionContext } from './validators';
 import { TRUST_ANYONE } from '../approvals/trusted-approvers';
+import { keyFingerprint } from '../approvals/verify';
 
 /** Ends a run early: a rejection, an operator's abort or a gate that timed out. */
 class RunEnd extends Error {
@@ -73,8 +74,7 @@ export async function integrateCluster(input: IntegrateClusterInput): Promise<Re
   const signer = (req: { signature?: { publicKey: string; nonce: string } }): string | undefined => {
     if (!req.signature) return undefined;
     usedNonces.add(req.signature.nonce);
-    const listed = run.trust?.approvers.find((a) => a.publicKey === req.signature?.publicKey);
-    return listed?.fingerprint ?? `unlisted ed25519 key ${req.signature.publicKey.slice(0, 16)}…`;
+    return keyFingerprint(run.trust, req.signature.publicKey);
   };
 
   setHandler(progressQuery, () => run.snapshot());

@@ -10,7 +10,7 @@ import { join, relative } from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { HISTORIES_DIR } from '../helpers/record-history';
 
-/** The kinds of run scripts/record-histories.ts records for every release. */
+/** The kinds of run the history recorder (packages/sandbox/src/record-histories.ts) records for every release. */
 const RELEASE_KINDS = ['blocked-on-step', 'cancelled-with-compensation', 'finished', 'waiting-at-gate'];
 const RELEASE_DIR = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 

@@ -21,16 +21,16 @@ import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { parse, stringify } from 'yaml';
-import { connectClient, getProgress, type CozyClient } from '../src/client';
-import { packageRoot } from '../src/package-root';
-import { releaseVersion } from '../src/release';
-import type { Progress } from '../src/report/progress';
-import { toolPath } from '../src/tools/tool-paths';
-import { prebuiltWorkflowBundle } from '../src/workflow-bundle';
-import { freePort } from '../packages/sandbox/src/processes';
-import { sandboxDown, sandboxUp, type SandboxState } from '../packages/sandbox/src/sandbox';
-import { sandboxApproverKeyFile } from '../packages/sandbox/src/worker-policy';
-import { SIGNING_KEY_ENV } from '../src/cli/commands/run-commands';
+import { connectClient, getProgress, type CozyClient } from '../../../src/client';
+import { packageRoot } from '../../../src/package-root';
+import { releaseVersion } from '../../../src/release';
+import type { Progress } from '../../../src/report/progress';
+import { toolPath } from '../../../src/tools/tool-paths';
+import { prebuiltWorkflowBundle } from '../../../src/workflow-bundle';
+import { freePort } from './processes';
+import { sandboxDown, sandboxUp, type SandboxState } from './sandbox';
+import { sandboxApproverKeyFile } from './worker-policy';
+import { SIGNING_KEY_ENV } from '../../../src/cli/commands/run-commands';
 
 const run = promisify(execFile);
 
@@ -72,7 +72,7 @@ function parseArgs(argv: string[]): Options {
       const unknown = kinds.filter((k) => !(KINDS as readonly string[]).includes(k));
       if (unknown.length > 0) throw new RecordError(`--only: unknown kind ${unknown.join(', ')} (kinds: ${KINDS.join(', ')})`);
       opts.only = kinds as Kind[];
-    } else throw new RecordError(`unknown argument ${a} (see the header of scripts/record-histories.ts)`);
+    } else throw new RecordError(`unknown argument ${a} (see the header of packages/sandbox/src/record-histories.ts)`);
   }
   return opts;
 }
@@ -157,7 +157,7 @@ type RawConfig = Record<string, unknown> & { gates: Record<string, unknown>; mon
 /** Writes a variant of the sandbox's config next to it and returns the file (the CLI validates it). */
 function configFile(state: SandboxState, name: string, config: RawConfig): string {
   const file = join(state.dir, `record-${name}.yaml`);
-  writeFileSync(file, `# Written by scripts/record-histories.ts for the ${name} run.\n${stringify(config)}`);
+  writeFileSync(file, `# Written by the history recorder (scripts/record-histories.sh) for the ${name} run.\n${stringify(config)}`);
   return file;
 }
 

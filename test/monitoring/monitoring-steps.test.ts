@@ -1,6 +1,8 @@
 // Step 7 against real servers: the in-process Proxmox simulator, the real prometheus-pve-exporter collecting from it
 // and the real Prometheus scraping the exporter (startSandboxMonitoring), a Grafana HTTP API stand-in, and the run's
 // shared Kubernetes control plane with the cozy-proxmox-monitoring chart installed through the real helm.
+import type { ActiveTarget } from '../../src/monitoring/prometheus';
+import { isPveExporterTarget } from '../../src/activities/monitoring/prometheus-targets';
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -293,6 +295,15 @@ async function waitForList(kube: KubeClient): Promise<void> {
 }
 
 describe('the catalogue and the shipped dashboard', () => {
+  test('a pve exporter target is one scraping /pve, or a job named for Proxmox that is not a /metrics target', () => {
+    const target = (scrapeUrl: string, job: string) => ({ scrapeUrl, labels: { job }, health: 'up' }) as unknown as ActiveTarget;
+    expect(isPveExporterTarget(target('http://127.0.0.1:9221/pve?target=pve1', 'anything'))).toBe(true);
+    expect(isPveExporterTarget(target('http://exporter:9221/probe', 'proxmox'))).toBe(true);
+    // The worker's own metrics, under the job name the runbook suggests: not an exporter.
+    expect(isPveExporterTarget(target('http://127.0.0.1:9464/metrics', 'cozy-proxmox-worker'))).toBe(false);
+    expect(isPveExporterTarget(target('http://127.0.0.1:9100/metrics', 'node'))).toBe(false);
+  });
+
   test('three step-7 steps in phase 4, group step7-monitoring', () => {
     expect(catalogueSteps('step7.').map((s) => s.id)).toEqual(['step7.prometheus-targets', 'step7.pve-metrics', 'step7.grafana-dashboards']);
     for (const s of catalogueSteps('step7.')) {

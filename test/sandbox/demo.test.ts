@@ -95,6 +95,8 @@ test('demo runs the plan against the sandbox and reports simulated parts as such
   expect(demo.stdout).toMatch(/\| `capi.provider-chart` .* \| PASS \(simulated\) \|/);
   expect(demo.stdout).toMatch(/\| `step4.join` .* \| PASS \(simulated\) \|/);
   expect(demo.stdout).toMatch(/\| `step5.volume` .* \| PASS \(simulated\) \|/);
+  // The sandbox's Prometheus also scrapes the worker: only the exporter's targets are judged (no warning for it).
+  expect(demo.stdout).toMatch(/\| `step7.prometheus-targets` .* \| PASS \(simulated\) \|/);
   expect(demo.stdout).toMatch(/\| `step1.ticket-auth` .* \| PASS \(simulated\) \| 1 \|/);
   expect(demo.stdout).toMatch(/Temporal UI: http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows\/integrate-cluster-sandbox-\d+/);
   demoRunId = /run (integrate-cluster-sandbox-\d+) started/.exec(demo.stderr)![1];

@@ -28,7 +28,11 @@ export function upOverWindow(fn: 'sum_over_time' | 'count_over_time', t: ActiveT
   return `${fn}(up{${sel}}[${RECENT_WINDOW}])`;
 }
 
-/** A target that scrapes a pve exporter: its scrape path is /pve (what the exporter serves), or its job says pve. */
+/**
+ * A target that scrapes a pve exporter: its scrape path is /pve (what the exporter collects on), or its job says pve
+ * or proxmox. A /metrics target is never one, whatever its job is called: the exporter serves only its own process
+ * metrics there, and other programs' jobs name Proxmox too (the worker's, cozy-proxmox-worker).
+ */
 export function isPveExporterTarget(t: ActiveTarget): boolean {
   let path = '';
   try {
@@ -36,7 +40,8 @@ export function isPveExporterTarget(t: ActiveTarget): boolean {
   } catch {
     /* a target without a parsable URL is judged by its job */
   }
-  return path === '/pve' || /(^|[-_])(pve|proxmox)([-_]|$)/i.test(t.labels.job ?? t.scrapePool ?? '');
+  if (path === '/pve') return true;
+  return path !== '/metrics' && /(^|[-_])(pve|proxmox)([-_]|$)/i.test(t.labels.job ?? t.scrapePool ?? '');
 }
 
 interface Scrapes {

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { utils } from 'ssh2';
 import type { DecisionSubject } from '../../src/approvals/decision';
+import { generateSigningKeyPair } from '../../src/approvals/key-pair';
 import { loadSigningKey, signDecision, type SigningKey } from '../../src/approvals/sign';
 import type { StepActivity } from '../../src/catalogue/types';
 import { cancelRun, getProgress, startIntegration } from '../../src/client';
@@ -23,7 +23,7 @@ import { waitFor } from '../helpers/wait';
 
 const dir = mkdtempSync(join(tmpdir(), 'cozy-signed-'));
 function makeKey(name: string): { path: string; line: string; key: SigningKey } {
-  const pair = utils.generateKeyPairSync('ed25519', { comment: `${name}@test` });
+  const pair = generateSigningKeyPair(`${name}@test`);
   const path = join(dir, name);
   writeFileSync(path, pair.private, { mode: 0o600 });
   return { path, line: pair.public, key: loadSigningKey(path) };

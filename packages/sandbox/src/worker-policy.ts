@@ -3,8 +3,8 @@
 // directory, where `sandbox up` starts its worker with --policy and the demo loads it for its in-process worker.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { utils } from 'ssh2';
 import { stringify } from 'yaml';
+import { generateSigningKeyPair } from '../../../src/approvals/key-pair';
 import { defaultApprover } from '../../../src/cli/output';
 import type { SandboxState } from './sandbox';
 
@@ -36,7 +36,7 @@ export function sandboxApprover(dir: string): { name: string; key: string } {
   const file = sandboxApproverKeyFile(dir);
   const name = defaultApprover().replace(/[^A-Za-z0-9._@-]/g, '-').slice(0, 64) || 'sandbox';
   if (!existsSync(`${file}.pub`)) {
-    const pair = utils.generateKeyPairSync('ed25519', { comment: `${name}@cozy-proxmox-sandbox` });
+    const pair = generateSigningKeyPair(`${name}@cozy-proxmox-sandbox`);
     writeFileSync(file, pair.private, { mode: 0o600 });
     writeFileSync(`${file}.pub`, `${pair.public}\n`);
   }

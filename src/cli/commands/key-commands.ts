@@ -17,9 +17,9 @@ export function keyCommand(): Command {
       for (const path of [file, `${file}.pub`]) {
         if (existsSync(path)) throw new BadInputError(`${path} exists: choose another file (a key is never overwritten)`);
       }
-      const { utils } = await import('ssh2');
+      const { generateSigningKeyPair } = await import('../../approvals/key-pair');
       const name = opts.name ?? defaultApprover();
-      const pair = utils.generateKeyPairSync('ed25519', { comment: `${name}@cozy-proxmox` });
+      const pair = generateSigningKeyPair(`${name}@cozy-proxmox`);
       mkdirSync(dirname(file), { recursive: true, mode: 0o700 }); // a new folder for it, readable by its owner only
       writeFileSync(file, pair.private, { mode: 0o600, flag: 'wx' });
       writeFileSync(`${file}.pub`, `${pair.public}\n`, { flag: 'wx' });

@@ -14,6 +14,7 @@ import { KubeClient } from '../../src/kubernetes/client';
 import { type KubeObject } from '../../src/kubernetes/types';
 import { seedCozyStack } from '../../packages/sandbox/src/kubernetes/seed';
 import { sharedControlPlane } from '../helpers/control-plane';
+import { waitFor } from '../helpers/wait';
 
 const shared = sharedControlPlane();
 const namespace = `netpol-${randomBytes(3).toString('hex')}`;
@@ -133,6 +134,18 @@ describe('step6.policies where pods cannot be exec\'d into', () => {
     expect(await kube.find({ apiVersion: 'v1', kind: 'Namespace', name: n().tenantNamespace })).toBeUndefined();
     await run(undoOf('step6.policies'), input('step6.policies'));
   }, 120_000);
+
+  test('a tenant namespace the run did not make (the worker chart makes it beforehand) is kept: only its pod goes', async () => {
+    const tenant = { apiVersion: 'v1', kind: 'Namespace', name: n().tenantNamespace };
+    await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n().tenantNamespace } });
+    await run(runOf('step6.policies'), input('step6.policies'));
+    expect(await kube.find({ apiVersion: 'v1', kind: 'Pod', name: n().tenantClient, namespace: n().tenantNamespace })).toBeDefined();
+    await run(undoOf('step6.policies'), input('step6.policies'));
+    expect(await kube.find(tenant)).toMatchObject({ status: { phase: 'Active' } });
+    expect(await kube.find({ apiVersion: 'v1', kind: 'Pod', name: n().tenantClient, namespace: n().tenantNamespace })).toBeUndefined();
+    await kube.delete(tenant);
+    await waitFor(() => kube.find(tenant), (ns) => ns === undefined, `${n().tenantNamespace} gone`, 90_000);
+  }, 180_000);
 
   test('keepTestResources leaves everything for inspection', async () => {
     const kept = integrationConfigSchema.parse({ ...config, keepTestResources: true });

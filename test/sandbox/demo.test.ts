@@ -258,7 +258,10 @@ test('a run cancelled while the host joins leaves nothing: no VM, release, names
   expect(existsSync(kubeletConf)).toBe(false);
   expect(await kube.find({ apiVersion: 'v1', kind: 'Node', name: nodeName })).toBeUndefined();
   expect(await bootstrapTokens(kube)).toEqual([]);
-  expect(await kube.find({ apiVersion: 'v1', kind: 'Namespace', name: config.kubernetes.testNamespace })).toBeUndefined();
+  // The test namespace is the worker chart's (its RoleBinding lives there): kept, with nothing of the run left in it.
+  expect(await kube.find({ apiVersion: 'v1', kind: 'Namespace', name: config.kubernetes.testNamespace })).toMatchObject({ metadata: { annotations: { 'helm.sh/resource-policy': 'keep' } } });
+  expect(await kube.list('v1', 'Pod', config.kubernetes.testNamespace)).toEqual([]);
+  expect(await kube.list('v1', 'PersistentVolumeClaim', config.kubernetes.testNamespace)).toEqual([]);
   expect(processesMentioning('upgrade --install')).toEqual([]);
 }, 720_000);
 

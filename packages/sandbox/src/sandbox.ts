@@ -19,6 +19,7 @@ import { startControlPlane } from './kubernetes/control-plane';
 import { DEFAULT_CLUSTER_PROFILE, type ClusterProfile } from './kubernetes/cluster-profile';
 import { seedCozyStack, type SeedOptions } from './kubernetes/seed';
 import { sandboxHostLayout, startSandboxHost, stopHostKubelet } from './ssh-host';
+import { installWorkerIdentity } from './kubernetes/worker-identity';
 import { sandboxMonitoringRunning, startSandboxMonitoring } from './monitoring';
 import { WORKER_NODE_FLAGS } from '../../../src/worker-memory';
 import { writeSandboxWorkerPolicy } from './worker-policy';
@@ -63,6 +64,8 @@ export interface SandboxKubernetes {
   /** As which kind of cluster it runs (talos or kubeadm). */
   profile?: ClusterProfile;
   testNamespace: string;
+  /** Whom the worker acts as: the cozy-proxmox-worker chart's ServiceAccount, and a kubeconfig with its token (kubernetes/worker-identity.ts). */
+  worker?: { kubeconfig: string; serviceAccount: string };
   simulated: true;
 }
 
@@ -224,6 +227,7 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
         hostKeyFingerprint: host.hostKeyFingerprint, criSocket: host.criSocket, kubernetesDir: host.kubernetesDir, kubeletDir: host.kubeletDir, stateFile: host.stateFile, pid: host.pid, simulated: true,
       };
       await installDashboard(kubernetes.kubeconfig, say);
+      kubernetes.worker = await installWorkerIdentity(kubernetes.kubeconfig, join(dir, 'kubernetes'), kubernetes.testNamespace, say);
     }
     const monitoring = await monitoringStarting;
     opts.signal?.throwIfAborted();
@@ -403,7 +407,7 @@ export function sandboxConfigYaml(state: SandboxState): string {
       templateId: 9000,
     },
     // kwok plays the kubelets: nothing serves exec, so checks that exec into pods are reported as not verified.
-    ...(state.kubernetes ? { kubernetes: { kubeconfig: state.kubernetes.kubeconfig, testNamespace: state.kubernetes.testNamespace, podExec: false } } : {}),
+    ...(state.kubernetes ? { kubernetes: { kubeconfig: state.kubernetes.worker?.kubeconfig ?? state.kubernetes.kubeconfig, testNamespace: state.kubernetes.testNamespace, podExec: false } } : {}),
     ...(state.sshHost
       ? {
           ssh: {

@@ -1,6 +1,7 @@
 // The objects of step6.policies: an HTTP server pod and client pods (agnhost, the Kubernetes e2e test image, which
 // serves with `netexec` and probes with `connect`), and the NetworkPolicies under test. Pure.
 import type { KubeObject } from '../../kubernetes/types';
+import { CREATED_BY_ANNOTATION } from '../kubernetes/test-namespace';
 import { ROLE_LABEL, SERVER_PORT, TEST_LABEL, TEST_LABEL_VALUE, type NetpolNames } from './names';
 
 export const AGNHOST_IMAGE = 'registry.k8s.io/e2e-test-images/agnhost:2.53';
@@ -22,8 +23,10 @@ export function testPod(name: string, namespace: string, role: Role): KubeObject
   };
 }
 
-export function tenantNamespace(n: NetpolNames): KubeObject {
-  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: n.tenantNamespace, labels: { ...MANAGED } } };
+/** Made by the run when absent, and then deleted by its cleanup; one that exists already (the worker chart makes it, so
+ * that the worker holds rights inside it) is kept. */
+export function tenantNamespace(n: NetpolNames, workflowId: string): KubeObject {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: n.tenantNamespace, labels: { ...MANAGED }, annotations: { [CREATED_BY_ANNOTATION]: workflowId } } };
 }
 
 function policy(name: string, namespace: string, spec: Record<string, unknown>): KubeObject {

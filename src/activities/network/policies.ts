@@ -83,11 +83,11 @@ async function readBack(kube: KubeClient, n: NetpolNames): Promise<string[]> {
   return lines;
 }
 
-async function preparePods(kube: KubeClient, n: NetpolNames): Promise<string> {
+async function preparePods(kube: KubeClient, n: NetpolNames, workflowId: string): Promise<string> {
   if (!(await kube.find({ apiVersion: 'v1', kind: 'Namespace', name: n.namespace }))) {
     throw fail(FailureType.NotFound, `test namespace ${n.namespace} does not exist (step kubernetes.test-namespace makes it)`);
   }
-  await createIfAbsent(kube, tenantNamespace(n));
+  await createIfAbsent(kube, tenantNamespace(n, workflowId));
   await createIfAbsent(kube, testPod(n.server, n.namespace, 'server'));
   await createIfAbsent(kube, testPod(n.client, n.namespace, 'client'));
   await createIfAbsent(kube, testPod(n.tenantClient, n.tenantNamespace, 'client'));
@@ -152,7 +152,7 @@ async function realProbes(kube: KubeClient, n: NetpolNames, serverIp: string): P
 export function networkPolicies(input: StepInput): Promise<StepOutcome> {
   const n = netpolNames(input.config);
   return runKubernetesStep(input, `test NetworkPolicies in ${n.namespace}`, async (kube) => {
-    const serverIp = await preparePods(kube, n);
+    const serverIp = await preparePods(kube, n, input.workflowId);
     if (!input.config.kubernetes.podExec) {
       for (const p of Object.values(policies(n))) await kube.apply(p);
       return notVerifiedOutcome(n, serverIp, await readBack(kube, n));

@@ -29,13 +29,15 @@ function describe(state: SandboxState): string {
     `Temporal:          ${state.temporal.address}  (UI ${state.temporal.uiUrl})`,
     `Proxmox (simulated): ${state.proxmox.url}  CA ${state.proxmox.caFile}`,
     ...(state.kubernetes ? [`Kubernetes:        ${state.kubernetes.server}  kubeconfig ${state.kubernetes.kubeconfig} (CozyStack components simulated)`] : []),
+    ...(state.kubernetes?.worker ? [`worker acts as:    ${state.kubernetes.worker.serviceAccount} (the cozy-proxmox-worker chart's RBAC; kubeconfig ${state.kubernetes.worker.kubeconfig})`] : []),
     `credentials:       ${state.credentials.proxmoxPasswordFile}, ${state.credentials.proxmoxTokenSecretFile}`,
     `config:            ${state.configFile}`,
     ...(state.monitoring ? [`Prometheus:        ${state.monitoring.prometheusUrl}  (jobs pve, cozy-proxmox-worker)`] : []),
     ...(state.workerMetrics ? [`worker metrics:    ${state.workerMetrics.url}`] : []),
     '',
     `export TEMPORAL_ADDRESS=${state.temporal.address}`,
-    ...(state.kubernetes ? [`export KUBECONFIG=${state.kubernetes.kubeconfig}`] : []),
+    // Not exported: KUBECONFIG in the shell that starts a run overrides the config's kubeconfig (the worker's).
+    ...(state.kubernetes ? [`alias kubectl-sandbox='kubectl --kubeconfig ${state.kubernetes.kubeconfig}'`] : []),
     // The sandbox worker accepts decisions signed by this key only (its policy lists it).
     `export ${SIGNING_KEY_ENV}=${sandboxApproverKeyFile(state.dir)}`,
     `cozy-proxmox integrate-cluster -c ${state.configFile} --wait`,

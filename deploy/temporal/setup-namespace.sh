@@ -18,7 +18,18 @@ else
   temporal operator namespace create --address "$ADDRESS" --namespace "$NAMESPACE" --retention "$RETENTION"
 fi
 
-existing="$(temporal operator search-attribute list --address "$ADDRESS" --namespace "$NAMESPACE")"
+# A namespace just made is served once the frontend's namespace cache refreshes (about 10 s): until then it is
+# "not found".
+tries=0
+until existing="$(temporal operator search-attribute list --address "$ADDRESS" --namespace "$NAMESPACE" 2>&1)"; do
+  tries=$((tries + 1))
+  if [ "$tries" -ge 60 ]; then
+    printf '%s\n' "$existing" >&2
+    exit 1
+  fi
+  echo "waiting for namespace $NAMESPACE to be served"
+  sleep 1
+done
 for name in CozyCluster CozyPhase CozyState; do
   if printf '%s\n' "$existing" | grep -qw "$name"; then
     echo "search attribute $name exists"

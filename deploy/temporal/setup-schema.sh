@@ -16,7 +16,8 @@ export SQL_PASSWORD="$POSTGRES_PWD"
 
 sql() { temporal-sql-tool --plugin postgres12 --ep "$POSTGRES_SEEDS" -p "$DB_PORT" -u "$POSTGRES_USER" "$@"; }
 
-until nc -z "$POSTGRES_SEEDS" "$DB_PORT"; do
+# nc is in the admin-tools image; elsewhere the caller waits for the port itself.
+until ! command -v nc >/dev/null || nc -z "$POSTGRES_SEEDS" "$DB_PORT"; do
   echo "waiting for PostgreSQL at $POSTGRES_SEEDS:$DB_PORT"
   sleep 1
 done
@@ -25,7 +26,15 @@ for pair in "$DBNAME:temporal" "$VISIBILITY_DBNAME:visibility"; do
   db="${pair%%:*}"
   dir="$SCHEMA_ROOT/${pair#*:}/versioned"
   echo "schema of database $db from $dir"
-  sql create --db "$db" || echo "database $db exists"
+  # --db is a global option of temporal-sql-tool: given after `create` it is refused. Only "already exists" is fine.
+  if out=$(sql --db "$db" create 2>&1); then
+    echo "database $db created"
+  elif printf '%s\n' "$out" | grep -q 'already exists'; then
+    echo "database $db exists"
+  else
+    printf '%s\n' "$out" >&2
+    exit 1
+  fi
   sql --db "$db" setup-schema -v 0.0
   sql --db "$db" update-schema -d "$dir"
 done

@@ -4,11 +4,14 @@
 #   openssh-server     the sshd the sandbox runs on loopback as the Proxmox host a worker joins from
 #   iproute2           `ip link set lo up` in the network namespace each Cluster API manager runs in
 #   genisoimage, xorriso  the simulator's tests make NoCloud seed ISOs with them, as cloud-localds and other clients do
-DEBIAN_PACKAGES=(python3 python3-requests python3-proxmoxer openssh-client openssh-server iproute2 genisoimage xorriso)
+#   postgresql-15      the database of the real Temporal server (sandbox --temporal server), run by the sandbox on
+#                      loopback with its data in the sandbox directory
+DEBIAN_PACKAGES=(python3 python3-requests python3-proxmoxer openssh-client openssh-server iproute2 genisoimage xorriso postgresql-15)
 
-# Packages whose maintainer scripts would start a daemon listening beyond loopback (openssh-server on *:22). They are
-# installed with service starts refused through /usr/sbin/policy-rc.d, and no such daemon may survive the install.
-DEBIAN_DAEMON_PACKAGES=(openssh-server)
+# Packages whose maintainer scripts would start a daemon (openssh-server on *:22, PostgreSQL's packaged cluster).
+# They are installed with service starts refused through /usr/sbin/policy-rc.d, and no such daemon may survive the
+# install.
+DEBIAN_DAEMON_PACKAGES=(openssh-server postgresql-15)
 
 POLICY_RC_D=/usr/sbin/policy-rc.d
 POLICY_RC_D_BACKUP=/usr/sbin/policy-rc.d.cozy-proxmox-saved

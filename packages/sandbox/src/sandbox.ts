@@ -20,6 +20,7 @@ import { DEFAULT_CLUSTER_PROFILE, type ClusterProfile } from './kubernetes/clust
 import { seedCozyStack, type SeedOptions } from './kubernetes/seed';
 import { sandboxHostLayout, startSandboxHost, stopHostKubelet } from './ssh-host';
 import { installWorkerIdentity } from './kubernetes/worker-identity';
+import { startTemporalServer, startTemporalServerProcess, type SandboxTemporalServer } from './temporal/server';
 import { sandboxMonitoringRunning, startSandboxMonitoring } from './monitoring';
 import { WORKER_NODE_FLAGS } from '../../../src/worker-memory';
 import { writeSandboxWorkerPolicy } from './worker-policy';
@@ -29,7 +30,11 @@ import { promisify } from 'node:util';
 export interface SandboxState {
   dir: string;
   startedAt: string;
-  temporal: { address: string; uiUrl: string; pid: number; dbFile: string; namespace: string };
+  /**
+   * `dev`: the Temporal CLI's dev server (SQLite file `dbFile`, its Web UI at uiUrl). `server`: the real server on
+   * PostgreSQL (temporal/server.ts), as docker-compose.yml runs it; no Web UI.
+   */
+  temporal: { address: string; uiUrl?: string; pid: number; dbFile: string; namespace: string; mode?: TemporalMode; server?: SandboxTemporalServer };
   proxmox: { url: string; caFile: string; fingerprint: string; pid: number; node: string; simulated: true };
   worker?: { pid: number; taskQueue: string };
   /** Where the sandbox's worker (the `sandbox up` process, or the demo's) serves its metrics; Prometheus scrapes it. */
@@ -86,9 +91,13 @@ export interface SandboxOptions {
   /** What the seed installs (default: everything a CozyStack cluster has). */
   seed?: Omit<SeedOptions, 'onProgress'>;
   onProgress?: (message: string) => void;
+  /** Which Temporal: the CLI's dev server (default) or the real server on PostgreSQL. */
+  temporal?: TemporalMode;
   /** Aborting stops what was started so far (checked between components). */
   signal?: AbortSignal;
 }
+
+export type TemporalMode = 'dev' | 'server';
 
 export function sandboxDir(dir?: string): string {
   return dir ?? process.env.COZY_PROXMOX_SANDBOX_DIR ?? join(homedir(), '.cache', 'cozy-proxmox', 'sandbox');
@@ -112,6 +121,7 @@ export interface ComponentStatus {
 
 export function sandboxComponents(state: SandboxState): ComponentStatus[] {
   const list: ComponentStatus[] = [
+    ...(state.temporal.server ? [{ name: 'postgresql', pid: state.temporal.server.postgres.pid, running: isAlive(state.temporal.server.postgres.pid) }] : []),
     { name: 'temporal', pid: state.temporal.pid, running: isAlive(state.temporal.pid) },
     { name: 'proxmox-simulator', pid: state.proxmox.pid, running: isAlive(state.proxmox.pid) },
   ];
@@ -155,16 +165,24 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
   setAsidePreviousSandbox(dir, say);
   for (const sub of ['logs', 'secrets', 'proxmox']) mkdirSync(join(dir, sub), { recursive: true });
   chmodSync(join(dir, 'secrets'), 0o700);
-  const logs = { temporal: join(dir, 'logs', 'temporal.log'), proxmox: join(dir, 'logs', 'proxmox-simulator.log'), worker: join(dir, 'logs', 'worker.log') };
+  const logs: Record<string, string> = { temporal: join(dir, 'logs', 'temporal.log'), proxmox: join(dir, 'logs', 'proxmox-simulator.log'), worker: join(dir, 'logs', 'worker.log') };
   const started: number[] = [];
   let monitoringStarting: ReturnType<typeof startSandboxMonitoring> | undefined;
   try {
-    // Temporal dev server.
+    // Temporal: the dev server, or the real server on PostgreSQL.
     const port = await preferredPort(7233);
-    const uiPort = await preferredPort(8233);
     const dbFile = join(dir, 'temporal.db');
-    say(`starting Temporal dev server on 127.0.0.1:${port} (UI ${uiPort}, database ${dbFile})`);
-    const temporalPid = await startTemporalDevServer({ port, uiPort, dbFile }, logs.temporal, started);
+    let temporal: SandboxState['temporal'];
+    if (opts.temporal === 'server') {
+      logs.postgres = join(dir, 'logs', 'postgresql.log');
+      const server = await startTemporalServer(dir, port, { temporal: logs.temporal, postgres: logs.postgres }, started, say);
+      temporal = { address: `127.0.0.1:${port}`, pid: server.pid, dbFile, namespace: 'default', mode: 'server', server };
+    } else {
+      const uiPort = await preferredPort(8233);
+      say(`starting Temporal dev server on 127.0.0.1:${port} (UI ${uiPort}, database ${dbFile})`);
+      const pid = await startTemporalDevServer({ port, uiPort, dbFile }, logs.temporal, started);
+      temporal = { address: `127.0.0.1:${port}`, uiUrl: `http://127.0.0.1:${uiPort}`, pid, dbFile, namespace: 'default', mode: 'dev' };
+    }
     opts.signal?.throwIfAborted();
 
     // Proxmox VE API simulator.
@@ -200,7 +218,7 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
     const state: SandboxState = {
       dir,
       startedAt: new Date().toISOString(),
-      temporal: { address: `127.0.0.1:${port}`, uiUrl: `http://127.0.0.1:${uiPort}`, pid: temporalPid, dbFile, namespace: 'default' },
+      temporal,
       proxmox: { url: sim.url, caFile: sim.caFile, fingerprint: sim.fingerprint, pid: simPid, node: 'pve1', simulated: true },
       ...(kubernetes ? { kubernetes } : {}),
       credentials: {
@@ -258,7 +276,7 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
  * join fail, and a run in an old Temporal database would go on against a cluster that no longer has its objects.
  * The SSH keys and the credentials files stay (the config written by `up` names them).
  */
-const SANDBOX_RUN_DATA = ['temporal.db', 'temporal.db-wal', 'temporal.db-shm', 'proxmox', 'kubernetes', join('ssh-host', 'root'), 'monitoring', 'logs'];
+const SANDBOX_RUN_DATA = ['temporal.db', 'temporal.db-wal', 'temporal.db-shm', 'postgres', 'temporal-server', 'proxmox', 'kubernetes', join('ssh-host', 'root'), 'monitoring', 'logs'];
 
 /** Moves the run data of the sandbox that ran last in `dir` into `dir/previous` (replacing an older one there). */
 function setAsidePreviousSandbox(dir: string, say: (m: string) => void): void {
@@ -284,8 +302,15 @@ export async function restartSandboxTemporal(dir?: string, opts: { downMs?: numb
   await stopProcess(state.temporal.pid);
   if (opts.downMs) await new Promise((r) => setTimeout(r, opts.downMs));
   const port = Number(state.temporal.address.split(':')[1]);
-  const uiPort = Number(new URL(state.temporal.uiUrl).port);
-  state.temporal.pid = await startTemporalDevServer({ port, uiPort, dbFile: state.temporal.dbFile }, state.logs.temporal);
+  if (state.temporal.server) {
+    // The same config (ports, database): the server continues from what PostgreSQL holds.
+    state.temporal.pid = startTemporalServerProcess(state.temporal.server.configFile, state.logs.temporal);
+    await waitForPort(port, `the Temporal server (see ${state.logs.temporal})`, 120_000, state.temporal.pid);
+    state.temporal.server.pid = state.temporal.pid;
+  } else {
+    const uiPort = Number(new URL(state.temporal.uiUrl ?? '').port);
+    state.temporal.pid = await startTemporalDevServer({ port, uiPort, dbFile: state.temporal.dbFile }, state.logs.temporal);
+  }
   writeSandboxState(d, state);
   return state;
 }

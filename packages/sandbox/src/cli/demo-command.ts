@@ -13,7 +13,7 @@ import type { SandboxState } from '../sandbox';
 import { BadInputError, CliError } from '../../../../src/cli/errors';
 import { watchInterrupts } from '../../../../src/cli/interrupt';
 import { watchProgress } from '../../../../src/cli/progress-view';
-import { progress, sandboxModule, taskSpeed, TASK_SPEED_HELP } from './sandbox-commands';
+import { progress, sandboxModule, taskSpeed, TASK_SPEED_HELP, temporalModeOption } from './sandbox-commands';
 
 /** How long a stopping worker may take to hand back its activities before the sandbox goes down anyway. */
 const WORKER_STOP_MS = 15_000;
@@ -24,6 +24,7 @@ export function demoCommand(): Command {
   return new Command('demo')
     .description('start the sandbox and a worker, run integrate-cluster with gates approved automatically, print the report')
     .option('--keep', 'leave the sandbox running afterwards')
+    .addOption(temporalModeOption())
     .option('--dir <dir>', 'sandbox directory')
     .option('--task-speed <x>', TASK_SPEED_HELP)
     .option('--skip <test-steps>', `test steps to leave out, comma-separated (${TEST_STEP_GROUPS.join(', ')}); the report marks them not-planned`)
@@ -38,7 +39,7 @@ export function demoCommand(): Command {
           import('../../../../src/client'),
         ]);
         // Interrupted while it starts, `sandbox up` stops what it had started itself.
-        const state: SandboxState = await sandboxUp({ dir: opts.dir, worker: false, taskSpeed: speed, onProgress: progress, signal: interrupts.signal });
+        const state: SandboxState = await sandboxUp({ dir: opts.dir, worker: false, taskSpeed: speed, temporal: opts.temporal, onProgress: progress, signal: interrupts.signal });
         // The demo's worker serves its metrics where the sandbox's Prometheus scrapes a worker.
         installRuntime('WARN', state.workerMetrics?.address);
         let failed: string | undefined;
@@ -50,7 +51,7 @@ export function demoCommand(): Command {
           try {
             const config = { ...withAutoApprove(loadConfigFile(state.configFile, { env: {} })), skipTestSteps };
             const id = await startIntegration(cozy, { config, workflowId: `integrate-cluster-sandbox-${Date.now()}`, startedBy: 'demo' });
-            const link = `${state.temporal.uiUrl}/namespaces/default/workflows/${id}`;
+            const link = state.temporal.uiUrl ? `${state.temporal.uiUrl}/namespaces/default/workflows/${id}` : `none in --temporal server mode: temporal workflow show --address ${state.temporal.address} -w ${id}`;
             progress(`run ${id} started; Temporal UI: ${link}`);
             const final = await watchProgress(cozy, id, process.stdout, 1000, interrupts.signal);
             process.stdout.write('\n' + renderMarkdown(final));

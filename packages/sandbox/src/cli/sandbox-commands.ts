@@ -13,6 +13,13 @@ export const progress = (m: string) => process.stderr.write(`==> ${m}\n`);
 // actions that use them, so that the rest of the CLI starts without them.
 export const sandboxModule = () => import('../sandbox');
 
+/** `--temporal dev|server`, for `sandbox up` and `demo`. */
+export function temporalModeOption(): Option {
+  return new Option('--temporal <kind>', 'the Temporal CLI dev server (SQLite, Web UI) or the real Temporal server on PostgreSQL, as production runs it')
+    .choices(['dev', 'server'])
+    .default('dev');
+}
+
 export const TASK_SPEED_HELP = "multiplier on the simulated Proxmox tasks' durations (1 realistic, 0.2 five times faster)";
 
 /** --task-speed: a positive number up to 10. */
@@ -26,7 +33,9 @@ export function taskSpeed(text: string | undefined): number | undefined {
 function describe(state: SandboxState): string {
   return [
     `sandbox directory: ${state.dir}`,
-    `Temporal:          ${state.temporal.address}  (UI ${state.temporal.uiUrl})`,
+    state.temporal.server
+      ? `Temporal:          ${state.temporal.address}  (the Temporal server on PostgreSQL 127.0.0.1:${state.temporal.server.postgres.port}; no Web UI)`
+      : `Temporal:          ${state.temporal.address}  (UI ${state.temporal.uiUrl})`,
     `Proxmox (simulated): ${state.proxmox.url}  CA ${state.proxmox.caFile}`,
     ...(state.kubernetes ? [`Kubernetes:        ${state.kubernetes.server}  kubeconfig ${state.kubernetes.kubeconfig} (CozyStack components simulated)`] : []),
     ...(state.kubernetes?.worker ? [`worker acts as:    ${state.kubernetes.worker.serviceAccount} (the cozy-proxmox-worker chart's RBAC; kubeconfig ${state.kubernetes.worker.kubeconfig})`] : []),
@@ -54,6 +63,7 @@ export function sandboxCommand(): Command {
     .option('--no-kubernetes', 'do not start the Kubernetes control plane')
     .option('--proxmox-seed <file>', 'seed file for the Proxmox simulator')
     .option('--task-speed <x>', TASK_SPEED_HELP)
+    .addOption(temporalModeOption())
     .addOption(new Option('--cluster-profile <kind>', 'run the control plane as a Talos cluster (CozyStack) or a kubeadm one').choices(['talos', 'kubeadm']).default('talos'))
     .option('--json', 'print endpoints as JSON')
     .action(async (opts) => {
@@ -63,7 +73,7 @@ export function sandboxCommand(): Command {
       const interrupts = watchInterrupts(progress);
       let state: SandboxState;
       try {
-        state = await sandboxUp({ dir: opts.dir, worker: opts.worker, kubernetes: opts.kubernetes, proxmoxSeed: opts.proxmoxSeed, taskSpeed: speed, clusterProfile: opts.clusterProfile, onProgress: progress, signal: interrupts.signal });
+        state = await sandboxUp({ dir: opts.dir, worker: opts.worker, kubernetes: opts.kubernetes, proxmoxSeed: opts.proxmoxSeed, taskSpeed: speed, clusterProfile: opts.clusterProfile, temporal: opts.temporal, onProgress: progress, signal: interrupts.signal });
       } catch (err) {
         throw interrupts.error() ?? err;
       } finally {

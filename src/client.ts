@@ -32,14 +32,17 @@ import { withLiveActivity, type PendingActivity } from './report/live-activity';
 import { CATALOGUE } from './catalogue';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import { CLUSTER_KEY, PHASE_KEY, STATE_KEY } from './workflows/search-attributes';
+import { temporalTls, type TemporalTlsOptions } from './temporal-tls';
 
 export interface TemporalOptions {
   address?: string;
   namespace?: string;
   taskQueue?: string;
+  /** TLS to the frontend (src/temporal-tls.ts); the TEMPORAL_TLS_* environment when not given. */
+  tls?: TemporalTlsOptions;
 }
 
-export function resolveTemporalOptions(opts: TemporalOptions = {}): Required<TemporalOptions> {
+export function resolveTemporalOptions(opts: TemporalOptions = {}): Required<Omit<TemporalOptions, 'tls'>> {
   return {
     address: opts.address ?? process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
     namespace: opts.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default',
@@ -53,7 +56,7 @@ export { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@te
 /** A connected client; close() releases the connection. */
 export interface CozyClient {
   client: Client;
-  options: Required<TemporalOptions>;
+  options: Required<Omit<TemporalOptions, 'tls'>>;
   close(): Promise<void>;
 }
 
@@ -61,7 +64,7 @@ export async function connectClient(opts: TemporalOptions & CodecOptions = {}): 
   const options = resolveTemporalOptions(opts);
   // The same codec as the workers: without the key, encrypted runs cannot be read (and say so).
   const { dataConverter } = codecSetup(opts);
-  const connection = await Connection.connect({ address: options.address, connectTimeout: '5s' });
+  const connection = await Connection.connect({ address: options.address, connectTimeout: '5s', tls: temporalTls(opts.tls) });
   const client = new Client({ connection, namespace: options.namespace, dataConverter });
   return { client, options, close: () => connection.close() };
 }

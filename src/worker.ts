@@ -12,6 +12,7 @@ import { scopeActivities } from './worker-policy/context';
 import type { WorkerPolicy } from './worker-policy/schema';
 import { prebuiltWorkflowBundle } from './workflow-bundle';
 import { startHealthServer } from './worker-health';
+import { temporalTls } from './temporal-tls';
 
 export interface WorkerSettings extends TemporalOptions, CodecOptions {
   /** Step activities by name; defaults to the whole catalogue's. */
@@ -64,13 +65,14 @@ export async function createWorker(settings: WorkerSettings = {}): Promise<{ wor
   const opts = resolveTemporalOptions(settings);
   // Read the key before connecting: a bad key file is a configuration error, not a connection problem.
   const { dataConverter, keyring } = codecSetup(settings);
+  const tls = temporalTls(settings.tls);
   if (!settings.policy?.allow) {
     // INFO, the worker's default level: shown to an operator, not in the tests' WARN-level output.
     Runtime.instance().logger.info(
       'worker policy: no allow-list (--policy FILE with an allow section): steps resolve any secret reference and call any host a run names',
     );
   }
-  const connection = await NativeConnection.connect({ address: opts.address });
+  const connection = await NativeConnection.connect({ address: opts.address, tls });
   const worker = await Worker.create({
     connection,
     // Payload encryption when a codec key is configured (off by default); see src/codec.

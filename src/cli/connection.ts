@@ -8,6 +8,7 @@ import type { CozyClient, TemporalOptions } from '../client';
 import { CodecKeyError, findCodecError } from '../codec/errors';
 import { KEY_FILE_ENV, KEY_REF_ENV, type CodecOptions } from '../codec/key-source';
 import { BadInputError, CliError } from './errors';
+import { TemporalTlsError, TLS_ENV } from '../temporal-tls';
 
 export type { ClientApi };
 
@@ -17,7 +18,11 @@ export function addTemporalOptions(cmd: Command): Command {
     .option('--namespace <name>', 'Temporal namespace (env TEMPORAL_NAMESPACE, default "default")')
     .option('--task-queue <name>', 'task queue of the workers (env TEMPORAL_TASK_QUEUE, default "cozy-proxmox")')
     .option('--codec-key-file <file>', `payload codec key file: encrypt/decrypt run data (env ${KEY_FILE_ENV}; default off)`)
-    .option('--codec-key <ref>', `payload codec keys by reference, env:NAME or file:PATH (env ${KEY_REF_ENV})`);
+    .option('--codec-key <ref>', `payload codec keys by reference, env:NAME or file:PATH (env ${KEY_REF_ENV})`)
+    .option('--tls-cert-path <file>', `client certificate for mTLS to Temporal (env ${TLS_ENV.cert})`)
+    .option('--tls-key-path <file>', `its private key (env ${TLS_ENV.key})`)
+    .option('--tls-ca-path <file>', `CA certificate the Temporal frontend's certificate is checked against (env ${TLS_ENV.ca})`)
+    .option('--tls-server-name <name>', `name the frontend's certificate must carry, when not the address's host (env ${TLS_ENV.serverName})`);
 }
 
 export function temporalOptionsFrom(opts: Record<string, unknown>): TemporalOptions & CodecOptions {
@@ -27,11 +32,18 @@ export function temporalOptionsFrom(opts: Record<string, unknown>): TemporalOpti
     taskQueue: opts.taskQueue as string | undefined,
     codecKeyFile: opts.codecKeyFile as string | undefined,
     codecKey: opts.codecKey as string | undefined,
+    tls: {
+      certPath: opts.tlsCertPath as string | undefined,
+      keyPath: opts.tlsKeyPath as string | undefined,
+      caPath: opts.tlsCaPath as string | undefined,
+      serverName: opts.tlsServerName as string | undefined,
+    },
   };
 }
 
 /** A codec key that cannot be used is bad input (exit 2); data that does not decrypt is a failure (exit 1). */
 export function codecErrorToCli(err: unknown): unknown {
+  if (err instanceof TemporalTlsError) return new BadInputError(err.message);
   const codecError = findCodecError(err);
   if (codecError instanceof CodecKeyError) return new BadInputError(codecError.message);
   if (codecError) return new CliError(codecError.message);
@@ -46,10 +58,13 @@ export async function withClient<T>(opts: Record<string, unknown>, fn: (c: CozyC
   try {
     cozy = await api.connectClient(options);
   } catch (err) {
-    if (findCodecError(err)) throw codecErrorToCli(err);
+    if (findCodecError(err) || err instanceof TemporalTlsError) throw codecErrorToCli(err);
     throw new CliError(
       `cannot reach Temporal at ${options.address ?? process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233'}: ${(err as Error).message}` +
-        '\n  start one with `cozy-proxmox sandbox up`, or pass --address / set TEMPORAL_ADDRESS',
+        '\n  start one with `cozy-proxmox sandbox up`, or pass --address / set TEMPORAL_ADDRESS' +
+        (options.tls && Object.values(options.tls).some(Boolean) || process.env[TLS_ENV.cert] || process.env[TLS_ENV.ca]
+          ? ''
+          : `\n  a server that requires TLS refuses plain connections: --tls-ca-path, --tls-cert-path and --tls-key-path (or ${TLS_ENV.ca}, ${TLS_ENV.cert}, ${TLS_ENV.key})`),
     );
   }
   try {

@@ -7,6 +7,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { HelmClient } from '../../src/helm/client';
 import { packageRoot } from '../../src/package-root';
 import { loadCompose } from '../deploy/compose-file';
+import { TLS_ENV } from '../../src/temporal-tls';
 
 const CHART = join(packageRoot(), 'charts', 'cozy-proxmox-worker');
 const helm = new HelmClient();
@@ -139,11 +140,13 @@ describe('cozy-proxmox-worker chart', () => {
   test('agrees with the compose worker: environment names, ports, drain time, grace period, user', async () => {
     const data = configData(await render());
     const compose = loadCompose({}).services.worker as { environment: Record<string, string>; stop_grace_period: string };
-    const chartEnv = Object.keys(data).filter((k) => /^[A-Z_]+$/.test(k));
+    // Every setting on: the codec key and mTLS to Temporal add their variables.
+    const full = configData(await render({ codec: { existingSecret: 'codec' }, temporal: { tls: { existingSecret: 'temporal-tls', serverName: 'temporal.example' } } }));
+    const chartEnv = Object.keys(full).filter((k) => /^[A-Z_]+$/.test(k));
     // KUBECONFIG: compose mounts a kubeconfig; in a pod the ServiceAccount's in-cluster credentials take its place.
-    expect(Object.keys(compose.environment).filter((k) => k !== 'KUBECONFIG').sort()).toEqual(
-      [...chartEnv, 'COZY_PROXMOX_CODEC_KEY_FILE'].sort(),
-    );
+    expect(Object.keys(compose.environment).filter((k) => k !== 'KUBECONFIG').sort()).toEqual(chartEnv.sort());
+    // The names the worker reads (src/temporal-tls.ts), as the Temporal CLI names them.
+    expect(chartEnv).toEqual(expect.arrayContaining(Object.values(TLS_ENV).filter((k) => k !== TLS_ENV.enabled)));
     expect(compose.environment.COZY_PROXMOX_SHUTDOWN_GRACE_TIME).toBe(data.COZY_PROXMOX_SHUTDOWN_GRACE_TIME);
     expect(compose.environment.COZY_PROXMOX_LOG_LEVEL).toBe(data.COZY_PROXMOX_LOG_LEVEL);
     expect(compose.environment.TEMPORAL_TASK_QUEUE).toBe(data.TEMPORAL_TASK_QUEUE);

@@ -1,7 +1,8 @@
-// The sandbox with the real Temporal server (go.temporal.io/server, as docker-compose.yml runs it) on PostgreSQL:
-// one full integrate-cluster run, the server stopped and started again while the Proxmox host joins, and the run
-// completes with one join, one node and no token left; its search attributes are queryable (visibility on
-// PostgreSQL), and `sandbox down` stops PostgreSQL too.
+// The sandbox with the real Temporal server (go.temporal.io/server, as docker-compose.yml runs it) on PostgreSQL,
+// mTLS on its frontend: a client without a certificate, or with one of another CA, is refused; one full
+// integrate-cluster run, the server stopped and started again while the Proxmox host joins, completes with one join,
+// one node and no token left; its search attributes are queryable (visibility on PostgreSQL), and `sandbox down`
+// stops PostgreSQL too.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,8 @@ import { KubeClient } from '../../src/kubernetes/client';
 import type { Progress } from '../../src/report/progress';
 import { toolPath } from '../../src/tools/tool-paths';
 import { isAlive } from '../../packages/sandbox/src/processes';
-import { readSandboxState, restartSandboxTemporal, type SandboxState } from '../../packages/sandbox/src/sandbox';
+import { CertificateAuthority } from '../../packages/sandbox/src/kubernetes/certificates';
+import { readSandboxState, restartSandboxTemporal, sandboxTemporalEnv, type SandboxState } from '../../packages/sandbox/src/sandbox';
 import { readStandinState } from '../../packages/sandbox/src/ssh-host';
 import { runCli } from '../helpers/cli';
 import { processesMentioning } from '../helpers/processes';
@@ -22,6 +24,9 @@ import { waitFor } from '../helpers/wait';
 const dir = mkdtempSync(join(tmpdir(), 'cozy-temporal-server-'));
 const RUN = 'integrate-cluster-sandbox-server';
 let state: SandboxState;
+let env: Record<string, string>;
+const temporalCli = (args: string[], extra: Record<string, string> = env) =>
+  promisify(execFile)(toolPath('TEMPORAL_CLI', 'temporal'), [...args, '--address', state.temporal.address], { env: { ...process.env, ...extra } });
 
 async function bootstrapTokens(kube: KubeClient): Promise<string[]> {
   const secrets = await kube.list('v1', 'Secret', 'kube-system');
@@ -32,6 +37,7 @@ beforeAll(async () => {
   const up = await runCli(['sandbox', 'up', '--dir', dir, '--temporal', 'server', '--task-speed', '0.3'], {}, 300_000);
   if (up.code !== 0) throw new Error(`sandbox up --temporal server failed:\n${up.stderr}`);
   state = readSandboxState(dir)!;
+  env = sandboxTemporalEnv(state);
 }, 320_000);
 
 afterAll(async () => {
@@ -43,9 +49,30 @@ test('sandbox up --temporal server runs the Temporal server on PostgreSQL, both 
   expect(state.temporal.uiUrl).toBeUndefined();
   const status = JSON.parse((await runCli(['sandbox', 'status', '--dir', dir, '--json'])).stdout) as { components: { name: string; running: boolean }[] };
   expect(status.components.slice(0, 2)).toEqual([expect.objectContaining({ name: 'postgresql', running: true }), expect.objectContaining({ name: 'temporal', running: true })]);
-  const health = await promisify(execFile)(toolPath('TEMPORAL_CLI', 'temporal'), ['operator', 'cluster', 'describe', '--address', state.temporal.address, '-o', 'json']);
+  const health = await temporalCli(['operator', 'cluster', 'describe', '-o', 'json']);
   expect(JSON.parse(health.stdout)).toMatchObject({ persistenceStore: 'postgres12', visibilityStore: 'postgres12' });
 }, 60_000);
+
+test('mTLS: the CLI with the sandbox\'s client certificate gets in; without one, or with another CA\'s, it is refused', async () => {
+  expect((await runCli(['list', '--json'], env)).code).toBe(0);
+  const plain = await runCli(['list'], { TEMPORAL_ADDRESS: state.temporal.address });
+  expect(plain.code).toBe(1);
+  expect(plain.stderr).toContain('a server that requires TLS refuses plain connections');
+  const { TEMPORAL_TLS_CERT: _cert, TEMPORAL_TLS_KEY: _key, ...serverOnly } = env;
+  expect((await runCli(['list'], serverOnly)).code).toBe(1);
+  // A certificate of another CA, with the right CA to check the server by.
+  const other = CertificateAuthority.create('another CA').issueClient({ commonName: 'cozy-proxmox' });
+  const otherDir = mkdtempSync(join(tmpdir(), 'cozy-other-ca-'));
+  writeFileSync(join(otherDir, 'client.pem'), other.certPem);
+  writeFileSync(join(otherDir, 'client-key.pem'), other.keyPem, { mode: 0o600 });
+  const foreign = await runCli(['list', '--tls-cert-path', join(otherDir, 'client.pem'), '--tls-key-path', join(otherDir, 'client-key.pem')], serverOnly);
+  expect(foreign.code).toBe(1);
+  // The Temporal CLI, the same.
+  await expect(temporalCli(['operator', 'cluster', 'health'], { TEMPORAL_TLS_CA: env.TEMPORAL_TLS_CA, TEMPORAL_TLS_SERVER_NAME: env.TEMPORAL_TLS_SERVER_NAME })).rejects.toThrow();
+  // A certificate without its key is bad input, before anything connects.
+  const half = await runCli(['list', '--tls-cert-path', join(otherDir, 'client.pem')], { TEMPORAL_ADDRESS: state.temporal.address });
+  expect(half).toMatchObject({ code: 2, stderr: expect.stringContaining('a client certificate needs its key') });
+}, 120_000);
 
 test('a run completes across a restart of the server during the join: one join, one node, no token left, found by its search attributes', async () => {
   const config = loadConfigFile(state.configFile, { env: {} });
@@ -53,7 +80,6 @@ test('a run completes across a restart of the server during the join: one join, 
   // Step 3's VMs are proven by the demo; leaving them out reaches the join sooner.
   const withoutVms = join(dir, 'config-without-vms.yaml');
   writeFileSync(withoutVms, stringify({ ...config, skipTestSteps: ['step3-vm-management'] }));
-  const env = { TEMPORAL_ADDRESS: state.temporal.address };
   const run = runCli(['integrate-cluster', '-c', withoutVms, '--wait', '--auto-approve', '--json', '--id', RUN], env, 600_000);
   await waitFor(() => bootstrapTokens(kube), (tokens) => tokens.length > 0, 'a bootstrap token of the join', 300_000, 100);
   const before = state.temporal.pid;
@@ -73,9 +99,7 @@ test('a run completes across a restart of the server during the join: one join, 
   expect(await bootstrapTokens(kube)).toEqual([]);
 
   // Visibility on PostgreSQL: the run's search attributes answer a query.
-  const listed = await promisify(execFile)(toolPath('TEMPORAL_CLI', 'temporal'), [
-    'workflow', 'list', '--address', state.temporal.address, '--query', "CozyCluster = 'sandbox' AND CozyState = 'completed'", '-o', 'json',
-  ]);
+  const listed = await temporalCli(['workflow', 'list', '--query', "CozyCluster = 'sandbox' AND CozyState = 'completed'", '-o', 'json']);
   expect((JSON.parse(listed.stdout) as { execution: { workflowId: string } }[]).map((w) => w.execution.workflowId)).toContain(RUN);
 }, 660_000);
 

@@ -21,6 +21,8 @@ import { seedCozyStack, type SeedOptions } from './kubernetes/seed';
 import { sandboxHostLayout, startSandboxHost, stopHostKubelet } from './ssh-host';
 import { installWorkerIdentity } from './kubernetes/worker-identity';
 import { startTemporalServer, startTemporalServerProcess, type SandboxTemporalServer } from './temporal/server';
+import { TEMPORAL_TLS_SERVER_NAME, temporalTlsEnv } from './temporal/tls-files';
+import type { TemporalTlsOptions } from '../../../src/temporal-tls';
 import { sandboxMonitoringRunning, startSandboxMonitoring } from './monitoring';
 import { WORKER_NODE_FLAGS } from '../../../src/worker-memory';
 import { writeSandboxWorkerPolicy } from './worker-policy';
@@ -276,7 +278,7 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
  * join fail, and a run in an old Temporal database would go on against a cluster that no longer has its objects.
  * The SSH keys and the credentials files stay (the config written by `up` names them).
  */
-const SANDBOX_RUN_DATA = ['temporal.db', 'temporal.db-wal', 'temporal.db-shm', 'postgres', 'temporal-server', 'proxmox', 'kubernetes', join('ssh-host', 'root'), 'monitoring', 'logs'];
+const SANDBOX_RUN_DATA = ['temporal.db', 'temporal.db-wal', 'temporal.db-shm', 'postgres', 'temporal-server', 'temporal-tls', 'proxmox', 'kubernetes', join('ssh-host', 'root'), 'monitoring', 'logs'];
 
 /** Moves the run data of the sandbox that ran last in `dir` into `dir/previous` (replacing an older one there). */
 function setAsidePreviousSandbox(dir: string, say: (m: string) => void): void {
@@ -391,6 +393,7 @@ function startWorkerProcess(state: SandboxState, say: (m: string) => void): { pi
       ...(state.workerMetrics ? ['--metrics-address', state.workerMetrics.address] : []),
     ],
     state.logs.worker,
+    { ...process.env, ...sandboxTemporalEnv(state) },
   );
   return { pid, taskQueue: DEFAULT_TASK_QUEUE };
 }
@@ -413,6 +416,20 @@ async function readSimulatorLine(logFile: string): Promise<{ url: string; caFile
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`the Proxmox simulator did not report its endpoint (see ${logFile})`);
+}
+
+/** What a client of this sandbox's Temporal sets: its address, and in server mode the mTLS files (TEMPORAL_TLS_*). */
+export function sandboxTemporalEnv(state: SandboxState): Record<string, string> {
+  return { TEMPORAL_ADDRESS: state.temporal.address, ...(state.temporal.server ? temporalTlsEnv(state.temporal.server.tls) : {}) };
+}
+
+/** The same, as cozy-proxmox's connection options (the demo's in-process worker and client). */
+export function sandboxTemporalOptions(state: SandboxState): { address: string; tls?: TemporalTlsOptions } {
+  const tls = state.temporal.server?.tls;
+  return {
+    address: state.temporal.address,
+    ...(tls ? { tls: { certPath: tls.clientCert, keyPath: tls.clientKey, caPath: tls.ca, serverName: TEMPORAL_TLS_SERVER_NAME } } : {}),
+  };
 }
 
 export function sandboxConfigYaml(state: SandboxState): string {

@@ -45,13 +45,15 @@ export function demoCommand(): Command {
         let failed: string | undefined;
         try {
           // The sandbox's own worker policy: the demo's worker resolves and calls only what the sandbox holds.
-          const { worker, connection } = await createWorker({ address: state.temporal.address, policy: loadWorkerPolicy(writeSandboxWorkerPolicy(state)) });
+          const { sandboxTemporalOptions } = await sandboxModule();
+          const temporal = sandboxTemporalOptions(state);
+          const { worker, connection } = await createWorker({ ...temporal, policy: loadWorkerPolicy(writeSandboxWorkerPolicy(state)) });
           const running = worker.run();
-          const cozy = await connectClient({ address: state.temporal.address });
+          const cozy = await connectClient(temporal);
           try {
             const config = { ...withAutoApprove(loadConfigFile(state.configFile, { env: {} })), skipTestSteps };
             const id = await startIntegration(cozy, { config, workflowId: `integrate-cluster-sandbox-${Date.now()}`, startedBy: 'demo' });
-            const link = state.temporal.uiUrl ? `${state.temporal.uiUrl}/namespaces/default/workflows/${id}` : `none in --temporal server mode: temporal workflow show --address ${state.temporal.address} -w ${id}`;
+            const link = state.temporal.uiUrl ? `${state.temporal.uiUrl}/namespaces/default/workflows/${id}` : `none in --temporal server mode: temporal workflow show -w ${id} (with the environment sandbox up prints)`;
             progress(`run ${id} started; Temporal UI: ${link}`);
             const final = await watchProgress(cozy, id, process.stdout, 1000, interrupts.signal);
             process.stdout.write('\n' + renderMarkdown(final));

@@ -1,6 +1,7 @@
 // `sandbox up|down|status`: the embedded sandbox, from the command line.
 import { SIGNING_KEY_ENV } from '../../../../src/cli/commands/run-commands';
 import { sandboxApproverKeyFile } from '../worker-policy';
+import { temporalTlsEnv } from '../temporal/tls-files';
 import { Command, Option } from 'commander';
 import { BadInputError, CliError } from '../../../../src/cli/errors';
 import { printJson } from '../../../../src/cli/output';
@@ -44,7 +45,7 @@ function describe(state: SandboxState): string {
     ...(state.monitoring ? [`Prometheus:        ${state.monitoring.prometheusUrl}  (jobs pve, cozy-proxmox-worker)`] : []),
     ...(state.workerMetrics ? [`worker metrics:    ${state.workerMetrics.url}`] : []),
     '',
-    `export TEMPORAL_ADDRESS=${state.temporal.address}`,
+    ...Object.entries({ TEMPORAL_ADDRESS: state.temporal.address, ...(state.temporal.server ? temporalTlsEnv(state.temporal.server.tls) : {}) }).map(([k, v]) => `export ${k}=${v}`),
     // Not exported: KUBECONFIG in the shell that starts a run overrides the config's kubeconfig (the worker's).
     ...(state.kubernetes ? [`alias kubectl-sandbox='kubectl --kubeconfig ${state.kubernetes.kubeconfig}'`] : []),
     // The sandbox worker accepts decisions signed by this key only (its policy lists it).

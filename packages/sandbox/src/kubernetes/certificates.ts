@@ -72,14 +72,17 @@ export class CertificateAuthority {
     return new CertificateAuthority(forge.pki.certificateToPem(cert), privatePem, cert, key);
   }
 
-  /** A TLS server certificate valid for the given IP addresses and DNS names. */
-  issueServing(commonName: string, names: ServingNames, validDays = 365): KeyPairPem {
+  /**
+   * A TLS server certificate valid for the given IP addresses and DNS names; `clientAuth` also for a peer that
+   * presents it as a client (servers that talk to each other with one certificate, e.g. Temporal's internode).
+   */
+  issueServing(commonName: string, names: ServingNames, validDays = 365, clientAuth = false): KeyPairPem {
     const altNames = [
       ...names.ips.map((ip) => ({ type: 7, ip })),
       ...names.dnsNames.map((value) => ({ type: 2, value })),
     ];
     return this.issue({ commonName }, validDays, [
-      { name: 'extKeyUsage', serverAuth: true },
+      { name: 'extKeyUsage', serverAuth: true, clientAuth },
       { name: 'subjectAltName', altNames },
     ]);
   }

@@ -10,11 +10,15 @@ import { stringify } from 'yaml';
 import { toolPath } from '../../../../src/tools/tool-paths';
 import { freePort, portIsFree, repoRoot, spawnDaemon, stopProcess, waitForPort } from '../processes';
 import { startPostgres, type SandboxPostgres } from './postgres';
+import { makeTemporalTls, serverTlsConfig } from './tls';
+import { temporalTlsEnv, type TemporalTlsFiles } from './tls-files';
 
 export interface SandboxTemporalServer {
   pid: number;
   configFile: string;
-  postgres: Omit<SandboxPostgres, 'dataDir'> & { dataDir: string };
+  postgres: SandboxPostgres;
+  /** mTLS: the frontend refuses a client without a certificate of the sandbox's CA. */
+  tls: TemporalTlsFiles;
 }
 
 const DB = { history: 'temporal', visibility: 'temporal_visibility' };
@@ -53,7 +57,7 @@ function datastore(pg: SandboxPostgres, database: string, maxConns: number): Rec
 }
 
 /** The server's static config: written once per sandbox (0600: it holds the database password). */
-async function writeServerConfig(dir: string, frontendPort: number, pg: SandboxPostgres): Promise<string> {
+async function writeServerConfig(dir: string, frontendPort: number, pg: SandboxPostgres, tls: TemporalTlsFiles): Promise<string> {
   const taken = new Set([frontendPort]);
   const port = () => serverPort(taken);
   const service = async (grpcPort: number) => ({ rpc: { grpcPort, membershipPort: await port(), bindOnLocalHost: true } });
@@ -67,6 +71,7 @@ async function writeServerConfig(dir: string, frontendPort: number, pg: SandboxP
     },
     global: {
       membership: { maxJoinDuration: '30s', broadcastAddress: '127.0.0.1' },
+      tls: serverTlsConfig(tls),
       metrics: { prometheus: { framework: 'tally', timerType: 'histogram', listenAddress: `127.0.0.1:${await freePort()}` } },
     },
     services: {
@@ -136,8 +141,9 @@ export async function startTemporalServer(
     SCHEMA_ROOT: toolPath('TEMPORAL_SCHEMA_DIR', 'temporal-server'),
     PATH: `${dirname(toolPath('TEMPORAL_SQL_TOOL', 'temporal-server'))}:${process.env.PATH ?? ''}`,
   }, 'the Temporal schema setup');
-  const configFile = await writeServerConfig(dir, frontendPort, pg);
-  say(`starting the Temporal server on 127.0.0.1:${frontendPort} (PostgreSQL persistence and visibility)`);
+  const tls = makeTemporalTls(dir);
+  const configFile = await writeServerConfig(dir, frontendPort, pg, tls);
+  say(`starting the Temporal server on 127.0.0.1:${frontendPort} (PostgreSQL persistence and visibility, mTLS with the CA ${tls.ca})`);
   const pid = startTemporalServerProcess(configFile, logs.temporal);
   started.push(pid);
   await waitForPort(frontendPort, `the Temporal server (see ${logs.temporal})`, 120_000, pid);
@@ -145,9 +151,10 @@ export async function startTemporalServer(
   await runScript('setup-namespace.sh', {
     TEMPORAL_ADDRESS: `127.0.0.1:${frontendPort}`,
     TEMPORAL_NAMESPACE: 'default',
+    ...temporalTlsEnv(tls),
     PATH: `${dirname(toolPath('TEMPORAL_CLI', 'temporal'))}:${process.env.PATH ?? ''}`,
   }, 'the namespace setup');
-  return { pid, configFile, postgres: pg };
+  return { pid, configFile, postgres: pg, tls };
 }
 
 export async function stopTemporalServer(server: SandboxTemporalServer): Promise<void> {

@@ -10,11 +10,12 @@ const compose = loadCompose({});
 const env = (service: string) => (compose.services[service] as { environment: Record<string, string> }).environment;
 const image = (service: string) => (compose.services[service] as { image: string }).image;
 
-test('the server version the tools build is the one the compose file runs', () => {
+test('the server and Web UI versions the tools build are the ones the compose file runs', () => {
   const script = readFileSync(join(REPO_ROOT, 'scripts', 'tools', 'temporal-server.sh'), 'utf8');
   const built = /^TEMPORAL_SERVER_VERSION=(\S+)$/m.exec(script)![1];
   expect(image('temporal')).toBe(`temporalio/server:${built}`);
   expect(image('temporal-schema')).toMatch(new RegExp(`^temporalio/admin-tools:${built.replace(/\./g, '\\.')}-`));
+  expect(image('temporal-ui')).toBe(`temporalio/ui:${/^TEMPORAL_UI_VERSION=(\S+)$/m.exec(script)![1]}`);
 });
 
 test('same history shards, dynamic config and setup scripts', () => {

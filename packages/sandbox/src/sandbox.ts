@@ -34,9 +34,9 @@ export interface SandboxState {
   startedAt: string;
   /**
    * `dev`: the Temporal CLI's dev server (SQLite file `dbFile`, its Web UI at uiUrl). `server`: the real server on
-   * PostgreSQL (temporal/server.ts), as docker-compose.yml runs it; no Web UI.
+   * PostgreSQL with mTLS and the Web UI server (temporal/server.ts), as docker-compose.yml runs them.
    */
-  temporal: { address: string; uiUrl?: string; pid: number; dbFile: string; namespace: string; mode?: TemporalMode; server?: SandboxTemporalServer };
+  temporal: { address: string; uiUrl: string; pid: number; dbFile: string; namespace: string; mode?: TemporalMode; server?: SandboxTemporalServer };
   proxmox: { url: string; caFile: string; fingerprint: string; pid: number; node: string; simulated: true };
   worker?: { pid: number; taskQueue: string };
   /** Where the sandbox's worker (the `sandbox up` process, or the demo's) serves its metrics; Prometheus scrapes it. */
@@ -125,6 +125,7 @@ export function sandboxComponents(state: SandboxState): ComponentStatus[] {
   const list: ComponentStatus[] = [
     ...(state.temporal.server ? [{ name: 'postgresql', pid: state.temporal.server.postgres.pid, running: isAlive(state.temporal.server.postgres.pid) }] : []),
     { name: 'temporal', pid: state.temporal.pid, running: isAlive(state.temporal.pid) },
+    ...(state.temporal.server ? [{ name: 'temporal-ui', pid: state.temporal.server.ui.pid, running: isAlive(state.temporal.server.ui.pid) }] : []),
     { name: 'proxmox-simulator', pid: state.proxmox.pid, running: isAlive(state.proxmox.pid) },
   ];
   if (state.kubernetes) {
@@ -175,12 +176,13 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
     const port = await preferredPort(7233);
     const dbFile = join(dir, 'temporal.db');
     let temporal: SandboxState['temporal'];
+    const uiPort = await preferredPort(8233);
     if (opts.temporal === 'server') {
       logs.postgres = join(dir, 'logs', 'postgresql.log');
-      const server = await startTemporalServer(dir, port, { temporal: logs.temporal, postgres: logs.postgres }, started, say);
-      temporal = { address: `127.0.0.1:${port}`, pid: server.pid, dbFile, namespace: 'default', mode: 'server', server };
+      logs.temporalUi = join(dir, 'logs', 'temporal-ui.log');
+      const server = await startTemporalServer(dir, port, uiPort, { temporal: logs.temporal, postgres: logs.postgres, ui: logs.temporalUi }, started, say);
+      temporal = { address: `127.0.0.1:${port}`, uiUrl: server.ui.url, pid: server.pid, dbFile, namespace: 'default', mode: 'server', server };
     } else {
-      const uiPort = await preferredPort(8233);
       say(`starting Temporal dev server on 127.0.0.1:${port} (UI ${uiPort}, database ${dbFile})`);
       const pid = await startTemporalDevServer({ port, uiPort, dbFile }, logs.temporal, started);
       temporal = { address: `127.0.0.1:${port}`, uiUrl: `http://127.0.0.1:${uiPort}`, pid, dbFile, namespace: 'default', mode: 'dev' };
@@ -278,7 +280,7 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
  * join fail, and a run in an old Temporal database would go on against a cluster that no longer has its objects.
  * The SSH keys and the credentials files stay (the config written by `up` names them).
  */
-const SANDBOX_RUN_DATA = ['temporal.db', 'temporal.db-wal', 'temporal.db-shm', 'postgres', 'temporal-server', 'temporal-tls', 'proxmox', 'kubernetes', join('ssh-host', 'root'), 'monitoring', 'logs'];
+const SANDBOX_RUN_DATA = ['temporal.db', 'temporal.db-wal', 'temporal.db-shm', 'postgres', 'temporal-server', 'temporal-tls', 'temporal-ui', 'proxmox', 'kubernetes', join('ssh-host', 'root'), 'monitoring', 'logs'];
 
 /** Moves the run data of the sandbox that ran last in `dir` into `dir/previous` (replacing an older one there). */
 function setAsidePreviousSandbox(dir: string, say: (m: string) => void): void {
@@ -310,7 +312,7 @@ export async function restartSandboxTemporal(dir?: string, opts: { downMs?: numb
     await waitForPort(port, `the Temporal server (see ${state.logs.temporal})`, 120_000, state.temporal.pid);
     state.temporal.server.pid = state.temporal.pid;
   } else {
-    const uiPort = Number(new URL(state.temporal.uiUrl ?? '').port);
+    const uiPort = Number(new URL(state.temporal.uiUrl).port);
     state.temporal.pid = await startTemporalDevServer({ port, uiPort, dbFile: state.temporal.dbFile }, state.logs.temporal);
   }
   writeSandboxState(d, state);

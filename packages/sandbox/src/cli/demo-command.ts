@@ -53,7 +53,7 @@ export function demoCommand(): Command {
           try {
             const config = { ...withAutoApprove(loadConfigFile(state.configFile, { env: {} })), skipTestSteps };
             const id = await startIntegration(cozy, { config, workflowId: `integrate-cluster-sandbox-${Date.now()}`, startedBy: 'demo' });
-            const link = state.temporal.uiUrl ? `${state.temporal.uiUrl}/namespaces/default/workflows/${id}` : `none in --temporal server mode: temporal workflow show -w ${id} (with the environment sandbox up prints)`;
+            const link = `${state.temporal.uiUrl}/namespaces/default/workflows/${id}`;
             progress(`run ${id} started; Temporal UI: ${link}`);
             const final = await watchProgress(cozy, id, process.stdout, 1000, interrupts.signal);
             process.stdout.write('\n' + renderMarkdown(final));

@@ -35,7 +35,7 @@ function describe(state: SandboxState): string {
   return [
     `sandbox directory: ${state.dir}`,
     state.temporal.server
-      ? `Temporal:          ${state.temporal.address}  (the Temporal server on PostgreSQL 127.0.0.1:${state.temporal.server.postgres.port}; no Web UI)`
+      ? `Temporal:          ${state.temporal.address}  (the Temporal server on PostgreSQL 127.0.0.1:${state.temporal.server.postgres.port}, mTLS; UI ${state.temporal.uiUrl})`
       : `Temporal:          ${state.temporal.address}  (UI ${state.temporal.uiUrl})`,
     `Proxmox (simulated): ${state.proxmox.url}  CA ${state.proxmox.caFile}`,
     ...(state.kubernetes ? [`Kubernetes:        ${state.kubernetes.server}  kubeconfig ${state.kubernetes.kubeconfig} (CozyStack components simulated)`] : []),

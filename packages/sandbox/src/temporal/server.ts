@@ -8,10 +8,10 @@ import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { toolPath } from '../../../../src/tools/tool-paths';
-import { freePort, portIsFree, repoRoot, spawnDaemon, stopProcess, waitForPort } from '../processes';
+import { freePort, portIsFree, repoRoot, spawnDaemon, waitForPort } from '../processes';
 import { startPostgres, type SandboxPostgres } from './postgres';
 import { makeTemporalTls, serverTlsConfig } from './tls';
-import { temporalTlsEnv, type TemporalTlsFiles } from './tls-files';
+import { TEMPORAL_TLS_SERVER_NAME, temporalTlsEnv, type TemporalTlsFiles } from './tls-files';
 
 export interface SandboxTemporalServer {
   pid: number;
@@ -19,6 +19,8 @@ export interface SandboxTemporalServer {
   postgres: SandboxPostgres;
   /** mTLS: the frontend refuses a client without a certificate of the sandbox's CA. */
   tls: TemporalTlsFiles;
+  /** The Web UI server, a client of the frontend like any other (with the client certificate). */
+  ui: { pid: number; url: string };
 }
 
 const DB = { history: 'temporal', visibility: 'temporal_visibility' };
@@ -122,7 +124,8 @@ export function startTemporalServerProcess(configFile: string, logFile: string):
 export async function startTemporalServer(
   dir: string,
   frontendPort: number,
-  logs: { temporal: string; postgres: string },
+  uiPort: number,
+  logs: { temporal: string; postgres: string; ui: string },
   started: number[],
   say: (m: string) => void,
 ): Promise<SandboxTemporalServer> {
@@ -154,10 +157,32 @@ export async function startTemporalServer(
     ...temporalTlsEnv(tls),
     PATH: `${dirname(toolPath('TEMPORAL_CLI', 'temporal'))}:${process.env.PATH ?? ''}`,
   }, 'the namespace setup');
-  return { pid, configFile, postgres: pg, tls };
+  const ui = await startTemporalUi(dir, frontendPort, uiPort, tls, logs.ui);
+  started.push(ui.pid);
+  say(`Temporal Web UI at ${ui.url}`);
+  return { pid, configFile, postgres: pg, tls, ui };
 }
 
-export async function stopTemporalServer(server: SandboxTemporalServer): Promise<void> {
-  await stopProcess(server.pid);
-  await stopProcess(server.postgres.pid);
+/** The Web UI server (the version docker-compose.yml's temporal-ui runs), pointed at the frontend over mTLS. */
+async function startTemporalUi(dir: string, frontendPort: number, uiPort: number, tls: TemporalTlsFiles, logFile: string): Promise<{ pid: number; url: string }> {
+  const url = `http://127.0.0.1:${uiPort}`;
+  const config = {
+    temporalGrpcAddress: `127.0.0.1:${frontendPort}`,
+    host: '127.0.0.1',
+    port: uiPort,
+    enableUi: true,
+    defaultNamespace: 'default',
+    notifyOnNewVersion: false,
+    refreshInterval: '1m',
+    cors: { allowOrigins: [url], cookieInsecure: true },
+    tls: { caFile: tls.ca, certFile: tls.clientCert, keyFile: tls.clientKey, serverName: TEMPORAL_TLS_SERVER_NAME, enableHostVerification: true },
+  };
+  const configDir = join(dir, 'temporal-ui');
+  mkdirSync(configDir, { recursive: true, mode: 0o700 });
+  writeFileSync(join(configDir, `${SERVER_ENVIRONMENT}.yaml`), stringify(config), { mode: 0o600 });
+  const pid = spawnDaemon(toolPath('TEMPORAL_UI_SERVER', 'temporal-server'), ['--root', dir, '--config', 'temporal-ui', '--env', SERVER_ENVIRONMENT, 'start'], logFile);
+  await waitForPort(uiPort, `the Temporal Web UI (see ${logFile})`, 60_000, pid);
+  return { pid, url };
 }
+
+

@@ -19,6 +19,7 @@ import { startControlPlane } from './kubernetes/control-plane';
 import { DEFAULT_CLUSTER_PROFILE, type ClusterProfile } from './kubernetes/cluster-profile';
 import { seedCozyStack, type SeedOptions } from './kubernetes/seed';
 import { sandboxHostLayout, startSandboxHost, stopHostKubelet } from './ssh-host';
+import { installProjectChart } from './kubernetes/install-chart';
 import { installWorkerIdentity } from './kubernetes/worker-identity';
 import { startTemporalServer, startTemporalServerProcess, type SandboxTemporalServer } from './temporal/server';
 import { TEMPORAL_TLS_SERVER_NAME, temporalTlsEnv } from './temporal/tls-files';
@@ -26,8 +27,6 @@ import type { TemporalTlsOptions } from '../../../src/temporal-tls';
 import { sandboxMonitoringRunning, startSandboxMonitoring } from './monitoring';
 import { WORKER_NODE_FLAGS } from '../../../src/worker-memory';
 import { writeSandboxWorkerPolicy } from './worker-policy';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 
 export interface SandboxState {
   dir: string;
@@ -367,11 +366,7 @@ async function startKubernetes(dir: string, say: (m: string) => void, started: n
 /** The integration's Grafana dashboard, provisioned as a sidecar ConfigMap (the sandbox runs no grafana-operator). */
 async function installDashboard(kubeconfig: string, say: (m: string) => void): Promise<void> {
   say('installing the cozy-proxmox-monitoring chart (dashboard ConfigMap for the Grafana sidecar)');
-  await promisify(execFile)(toolPath('HELM', 'helm'), [
-    'upgrade', '--install', 'cozy-proxmox-monitoring', join(repoRoot(), 'charts', 'cozy-proxmox-monitoring'),
-    '--namespace', 'tenant-root', '--create-namespace', '--kubeconfig', kubeconfig,
-    '--set', 'grafanaOperator.enabled=false', '--set', 'sidecar.enabled=true',
-  ]);
+  await installProjectChart(kubeconfig, 'cozy-proxmox-monitoring', 'tenant-root', { 'grafanaOperator.enabled': false, 'sidecar.enabled': true });
 }
 
 async function startOperatorProcess(state: SandboxState, kubernetes: SandboxKubernetes, say: (m: string) => void): Promise<{ pid: number; simulated: true }> {

@@ -1,14 +1,15 @@
-// A self-contained kubeconfig (certificates embedded) for one user of the sandbox control plane.
+// A self-contained kubeconfig (certificates embedded) for one user of the sandbox control plane: a client
+// certificate (the components, the admin) or a bearer token (a ServiceAccount's).
 import { stringify } from 'yaml';
 
-export interface KubeconfigInput {
+export type KubeconfigCredentials = { clientCertPem: string; clientKeyPem: string } | { token: string };
+
+export type KubeconfigInput = KubeconfigCredentials & {
   server: string;
   caPem: string;
-  clientCertPem: string;
-  clientKeyPem: string;
   user: string;
   clusterName?: string;
-}
+};
 
 const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
 
@@ -22,7 +23,7 @@ export function renderKubeconfig(input: KubeconfigInput): string {
     users: [
       {
         name: input.user,
-        user: { 'client-certificate-data': b64(input.clientCertPem), 'client-key-data': b64(input.clientKeyPem) },
+        user: 'token' in input ? { token: input.token } : { 'client-certificate-data': b64(input.clientCertPem), 'client-key-data': b64(input.clientKeyPem) },
       },
     ],
     contexts: [{ name: context, context: { cluster, user: input.user } }],

@@ -3,15 +3,12 @@
 // as a process here), and the worker's kubeconfig carries a token of that ServiceAccount. Every run against the
 // sandbox is then a check of the chart's RBAC: a permission a step needs and the chart lacks fails that step with
 // the verb and resource the API server names.
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { stringify } from 'yaml';
 import { KubeClient } from '../../../../src/kubernetes/client';
 import { rawRequest } from '../../../../src/kubernetes/raw-request';
-import { toolPath } from '../../../../src/tools/tool-paths';
-import { repoRoot } from '../processes';
+import { installProjectChart } from './install-chart';
+import { renderKubeconfig } from './kubeconfig';
 
 export const WORKER_RELEASE = { name: 'cozy-proxmox-worker', namespace: 'cozy-proxmox' } as const;
 
@@ -26,11 +23,7 @@ export interface WorkerIdentity {
 /** Installs the chart with the admin kubeconfig and writes `dir/worker-kubeconfig` (same cluster, the token as user). */
 export async function installWorkerIdentity(adminKubeconfig: string, dir: string, testNamespace: string, say: (m: string) => void): Promise<WorkerIdentity> {
   say(`installing the ${WORKER_RELEASE.name} chart's ServiceAccount and RBAC (no replicas: the sandbox's worker is a process acting as that ServiceAccount)`);
-  await promisify(execFile)(toolPath('HELM', 'helm'), [
-    'upgrade', '--install', WORKER_RELEASE.name, join(repoRoot(), 'charts', WORKER_RELEASE.name),
-    '--namespace', WORKER_RELEASE.namespace, '--create-namespace', '--kubeconfig', adminKubeconfig,
-    '--set', 'replicaCount=0', '--set', `rbac.testNamespace=${testNamespace}`,
-  ]);
+  await installProjectChart(adminKubeconfig, WORKER_RELEASE.name, WORKER_RELEASE.namespace, { replicaCount: 0, 'rbac.testNamespace': testNamespace });
   const kube = await KubeClient.connect({ kubeconfig: adminKubeconfig });
   const cluster = kube.kc.getCurrentCluster();
   if (!cluster?.caData) throw new Error(`${adminKubeconfig} holds no certificate-authority-data`);
@@ -42,17 +35,7 @@ export async function installWorkerIdentity(adminKubeconfig: string, dir: string
   const token = (JSON.parse(res.body) as { status: { token: string } }).status.token;
   const kubeconfig = join(dir, 'worker-kubeconfig');
   const user = `system:serviceaccount:${WORKER_RELEASE.namespace}:${serviceAccount}`;
-  writeFileSync(
-    kubeconfig,
-    stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'cozy-sandbox', cluster: { server: cluster.server, 'certificate-authority-data': cluster.caData } }],
-      users: [{ name: user, user: { token } }],
-      contexts: [{ name: 'worker', context: { cluster: 'cozy-sandbox', user } }],
-      'current-context': 'worker',
-    }),
-    { mode: 0o600 },
-  );
+  const caPem = Buffer.from(cluster.caData, 'base64').toString('utf8');
+  writeFileSync(kubeconfig, renderKubeconfig({ server: cluster.server, caPem, token, user }), { mode: 0o600 });
   return { kubeconfig, serviceAccount: user };
 }

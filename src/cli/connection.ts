@@ -8,7 +8,7 @@ import type { CozyClient, TemporalOptions } from '../client';
 import { CodecKeyError, findCodecError } from '../codec/errors';
 import { KEY_FILE_ENV, KEY_REF_ENV, type CodecOptions } from '../codec/key-source';
 import { BadInputError, CliError } from './errors';
-import { TemporalTlsError, TLS_ENV } from '../temporal-tls';
+import { temporalTls, TemporalTlsError, TLS_ENV } from '../temporal-tls';
 
 export type { ClientApi };
 
@@ -62,7 +62,8 @@ export async function withClient<T>(opts: Record<string, unknown>, fn: (c: CozyC
     throw new CliError(
       `cannot reach Temporal at ${options.address ?? process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233'}: ${(err as Error).message}` +
         '\n  start one with `cozy-proxmox sandbox up`, or pass --address / set TEMPORAL_ADDRESS' +
-        (options.tls && Object.values(options.tls).some(Boolean) || process.env[TLS_ENV.cert] || process.env[TLS_ENV.ca]
+        // TLS settings that could not be read have already failed above, as bad input.
+        (temporalTls(options.tls)
           ? ''
           : `\n  a server that requires TLS refuses plain connections: --tls-ca-path, --tls-cert-path and --tls-key-path (or ${TLS_ENV.ca}, ${TLS_ENV.cert}, ${TLS_ENV.key})`),
     );

@@ -199,11 +199,13 @@ describe('the chart steps', () => {
     expect(Buffer.from((secret as KubeObject & { data: Record<string, string> }).data.PROXMOX_URL, 'base64').toString()).toBe(PROXMOX_URL);
   });
 
-  it('worker.chart installs the join settings and bootstrap RBAC', async () => {
-    const outcome = await runOf('worker.chart')(stepInput('wf-charts'));
+  it('worker.chart installs the join settings (the region of proxmox.region) and bootstrap RBAC', async () => {
+    const outcome = await runOf('worker.chart')(stepInput('wf-charts', { region: 'cluster-1' }));
     expect(outcome).toMatchObject({ status: 'passed', outputs: { release: 'proxmox-worker', revision: 1, created: true } });
     const join = await get('v1', 'ConfigMap', 'proxmox-worker-join', 'cozy-proxmox');
-    expect((join as KubeObject & { data: Record<string, string> }).data.kubeletNodeLabels).toBe('node.kubernetes.io/instance-type=proxmox');
+    const data = (join as KubeObject & { data: Record<string, string> }).data;
+    expect(data.kubeletNodeLabels).toBe('node.kubernetes.io/instance-type=proxmox');
+    expect(data.topologyRegion).toBe('cluster-1');
     expect(await get('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', 'proxmox-worker-kubelet-bootstrap')).toBeDefined();
   });
 

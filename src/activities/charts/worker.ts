@@ -8,7 +8,9 @@ import { INSTALL_RETRY } from '../../catalogue/retry-policies';
 export async function chartsInstallWorker(input: StepInput): Promise<StepOutcome> {
   const { info, created } = await installChart(input, helmFor(input), {
     target: CHART_RELEASES.worker,
-    values: {},
+    // The host's region label must be the one the CSI driver's cloud config names (proxmox.region), or the driver
+    // finds no Proxmox cluster for the node's volumes.
+    values: { topology: { region: input.config.proxmox.region } },
     // A ConfigMap and RBAC objects: ready once created.
     wait: false,
     timeoutSeconds: 120,

@@ -35,6 +35,7 @@ import { historyText } from '../helpers/history';
 import { waitFor } from '../helpers/wait';
 import { processesMentioning } from '../helpers/processes';
 import { stringify } from 'yaml';
+import { bootstrapTokens } from '../helpers/bootstrap-tokens';
 
 const dir = mkdtempSync(join(tmpdir(), 'cozy-sandbox-'));
 const execFileP = promisify(execFile);
@@ -55,11 +56,6 @@ afterAll(async () => {
 
 const uploads = (s: SimulatorSnapshot) => s.tasks.filter((t) => t.type === 'imgcopy').length;
 const currentState = () => readSandboxState(dir)!;
-
-async function bootstrapTokens(kube: KubeClient): Promise<string[]> {
-  const secrets = await kube.list('v1', 'Secret', 'kube-system');
-  return secrets.filter((s) => (s as { type?: string }).type === 'bootstrap.kubernetes.io/token').map((s) => s.metadata.name);
-}
 
 /** SIGKILL of the sandbox's worker, as a crash or the OOM killer ends it, then `sandbox up` to start a new one. */
 async function crashWorker(): Promise<void> {

@@ -21,6 +21,7 @@ import { readStandinState } from '../../packages/sandbox/src/ssh-host';
 import { runCli } from '../helpers/cli';
 import { processesMentioning } from '../helpers/processes';
 import { waitFor } from '../helpers/wait';
+import { bootstrapTokens } from '../helpers/bootstrap-tokens';
 
 const dir = mkdtempSync(join(tmpdir(), 'cozy-temporal-server-'));
 const RUN = 'integrate-cluster-sandbox-server';
@@ -28,11 +29,6 @@ let state: SandboxState;
 let env: Record<string, string>;
 const temporalCli = (args: string[], extra: Record<string, string> = env) =>
   promisify(execFile)(toolPath('TEMPORAL_CLI', 'temporal'), [...args, '--address', state.temporal.address], { env: { ...process.env, ...extra } });
-
-async function bootstrapTokens(kube: KubeClient): Promise<string[]> {
-  const secrets = await kube.list('v1', 'Secret', 'kube-system');
-  return secrets.filter((s) => (s as { type?: string }).type === 'bootstrap.kubernetes.io/token').map((s) => s.metadata.name);
-}
 
 beforeAll(async () => {
   const up = await runCli(['sandbox', 'up', '--dir', dir, '--temporal', 'server', '--task-speed', '0.3'], {}, 300_000);

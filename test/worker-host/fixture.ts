@@ -98,8 +98,4 @@ export async function activityFailure(fn: (i: StepInput) => Promise<unknown>, i:
   throw new Error(`${i.stepId} was expected to fail`);
 }
 
-/** Bootstrap token Secrets in kube-system (made by joins and not yet deleted). */
-export async function bootstrapTokens(kube: KubeClient): Promise<string[]> {
-  const secrets = await kube.list('v1', 'Secret', 'kube-system');
-  return secrets.filter((s) => (s as { type?: string }).type === 'bootstrap.kubernetes.io/token').map((s) => s.metadata.name);
-}
+export { bootstrapTokens } from '../helpers/bootstrap-tokens';

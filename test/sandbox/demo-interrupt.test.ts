@@ -1,9 +1,11 @@
 // Ctrl-C or SIGTERM on `cozy-proxmox demo` stops everything it started, says what it stopped, and exits 128 + the
-// signal: once while the sandbox starts, once while the run is under way.
+// signal: once while the sandbox starts, once while the run is under way. `sandbox up` does the same when its output
+// pipe closes.
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startCli } from '../helpers/cli';
+import { REPO_ROOT, startCli } from '../helpers/cli';
 import { processesMentioning } from '../helpers/processes';
 import { waitFor } from '../helpers/wait';
 
@@ -34,3 +36,16 @@ test('Ctrl-C while the sandbox starts: what it had started is stopped, exit 130,
   expect(code).toBe(130);
   expect(processesMentioning(dir)).toEqual([]);
 }, 300_000);
+
+test('sandbox up whose output pipe closes while it starts (`2>&1 | head`): it stops what it started, exit 141, no process left', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cozy-up-sigpipe-'));
+  const up = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'cozy-proxmox.js'), 'sandbox', 'up', '--no-kubernetes', '--dir', dir], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((ok) => up.on('close', (code) => ok(code)));
+  // The reader goes away after the first progress line, as `head -1` does; the next line written meets a closed pipe.
+  await new Promise<void>((ok) => up.stderr.once('data', () => ok()));
+  up.stderr.destroy();
+  up.stdout.destroy();
+  expect(await exited).toBe(141);
+  expect(processesMentioning(dir)).toEqual([]);
+  expect(existsSync(join(dir, 'state.json'))).toBe(false);
+}, 120_000);

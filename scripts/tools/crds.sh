@@ -3,11 +3,14 @@
 #   CRDS_CAPI             Cluster API core v1.10 (cluster.x-k8s.io/v1beta1, ipam.cluster.x-k8s.io): CozyStack pins it
 #   CRDS_CAPI_OPERATOR    cluster-api-operator (operator.cluster.x-k8s.io/v1alpha2: CoreProvider, IPAMProvider, ...)
 #   CRDS_VOLUME_SNAPSHOT  external-snapshotter client (snapshot.storage.k8s.io/v1: VolumeSnapshot and classes)
+#   CRDS_CILIUM           Cilium's cilium.io/v2 CRDs (CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy, ...): the
+#                         version CozyStack v0.41 ships; its tenants are isolated with these two kinds
 # Modules are only downloaded (`go mod download`), never built. Flux's HelmRelease CRD and the in-cluster IPAM
 # provider's pool CRDs are not published in a downloadable module; packages/sandbox/src/kubernetes/crds-local.ts holds them.
 CAPI_VERSION=1.10.4
 CAPI_OPERATOR_VERSION=0.28.0
 EXTERNAL_SNAPSHOTTER_VERSION=8.2.0
+CILIUM_VERSION=1.18.6
 
 install_crds() {
   local dir
@@ -17,6 +20,8 @@ install_crds() {
   emit CRDS_CAPI_OPERATOR "$(require_crd_dir "$dir/config/crd/bases")"
   dir=$(crd_module_dir github.com/kubernetes-csi/external-snapshotter/client/v8 "v$EXTERNAL_SNAPSHOTTER_VERSION")
   emit CRDS_VOLUME_SNAPSHOT "$(require_crd_dir "$dir/config/crd")"
+  dir=$(crd_module_dir github.com/cilium/cilium "v$CILIUM_VERSION")
+  emit CRDS_CILIUM "$(require_crd_dir "$dir/pkg/k8s/apis/cilium.io/client/crds/v2")"
 }
 
 # crd_module_dir MODULE VERSION -> prints the module's folder in the module cache, downloading it when absent.

@@ -43,6 +43,7 @@ import { csiExpandStep } from '../activities/csi/expand';
 import { csiSnapshotStep } from '../activities/csi/snapshot';
 import { networkCniReadyStep } from '../activities/network/cni-ready';
 import { networkPoliciesStep } from '../activities/network/policies';
+import { networkCiliumPoliciesStep } from '../activities/network/cilium-policies';
 import { monitoringPrometheusTargetsStep } from '../activities/monitoring/prometheus-targets';
 import { monitoringPveMetricsStep } from '../activities/monitoring/pve-metrics';
 import { monitoringGrafanaDashboardsStep } from '../activities/monitoring/grafana-dashboards';
@@ -95,6 +96,7 @@ export const STEPS: readonly Step[] = [
   // Phase 4: network policies, monitoring, end to end.
   networkCniReadyStep,
   networkPoliciesStep,
+  networkCiliumPoliciesStep,
   monitoringPrometheusTargetsStep,
   monitoringPveMetricsStep,
   monitoringGrafanaDashboardsStep,

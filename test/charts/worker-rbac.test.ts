@@ -67,6 +67,10 @@ test('with the chart\'s RBAC, the network steps pass in the test namespace it bi
   expect((await runActivity(runOf('kubernetes.test-namespace'), input('kubernetes.test-namespace', testNamespace))).result).toMatchObject({ status: 'passed', message: expect.stringContaining('it is kept after the run') });
   expect((await runActivity(runOf('step6.cni-ready'), input('step6.cni-ready', testNamespace))).result.status).toBe('passed');
   expect((await runActivity(runOf('step6.policies'), input('step6.policies', testNamespace))).result.status).toBe('warning'); // not verified: kwok serves no exec
+  const cilium = (await runActivity(runOf('step6.cilium-policies'), input('step6.cilium-policies', testNamespace))).result;
+  expect(cilium).toMatchObject({ status: 'warning', outputs: { ciliumServed: true, policies: 2, enforcementProven: false } });
+  await runActivity(undoOf('step6.cilium-policies'), input('step6.cilium-policies', testNamespace));
+  expect(await admin.list('cilium.io/v2', 'CiliumNetworkPolicy', testNamespace)).toEqual([]);
   await runActivity(undoOf('step6.policies'), input('step6.policies', testNamespace));
   const tenant = netpolNames(input('step6.policies', testNamespace).config).tenantNamespace;
   expect(await admin.find(nsRef(tenant))).toBeDefined();

@@ -12,11 +12,9 @@ import type { StepInput } from '../../src/catalogue/types';
 import { integrationConfigSchema, type IntegrationConfig } from '../../src/config/schema';
 import { KubeClient } from '../../src/kubernetes/client';
 import { type KubeObject } from '../../src/kubernetes/types';
-import { seedCozyStack } from '../../packages/sandbox/src/kubernetes/seed';
-import { sharedControlPlane } from '../helpers/control-plane';
+import { networkSuite } from './fixture';
 import { waitFor } from '../helpers/wait';
 
-const shared = sharedControlPlane();
 const namespace = `netpol-${randomBytes(3).toString('hex')}`;
 let config: IntegrationConfig;
 let kube: KubeClient;
@@ -29,16 +27,7 @@ const run = runActivity;
 const failure = activityFailure;
 
 beforeAll(async () => {
-  await seedCozyStack(shared.kubeconfigPath);
-  kube = await KubeClient.connect({ kubeconfig: shared.kubeconfigPath });
-  config = integrationConfigSchema.parse({
-    apiVersion: 'cozy-proxmox/v1',
-    kind: 'Integration',
-    cluster: { name: 'netpol' },
-    proxmox: { url: 'https://127.0.0.1:8006', node: 'pve1', token: { id: 'root@pam!cozy', secret: 'env:UNUSED_HERE' }, templateId: 9000 },
-    kubernetes: { kubeconfig: shared.kubeconfigPath, testNamespace: namespace, podExec: false },
-  });
-  await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+  ({ config, kube } = await networkSuite('netpol', namespace));
 }, 180_000);
 
 afterAll(async () => {
@@ -48,7 +37,7 @@ afterAll(async () => {
 
 describe('the catalogue', () => {
   test('step6 steps are in phase 4, group step6-network-policies, the policy test cleaned up always', () => {
-    expect(catalogueSteps('step6.').map((s) => s.id)).toEqual(['step6.cni-ready', 'step6.policies']);
+    expect(catalogueSteps('step6.').map((s) => s.id)).toEqual(['step6.cni-ready', 'step6.policies', 'step6.cilium-policies']);
     for (const s of catalogueSteps('step6.')) {
       expect(s.phase).toBe('monitoring-security');
       expect(s.group).toBe('step6-network-policies');

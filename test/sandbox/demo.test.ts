@@ -86,6 +86,7 @@ test('demo runs the plan against the sandbox and reports simulated parts as such
   expect(demo.stdout).toContain('| step8-e2e | not-verified |');
   expect(demo.stdout.match(/\| step\d-[a-z-]+ \| passed \|/g)).toHaveLength(6);
   expect(demo.stdout).toMatch(/\| `step6.policies` .* \| NOT VERIFIED \(simulated\) \|/);
+  expect(demo.stdout).toMatch(/\| `step6.cilium-policies` .* \| NOT VERIFIED \(simulated\) \|/);
   expect(demo.stdout).toMatch(/\| `step3.vm-provisioned` .* \| PASS \(simulated\) \|/);
   // The providers' components went into the chart (no "ships no components" warning), the sandbox installed them.
   expect(demo.stdout).toMatch(/\| `capi.provider-chart` .* \| PASS \(simulated\) \|/);
@@ -258,6 +259,7 @@ test('a run cancelled while the host joins leaves nothing: no VM, release, names
   expect(await kube.find({ apiVersion: 'v1', kind: 'Namespace', name: config.kubernetes.testNamespace })).toMatchObject({ metadata: { annotations: { 'helm.sh/resource-policy': 'keep' } } });
   expect(await kube.list('v1', 'Pod', config.kubernetes.testNamespace)).toEqual([]);
   expect(await kube.list('v1', 'PersistentVolumeClaim', config.kubernetes.testNamespace)).toEqual([]);
+  expect(await kube.list('cilium.io/v2', 'CiliumNetworkPolicy', config.kubernetes.testNamespace)).toEqual([]);
   expect(processesMentioning('upgrade --install')).toEqual([]);
 }, 720_000);
 

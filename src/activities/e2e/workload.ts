@@ -32,7 +32,7 @@ const outputs = z.object({
 });
 
 /** After the network and monitoring checks: the reliability check restarts a node, which they must not see. */
-export const NETWORK_AND_MONITORING = ['step6.cni-ready', 'step6.policies', 'step7.prometheus-targets', 'step7.pve-metrics', 'step7.grafana-dashboards'];
+export const NETWORK_AND_MONITORING = ['step6.cni-ready', 'step6.policies', 'step6.cilium-policies', 'step7.prometheus-targets', 'step7.pve-metrics', 'step7.grafana-dashboards'];
 
 export const PROOF_NOT_VERIFIED = 'the write/read proof on the volume was not run: it execs into the pod, and kubernetes.podExec is false';
 

@@ -3,6 +3,8 @@
 import type { StepInput } from '../../catalogue/types';
 import { runKubernetesStep } from '../kubernetes/step-context';
 import { CREATED_BY_ANNOTATION } from '../kubernetes/test-namespace';
+import { ciliumPolicyRef } from './cilium-manifests';
+import { isMissingResourceType } from '../../kubernetes/errors';
 import { podRef, policyRef } from './manifests';
 import { netpolNames } from './names';
 import { waitForValue } from '../common/wait';
@@ -27,5 +29,23 @@ export async function networkDeletePolicyTest(input: StepInput): Promise<void> {
       return true;
     });
     return { status: 'passed', message: `NetworkPolicy test objects removed${ours ? '' : ` (${n.tenantNamespace} was not made by this run: kept)`}` };
+  });
+}
+
+/** Compensation of step6.cilium-policies (always): its two CiliumNetworkPolicies go (nothing to do where Cilium is not served). */
+export async function networkDeleteCiliumPolicies(input: StepInput): Promise<void> {
+  if (input.config.keepTestResources) return;
+  const n = netpolNames(input.config);
+  await runKubernetesStep(input, `remove the CiliumNetworkPolicy test objects from ${n.namespace}`, async (kube) => {
+    let removed = 0;
+    for (const name of [n.ciliumTenant, n.ciliumServer]) {
+      try {
+        if (await kube.delete(ciliumPolicyRef(name, n.namespace))) removed++;
+      } catch (err) {
+        if (!isMissingResourceType(err)) throw err;
+        return { status: 'passed', message: 'Cilium policies are not served here: nothing to remove' };
+      }
+    }
+    return { status: 'passed', message: `${removed} CiliumNetworkPolicies removed from ${n.namespace}` };
   });
 }

@@ -1,4 +1,4 @@
-// Deterministic names of what step6.policies creates, from the cluster name and the test namespace: a retried or
+// Deterministic names of what step6.policies and step6.cilium-policies create, from the cluster name and the test namespace: a retried or
 // re-run step finds and reuses what an earlier attempt made, and the compensation knows what to remove.
 import type { IntegrationConfig } from '../../config/schema';
 
@@ -17,6 +17,10 @@ export interface NetpolNames {
   denyAll: string;
   allowClient: string;
   tenantIsolation: string;
+  /** step6.cilium-policies: CozyStack's tenant isolation (same namespace only) as a CiliumNetworkPolicy. */
+  ciliumTenant: string;
+  /** step6.cilium-policies: the server's L4 and L7 rule (client role, its port, GET /hostname only). */
+  ciliumServer: string;
 }
 
 /** A DNS label (at most 63 characters) made of `base` and `suffix`; the suffix always survives. */
@@ -36,5 +40,7 @@ export function netpolNames(config: Pick<IntegrationConfig, 'cluster' | 'kuberne
     denyAll: label(base, 'default-deny'),
     allowClient: label(base, 'allow-client'),
     tenantIsolation: label(base, 'tenant-isolation'),
+    ciliumTenant: label(base, 'cilium-tenant'),
+    ciliumServer: label(base, 'cilium-server'),
   };
 }

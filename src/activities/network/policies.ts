@@ -12,17 +12,15 @@ import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { isNotFound } from '../../kubernetes/errors';
 import { type KubeClient } from '../../kubernetes/client';
 import { type KubeObject } from '../../kubernetes/types';
-import { checkFailed, fail, FailureType } from '../common/failures';
+import { checkFailed } from '../common/failures';
 import { heartbeat, runKubernetesStep } from '../kubernetes/step-context';
-import { allowClientPolicy, denyAllPolicy, podRef, policyRef, tenantIsolationPolicy, tenantNamespace, testPod } from './manifests';
+import { allowClientPolicy, denyAllPolicy, policyRef, tenantIsolationPolicy } from './manifests';
 import { netpolNames, SERVER_PORT, type NetpolNames } from './names';
-import { createIfAbsent, waitForPods } from './pods';
+import { preparePods } from './test-pods';
 import { ENFORCEMENT_WINDOW_MS, expectTraffic, type Expectation, type ProbeTarget } from './probes';
 import { defineStep } from '../../catalogue/define-step';
 import { WAIT_RETRY } from '../../catalogue/retry-policies';
 import { networkDeletePolicyTest } from './cleanup';
-
-const PODS_TIMEOUT_MS = 180_000;
 
 export const NOT_VERIFIED = 'not run: the traffic probes exec into the client pods, and kubernetes.podExec is false';
 
@@ -50,7 +48,7 @@ async function deletePolicies(kube: KubeClient, n: NetpolNames): Promise<void> {
 }
 
 // The apiserver defaults fields the manifests leave out (e.g. a port's protocol): compare what was asked only.
-function contains(actual: unknown, wanted: unknown): boolean {
+export function contains(actual: unknown, wanted: unknown): boolean {
   if (Array.isArray(wanted)) return Array.isArray(actual) && wanted.length === actual.length && wanted.every((w, i) => contains(actual[i], w));
   if (wanted && typeof wanted === 'object') {
     return Boolean(actual) && typeof actual === 'object' && Object.entries(wanted).every(([k, v]) => contains((actual as Record<string, unknown>)[k], v));
@@ -83,18 +81,6 @@ async function readBack(kube: KubeClient, n: NetpolNames): Promise<string[]> {
   return lines;
 }
 
-async function preparePods(kube: KubeClient, n: NetpolNames, workflowId: string): Promise<string> {
-  if (!(await kube.find({ apiVersion: 'v1', kind: 'Namespace', name: n.namespace }))) {
-    throw fail(FailureType.NotFound, `test namespace ${n.namespace} does not exist (step kubernetes.test-namespace makes it)`);
-  }
-  await createIfAbsent(kube, tenantNamespace(n, workflowId));
-  await createIfAbsent(kube, testPod(n.server, n.namespace, 'server'));
-  await createIfAbsent(kube, testPod(n.client, n.namespace, 'client'));
-  await createIfAbsent(kube, testPod(n.tenantClient, n.tenantNamespace, 'client'));
-  heartbeat({ waitingFor: 'test pods Running' });
-  const pods = await waitForPods(kube, [podRef(n.server, n.namespace), podRef(n.client, n.namespace), podRef(n.tenantClient, n.tenantNamespace)], PODS_TIMEOUT_MS);
-  return pods.get(n.server)!.status!.podIP!;
-}
 
 function notVerifiedOutcome(n: NetpolNames, serverIp: string, readBackLines: string[]): StepOutcome {
   return {

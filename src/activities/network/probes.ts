@@ -32,28 +32,48 @@ export async function probe(kube: KubeClient, from: ProbeTarget, serverIp: strin
   return { connected: r.exitCode === 0, said: (r.stderr || r.stdout).trim() };
 }
 
-export interface ProbeOutcome {
+export interface ProbeOutcome<T = ProbeResult> {
   held: boolean;
   /** Time until the expectation held (or the window ran out). */
   ms: number;
   attempts: number;
-  last: ProbeResult;
+  last: T;
 }
 
-/** Probes until the traffic is as expected or the enforcement window is over. */
-export async function expectTraffic(kube: KubeClient, from: ProbeTarget, serverIp: string, expected: Expectation, what: string): Promise<ProbeOutcome> {
+/** Runs a probe until its result is as expected or the enforcement window is over. */
+async function probeUntil<T>(what: string, first: T, attempt: () => Promise<T>, holds: (r: T) => boolean): Promise<ProbeOutcome<T>> {
   const started = Date.now();
   let attempts = 0;
-  let last: ProbeResult = { connected: false, said: '' };
+  let last = first;
   try {
-    await waitForValue(`${what}: traffic ${expected}`, ENFORCEMENT_WINDOW_MS, async () => {
+    await waitForValue(what, ENFORCEMENT_WINDOW_MS, async () => {
       attempts++;
-      last = await probe(kube, from, serverIp);
-      return last.connected === (expected === 'allowed') ? true : undefined;
+      last = await attempt();
+      return holds(last) ? true : undefined;
     });
     return { held: true, ms: Date.now() - started, attempts, last };
   } catch (err) {
     if (!(err instanceof WaitTimedOut)) throw err;
     return { held: false, ms: Date.now() - started, attempts, last };
   }
+}
+
+/** Probes until the traffic is as expected or the enforcement window is over. */
+export function expectTraffic(kube: KubeClient, from: ProbeTarget, serverIp: string, expected: Expectation, what: string): Promise<ProbeOutcome> {
+  return probeUntil(`${what}: traffic ${expected}`, { connected: false, said: '' }, () => probe(kube, from, serverIp), (r) => r.connected === (expected === 'allowed'));
+}
+
+/** The HTTP status of a GET from the client pod (agnhost's image carries curl); 0 when no answer came. */
+export async function httpStatus(kube: KubeClient, from: ProbeTarget, url: string): Promise<number> {
+  const r = await execInPod(kube, { ...from, container: 'client' }, ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', String(CONNECT_TIMEOUT_S), url], (CONNECT_TIMEOUT_S + 20) * 1000);
+  if (r.exitCode < 0) {
+    throw fail(FailureType.Transient, `the HTTP probe could not run in ${from.namespace}/${from.pod}: ${(r.stderr || r.stdout).trim() || 'the exec API returned no exit code'}`);
+  }
+  const code = Number(r.stdout.trim());
+  return Number.isInteger(code) ? code : 0;
+}
+
+/** Requests until the answer has the expected status or the enforcement window is over. */
+export function expectHttpStatus(kube: KubeClient, from: ProbeTarget, url: string, expected: number, what: string): Promise<ProbeOutcome<number>> {
+  return probeUntil(`${what}: HTTP ${expected}`, 0, () => httpStatus(kube, from, url), (code) => code === expected);
 }

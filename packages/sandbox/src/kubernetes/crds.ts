@@ -20,6 +20,8 @@ export const CRD_SOURCES = {
   capmox: 'CRDS_CAPMOX',
   /** The in-cluster IPAM provider: inclusterippools, globalinclusterippools. */
   capiIpam: 'CRDS_CAPI_IPAM',
+  /** Cilium's cilium.io/v2 kinds (its folder also holds endpoints, identities, nodes, ...: see ciliumPolicyCrds). */
+  cilium: 'CRDS_CILIUM',
 } as const;
 
 export type CrdSource = keyof typeof CRD_SOURCES;
@@ -40,6 +42,15 @@ export function upstreamCrds(source: CrdSource): KubeObject[] {
   const dir = toolPath(CRD_SOURCES[source], 'crds');
   const labels = kustomizeCommonLabels(join(dir, '..', 'kustomization.yaml'));
   return readCrdDir(dir).map((crd) => ({ ...crd, metadata: { ...crd.metadata, labels: { ...crd.metadata.labels, ...labels } } }));
+}
+
+/**
+ * Cilium's two policy kinds, CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy: what CozyStack isolates tenants
+ * with and what step6.cilium-policies applies. The agent's own kinds (endpoints, identities, nodes, ...) are left out:
+ * no agent runs here to fill them.
+ */
+export function ciliumPolicyCrds(): KubeObject[] {
+  return upstreamCrds('cilium').filter((crd) => ['ciliumnetworkpolicies.cilium.io', 'ciliumclusterwidenetworkpolicies.cilium.io'].includes(crd.metadata.name));
 }
 
 /** The folder of the Go module a CRD source was found in (its config/crd/bases is three levels down). */

@@ -134,3 +134,19 @@ export function vmBackedNode(node: KubeObject, vm: { vmid: number; node: string 
     spec: { ...((node.spec as Record<string, unknown> | undefined) ?? {}), providerID: `proxmox://${region}/${vm.vmid}` },
   };
 }
+
+/** CozyStack's root tenant namespace. */
+export const ROOT_TENANT = 'tenant-root';
+
+/**
+ * What CozyStack's tenant chart isolates a tenant with, inside its namespace: endpoints talk to, and accept, endpoints
+ * of the same namespace (its cluster-wide policies for system namespaces and parents are left out here).
+ */
+export function tenantIsolationPolicy(tenant: string): KubeObject {
+  return {
+    apiVersion: 'cilium.io/v2',
+    kind: 'CiliumNetworkPolicy',
+    metadata: meta('allow-internal-communication', tenant),
+    spec: { endpointSelector: {}, ingress: [{ fromEndpoints: [{}] }], egress: [{ toEndpoints: [{}] }] },
+  } as KubeObject;
+}

@@ -5,7 +5,7 @@
 // a kwok node. Status is written through the status subresource, as the controllers would. Applying is idempotent.
 import { fakeNodeManifest, nodeIsReady } from './fake-node';
 import { KUBERNETES_VERSION } from './control-plane';
-import { applyCrds, upstreamCrds } from './crds';
+import { applyCrds, ciliumPolicyCrds, upstreamCrds } from './crds';
 import { HELM_RELEASE_CRD } from './crds-local';
 import {
   CNI_WORKLOADS,
@@ -16,7 +16,9 @@ import {
   ipamProvider,
   machineIpPool,
   namespace,
+  ROOT_TENANT,
   SANDBOX_LABELS,
+  tenantIsolationPolicy,
   vmBackedNode,
   workload,
 } from './seed-objects';
@@ -65,6 +67,7 @@ export async function seedCozyStack(kubeconfigPath: string, opts: SeedOptions = 
   const namespaces = [
     ...new Set([
       COZY_SYSTEM_NAMESPACE,
+      ROOT_TENANT,
       ...releases.map((r) => r.namespace),
       ...(withOperator ? [CORE_PROVIDER.namespace as string] : []),
       ...(withIpam && withOperator ? [IN_CLUSTER_IPAM_PROVIDER.namespace as string] : []),
@@ -72,11 +75,13 @@ export async function seedCozyStack(kubeconfigPath: string, opts: SeedOptions = 
   ];
   for (const ns of namespaces) await client.apply(namespace(ns));
 
-  say('applying CRDs: HelmRelease, Cluster API core, VolumeSnapshot' + (withOperator ? ', cluster-api-operator' : '') + (withIpam ? ', in-cluster IPAM' : ''));
-  const crds: KubeObject[] = [HELM_RELEASE_CRD, ...upstreamCrds('capi'), ...upstreamCrds('volumeSnapshot')];
+  say('applying CRDs: HelmRelease, Cluster API core, VolumeSnapshot, Cilium policies' + (withOperator ? ', cluster-api-operator' : '') + (withIpam ? ', in-cluster IPAM' : ''));
+  // CozyStack runs Cilium, and isolates its tenants with Cilium's policy kinds.
+  const crds: KubeObject[] = [HELM_RELEASE_CRD, ...upstreamCrds('capi'), ...upstreamCrds('volumeSnapshot'), ...ciliumPolicyCrds()];
   if (withOperator) crds.push(...upstreamCrds('capiOperator'));
   if (withIpam) crds.push(...upstreamCrds('capiIpam'));
   await applyCrds(client, crds, SANDBOX_LABELS);
+  await client.apply(tenantIsolationPolicy(ROOT_TENANT));
 
   say(`applying ${releases.length} CozyStack HelmReleases (Ready)`);
   for (const release of releases) {

@@ -5,12 +5,15 @@
 #   CRDS_VOLUME_SNAPSHOT  external-snapshotter client (snapshot.storage.k8s.io/v1: VolumeSnapshot and classes)
 #   CRDS_CILIUM           Cilium's cilium.io/v2 CRDs (CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy, ...): the
 #                         version CozyStack v0.41 ships; its tenants are isolated with these two kinds
+#   CRDS_PROMETHEUS_OPERATOR  the Prometheus operator's monitoring.coreos.com/v1 CRDs (ServiceMonitor, PodMonitor, ...):
+#                         the monitoring chart's scrape object on a cluster that runs that operator
 # Modules are only downloaded (`go mod download`), never built. Flux's HelmRelease CRD and the in-cluster IPAM
 # provider's pool CRDs are not published in a downloadable module; packages/sandbox/src/kubernetes/crds-local.ts holds them.
 CAPI_VERSION=1.10.4
 CAPI_OPERATOR_VERSION=0.28.0
 EXTERNAL_SNAPSHOTTER_VERSION=8.2.0
 CILIUM_VERSION=1.18.6
+PROMETHEUS_OPERATOR_VERSION=0.85.0
 
 install_crds() {
   local dir
@@ -22,6 +25,8 @@ install_crds() {
   emit CRDS_VOLUME_SNAPSHOT "$(require_crd_dir "$dir/config/crd")"
   dir=$(crd_module_dir github.com/cilium/cilium "v$CILIUM_VERSION")
   emit CRDS_CILIUM "$(require_crd_dir "$dir/pkg/k8s/apis/cilium.io/client/crds/v2")"
+  dir=$(crd_module_dir github.com/prometheus-operator/prometheus-operator "v$PROMETHEUS_OPERATOR_VERSION")
+  emit CRDS_PROMETHEUS_OPERATOR "$(require_crd_dir "$dir/example/prometheus-operator-crd")"
 }
 
 # crd_module_dir MODULE VERSION -> prints the module's folder in the module cache, downloading it when absent.

@@ -29,3 +29,47 @@ cozy-proxmox.io/dashboard-uid: {{ .uid }}
 {{- end -}}
 {{- toYaml $list -}}
 {{- end -}}
+
+{{- /* The exporter's objects: name and labels. */}}
+{{- define "cozy-proxmox-monitoring.exporterName" -}}
+{{- printf "%s-pve-exporter" .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "cozy-proxmox-monitoring.exporterSelector" -}}
+app.kubernetes.io/name: prometheus-pve-exporter
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "cozy-proxmox-monitoring.exporterLabels" -}}
+{{ include "cozy-proxmox-monitoring.exporterSelector" . }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: cozy-proxmox
+app.kubernetes.io/version: {{ .Values.exporter.image.tag | quote }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{- /*
+The scrape object the cluster's monitoring stack reads: exporter.scrape.kind, or for `auto` what the cluster serves
+(the VictoriaMetrics operator's VMServiceScrape first: CozyStack's monitoring runs it).
+*/}}
+{{- define "cozy-proxmox-monitoring.scrapeKind" -}}
+{{- $kind := .Values.exporter.scrape.kind -}}
+{{- if eq $kind "auto" -}}
+{{- if .Capabilities.APIVersions.Has "operator.victoriametrics.com/v1beta1/VMServiceScrape" -}}victoriametrics
+{{- else if .Capabilities.APIVersions.Has "monitoring.coreos.com/v1/ServiceMonitor" -}}prometheus-operator
+{{- else -}}config
+{{- end -}}
+{{- else -}}{{ $kind }}
+{{- end -}}
+{{- end -}}
+
+{{- /* The exporter's scrape parameters: the Proxmox host, its default module, the cluster and node collectors. */}}
+{{- define "cozy-proxmox-monitoring.scrapeParams" -}}
+target: [{{ .Values.exporter.target | quote }}]
+module: [default]
+cluster: ["1"]
+node: ["1"]
+{{- end -}}

@@ -1,5 +1,6 @@
 // CRDs the sandbox needs whose upstream YAML is not published in a downloadable Go module: Flux's HelmRelease
-// (helm-controller's api module carries only the Go types). They are kept
+// (helm-controller's api module carries only the Go types) and the VictoriaMetrics operator's VMServiceScrape (its
+// module is not served). They are kept
 // open (unknown fields preserved) with the status subresource, which is all the steps and the seed rely on: the
 // real schemas are what CozyStack installs on a real cluster.
 import type { KubeObject } from '../../../../src/kubernetes/types';
@@ -66,4 +67,17 @@ export const HELM_RELEASE_CRD = openCrd({
   versions: ['v2'],
   shortNames: ['hr'],
   categories: ['all'],
+});
+
+/**
+ * The VictoriaMetrics operator's VMServiceScrape, operator.victoriametrics.com/v1beta1: the scrape object CozyStack's
+ * monitoring (VictoriaMetrics) reads, which the monitoring chart renders where the cluster serves it.
+ */
+export const VM_SERVICE_SCRAPE_CRD = openCrd({
+  group: 'operator.victoriametrics.com',
+  kind: 'VMServiceScrape',
+  plural: 'vmservicescrapes',
+  scope: 'Namespaced',
+  versions: ['v1beta1'],
+  shortNames: ['vmss'],
 });

@@ -22,6 +22,8 @@ export const CRD_SOURCES = {
   capiIpam: 'CRDS_CAPI_IPAM',
   /** Cilium's cilium.io/v2 kinds (its folder also holds endpoints, identities, nodes, ...: see ciliumPolicyCrds). */
   cilium: 'CRDS_CILIUM',
+  /** The Prometheus operator: servicemonitors, podmonitors, prometheuses, ... */
+  prometheusOperator: 'CRDS_PROMETHEUS_OPERATOR',
 } as const;
 
 export type CrdSource = keyof typeof CRD_SOURCES;

@@ -44,6 +44,7 @@ import { csiSnapshotStep } from '../activities/csi/snapshot';
 import { networkCniReadyStep } from '../activities/network/cni-ready';
 import { networkPoliciesStep } from '../activities/network/policies';
 import { networkCiliumPoliciesStep } from '../activities/network/cilium-policies';
+import { monitoringChartStep } from '../activities/charts/monitoring';
 import { monitoringPrometheusTargetsStep } from '../activities/monitoring/prometheus-targets';
 import { monitoringPveMetricsStep } from '../activities/monitoring/pve-metrics';
 import { monitoringGrafanaDashboardsStep } from '../activities/monitoring/grafana-dashboards';
@@ -97,6 +98,7 @@ export const STEPS: readonly Step[] = [
   networkCniReadyStep,
   networkPoliciesStep,
   networkCiliumPoliciesStep,
+  monitoringChartStep,
   monitoringPrometheusTargetsStep,
   monitoringPveMetricsStep,
   monitoringGrafanaDashboardsStep,

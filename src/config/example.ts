@@ -37,6 +37,12 @@ kubernetes:
 #   # nodeName: pve                 # default: the Proxmox node name in lower case
 #   # criSocket: unix:///var/run/containerd/containerd.sock
 #   # kubernetesDir: /etc/kubernetes  # where kubeadm keeps kubelet.conf and pki/: an earlier join is found there
+# monitoring:                       # step7 and monitoring.chart
+#   prometheus: http://vmselect.tenant-root.svc:8481/select/0/prometheus  # a Prometheus-compatible query API
+#   namespace: tenant-root          # where monitoring.chart puts the dashboards and the exporter
+#   exporterToken:                  # prometheus-pve-exporter's login; without it no exporter is deployed
+#     id: monitoring@pve!exporter   # its user holds only PVEAuditor on /
+#     secret: k8s:cozy-proxmox/pve-exporter-token/secret
 gates:                              # manual | auto | auto-if-green, optionally with a timeout
   preparation: auto
   basic-integration: manual

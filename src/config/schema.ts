@@ -45,6 +45,12 @@ export const skipTestStepsSchema = z
   .default([])
   .refine((groups) => new Set(groups).size === groups.length, 'lists a test step twice');
 
+/** A Proxmox API token: its ID and a reference to its secret. */
+const apiTokenSchema = z.strictObject({
+  id: z.string().regex(/^[^\s@!:]+@[A-Za-z0-9._-]+![A-Za-z][A-Za-z0-9._-]*$/, 'must be USER@REALM!TOKENID'),
+  secret: secretRefSchema,
+});
+
 export const proxmoxSchema = z.strictObject({
   // Base URL of the API; a trailing /api2/json is accepted and reported, since a provider URL ending in it is a known
   // cause of "no VM is ever provisioned".
@@ -55,12 +61,7 @@ export const proxmoxSchema = z.strictObject({
     .regex(/^[^\s@!:]+@[A-Za-z0-9._-]+$/, 'must be USER@REALM, e.g. root@pam')
     .optional(),
   password: secretRefSchema.optional(),
-  token: z
-    .strictObject({
-      id: z.string().regex(/^[^\s@!:]+@[A-Za-z0-9._-]+![A-Za-z][A-Za-z0-9._-]*$/, 'must be USER@REALM!TOKENID'),
-      secret: secretRefSchema,
-    })
-    .optional(),
+  token: apiTokenSchema.optional(),
   tls: z
     .strictObject({
       verify: z.boolean().default(true),
@@ -156,6 +157,12 @@ export const monitoringSchema = z.strictObject({
   prometheus: httpUrl.optional(),
   grafana: httpUrl.optional(),
   grafanaToken: secretRefSchema.optional(),
+  // Where monitoring.chart puts the dashboards and the exporter: the namespace of the Grafana instance and of the
+  // monitoring stack (CozyStack's root tenant).
+  namespace: z.string().regex(DNS_LABEL, 'must be a DNS label (lowercase letters, digits, -)').default('tenant-root'),
+  // The API token prometheus-pve-exporter logs in with: give its user only PVEAuditor on /. Without it
+  // monitoring.chart provisions the dashboards and no exporter.
+  exporterToken: apiTokenSchema.optional(),
 });
 
 export const integrationConfigSchema = z

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { HelmValidationError } from './errors';
 
-export const CHART_NAMES = ['cozy-capi-providers-proxmox', 'proxmox-worker', 'cozy-proxmox-csi-operator'] as const;
+export const CHART_NAMES = ['cozy-capi-providers-proxmox', 'proxmox-worker', 'cozy-proxmox-csi-operator', 'cozy-proxmox-monitoring'] as const;
 export type ChartName = (typeof CHART_NAMES)[number];
 
 export function chartsDir(): string {

@@ -1,4 +1,4 @@
-// The three chart steps against a real control plane (kube-apiserver, controllers, kwok) with the upstream CRDs of
+// The four chart steps against a real control plane (kube-apiserver, controllers, kwok) with the upstream CRDs of
 // cluster-api-operator and external-snapshotter, through the real helm binary: installs, upgrades, the atomic
 // rollback of an install whose wait cannot succeed, compensation, an absent release, an unreachable cluster, and the
 // Flux HelmRelease mode.
@@ -253,6 +253,64 @@ describe('the chart steps', () => {
       await kube.delete({ apiVersion: 'v1', kind: 'ResourceQuota', name: 'no-pods', namespace });
     }
   }, 120_000);
+});
+
+describe('monitoring.chart', () => {
+  const namespace = `monitoring-${process.pid}`;
+  const EXPORTER_ENV = 'COZY_CHARTS_TEST_EXPORTER_TOKEN';
+  const EXPORTER_SECRET = '0f3e9d1c-5b7a-4e2f-8c6d-9a1b2c3d4e5f';
+  const withMonitoring = (workflowId: string, monitoring: Record<string, unknown>): StepInput => {
+    const base = stepInput(workflowId);
+    return { ...base, config: integrationConfigSchema.parse({ ...base.config, monitoring: { namespace, ...monitoring } }) };
+  };
+  const exporterInput = () => withMonitoring('wf-monitoring', { exporterToken: { id: 'monitoring@pve!exporter', secret: `env:${EXPORTER_ENV}` } });
+
+  beforeAll(async () => {
+    process.env[EXPORTER_ENV] = EXPORTER_SECRET;
+    await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+  });
+  afterAll(async () => {
+    await undoOf('monitoring.chart')(exporterInput()).catch(() => undefined);
+    await kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
+    delete process.env[EXPORTER_ENV];
+  });
+
+  it('without an exporter token: the dashboards only, in monitoring.namespace, the release recorded in cozy-proxmox', async () => {
+    const outcome = await runOf('monitoring.chart')(withMonitoring('wf-monitoring', {}));
+    expect(outcome).toMatchObject({ status: 'passed', outputs: { release: 'cozy-proxmox-monitoring', namespace: 'cozy-proxmox', objectsNamespace: namespace, exporter: false, scrapeKind: 'none' } });
+    expect(outcome.details?.join('\n')).toContain('no exporter deployed: monitoring.exporterToken is not set');
+    const dashboards = outcome.outputs?.dashboards === 'grafana-operator'
+      ? await get('grafana.integreatly.org/v1beta1', 'GrafanaDashboard', 'cozy-proxmox-pve', namespace)
+      : await get('v1', 'ConfigMap', 'cozy-proxmox-pve', namespace);
+    expect(dashboards).toBeDefined();
+    expect(await kube.list('v1', 'Secret', namespace)).toEqual([]);
+  });
+
+  it('with monitoring.exporterToken: prometheus-pve-exporter ready, its login in a Secret of that namespace and nowhere in the outcome, and the scrape object of the cluster\'s stack', async () => {
+    const outcome = await runOf('monitoring.chart')(exporterInput());
+    expect(outcome).toMatchObject({ status: 'passed', outputs: { revision: 2, exporter: true } });
+    expect(JSON.stringify(outcome)).not.toContain(EXPORTER_SECRET);
+    const deployment = await get('apps/v1', 'Deployment', 'cozy-proxmox-monitoring-pve-exporter', namespace);
+    expect((deployment?.status as { readyReplicas?: number }).readyReplicas).toBe(1);
+    const secret = (await get('v1', 'Secret', 'cozy-proxmox-monitoring-pve-exporter', namespace)) as KubeObject & { data: Record<string, string> };
+    expect(Buffer.from(secret.data['pve.yml'], 'base64').toString()).toContain(`token_value: "${EXPORTER_SECRET}"`);
+    const scrape = { victoriametrics: ['operator.victoriametrics.com/v1beta1', 'VMServiceScrape', 'cozy-proxmox-monitoring-pve-exporter'], 'prometheus-operator': ['monitoring.coreos.com/v1', 'ServiceMonitor', 'cozy-proxmox-monitoring-pve-exporter'], config: ['v1', 'ConfigMap', 'cozy-proxmox-monitoring-pve-exporter-scrape-config'] }[outcome.outputs?.scrapeKind as string];
+    expect(scrape).toBeDefined();
+    expect(await get(scrape![0], scrape![1], scrape![2], namespace)).toBeDefined();
+    expect(outcome.details?.join('\n')).toContain('reads pve.example.com:8006 as monitoring@pve!exporter');
+  });
+
+  it('a monitoring namespace that does not exist fails the step naming it, before helm runs', async () => {
+    const err = await runOf('monitoring.chart')(withMonitoring('wf-monitoring', { namespace: 'no-such-monitoring' })).catch((e: unknown) => e);
+    expect(err).toMatchObject({ type: 'NotFoundError', message: expect.stringContaining('monitoring.namespace no-such-monitoring does not exist') });
+  });
+
+  it('its compensation removes the release and every object it put in the monitoring namespace', async () => {
+    await undoOf('monitoring.chart')(exporterInput());
+    expect(await helm.status('cozy-proxmox-monitoring', 'cozy-proxmox')).toBeUndefined();
+    await waitFor(() => kube.list('apps/v1', 'Deployment', namespace), (l) => l.length === 0, 'the exporter Deployment gone');
+    expect(await kube.list('v1', 'ConfigMap', namespace, 'app.kubernetes.io/part-of=cozy-proxmox')).toEqual([]);
+  });
 });
 
 describe('the helm layer', () => {

@@ -61,20 +61,20 @@ describe('rendered', () => {
     const objs = await render(EXPORTER);
     const secret = objs.find((o) => o.kind === 'Secret')!;
     expect(parse(secret.stringData!['pve.yml'])).toEqual(parse(pveExporterConfigYaml({ kind: 'token', tokenId: `${TOKEN.user}!${TOKEN.name}`, tokenSecret: TOKEN.value })));
-    const pod = (objs.find((o) => o.kind === 'Deployment')!.spec!.template as { spec: { containers: Array<Record<string, unknown>>; securityContext: Record<string, unknown>; volumes: Array<{ secret: { secretName: string } }> } }).spec;
+    const pod = (objs.find((o) => o.kind === 'Deployment')!.spec!.template as { spec: { containers: Array<Record<string, unknown>>; securityContext: Record<string, unknown>; volumes: Array<{ projected: { sources: Array<{ secret: { name: string } }> } }> } }).spec;
     const version = /^PVE_EXPORTER_VERSION=(.+)$/m.exec(readFileSync(join(REPO_ROOT, 'scripts', 'tools', 'monitoring.sh'), 'utf8'))![1];
     expect(pod.containers[0].image).toBe(`prompve/prometheus-pve-exporter:${version}`);
     expect(pod.containers[0].args).toEqual(['--config.file=/etc/prometheus/pve.yml', '--web.listen-address=:9221']);
     expect(pod.containers[0].securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true });
-    expect(pod.volumes[0].secret.secretName).toBe('mon-pve-exporter');
+    expect(pod.volumes[0].projected.sources[0].secret.name).toBe('mon-pve-exporter');
   });
 
   test('an existing Secret is mounted instead of one made from values; a missing host or login is refused naming the values', async () => {
     const objs = await render({ enabled: true, target: 'pve.example.com', existingSecret: 'pve-exporter-login' });
     expect(kinds(objs)).not.toContain('Secret');
-    const pod = (objs.find((o) => o.kind === 'Deployment')!.spec!.template as { spec: { volumes: Array<{ secret: { secretName: string } }> } }).spec;
-    expect(pod.volumes[0].secret.secretName).toBe('pve-exporter-login');
+    const pod = (objs.find((o) => o.kind === 'Deployment')!.spec!.template as { spec: { volumes: Array<{ projected: { sources: Array<{ secret: { name: string } }> } }> } }).spec;
+    expect(pod.volumes[0].projected.sources[0].secret.name).toBe('pve-exporter-login');
     await expect(render({ enabled: true, token: TOKEN })).rejects.toThrow(/exporter\.enabled needs exporter\.target/);
     await expect(render({ enabled: true, target: 'pve.example.com', token: { ...TOKEN, value: '' } })).rejects.toThrow(/exporter\.existingSecret or all of exporter\.token\.user, exporter\.token\.name and exporter\.token\.value/);
     await expect(render({ ...EXPORTER, scrape: { kind: 'graphite', interval: '60s', timeout: '30s' } })).rejects.toThrow(/'\/exporter\/scrape\/kind': value must be one of 'auto'/);

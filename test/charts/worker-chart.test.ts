@@ -125,7 +125,13 @@ describe('cozy-proxmox-worker chart', () => {
       'cozy-secrets/cozy-proxmox-worker-read-proxmox-token',
       'kube-public/cozy-proxmox-worker-cluster-info',
       'kube-system/cozy-proxmox-worker-join',
+      'tenant-root/cozy-proxmox-worker-monitoring',
     ]);
+    // In the monitoring namespace (CozyStack's tenant-root, full of other Secrets): only the exporter's login.
+    const monitoring = rulesOf(one(objs, 'ClusterRole', 'cozy-proxmox-worker-monitoring'));
+    expect(allows(monitoring, '', 'secrets', 'get', 'cozy-proxmox-monitoring-pve-exporter')).toBe(true);
+    expect(allows(monitoring, '', 'secrets', 'get', 'tenant-root-admin')).toBe(false);
+    expect(allows(monitoring, '', 'secrets', 'list')).toBe(false);
     expect(rulesOf(one(objs, 'Role', 'cozy-proxmox-worker-read-proxmox-token'))).toEqual([{ apiGroups: [''], resources: ['secrets'], resourceNames: ['proxmox-token'], verbs: ['get'] }]);
     // The namespaces the bindings live in outlive runs and the chart; the release's own and CozyStack's are not made.
     expect(all(objs, 'Namespace').map((n) => [n.metadata.name, n.metadata.annotations?.['helm.sh/resource-policy']])).toEqual([

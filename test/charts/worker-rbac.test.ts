@@ -77,6 +77,21 @@ test('with the chart\'s RBAC, the network steps pass in the test namespace it bi
   expect(await admin.list('v1', 'Pod', tenant)).toEqual([]);
 }, 180_000);
 
+test('with the chart\'s RBAC, monitoring.chart installs the dashboards and the exporter into tenant-root, and its undo removes them', async () => {
+  process.env.COZY_RBAC_EXPORTER_TOKEN = 'exporter-token-value';
+  const base = input('monitoring.chart', testNamespace);
+  const monitoring = { ...base, config: integrationConfigSchema.parse({ ...base.config, monitoring: { exporterToken: { id: 'monitoring@pve!exporter', secret: 'env:COZY_RBAC_EXPORTER_TOKEN' } } }) };
+  try {
+    const { result } = await runActivity(runOf('monitoring.chart'), monitoring);
+    expect(result).toMatchObject({ status: 'passed', outputs: { objectsNamespace: 'tenant-root', exporter: true } });
+    expect(await admin.find({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'cozy-proxmox-monitoring-pve-exporter', namespace: 'tenant-root' })).toBeDefined();
+    await runActivity(undoOf('monitoring.chart'), monitoring);
+    expect(await admin.find({ apiVersion: 'v1', kind: 'Secret', name: 'cozy-proxmox-monitoring-pve-exporter', namespace: 'tenant-root' })).toBeUndefined();
+  } finally {
+    delete process.env.COZY_RBAC_EXPORTER_TOKEN;
+  }
+}, 180_000);
+
 test('in a namespace the chart does not bind, the step fails for good naming the user, verb, resource and namespace', async () => {
   const failure = await activityFailure(runOf('step6.policies'), input('step6.policies', unbound));
   expect(failure.type).toBe('PermissionError');

@@ -225,7 +225,7 @@ test('a run cancelled while the host joins leaves nothing: no VM, release, names
   // As a cluster the product has not touched: the demo's releases and join undone (a successful run keeps them).
   const demoInput = { stepId: 'setup', workflowId: demoRunId, config, outputs: {} };
   await undoOf('step4.join')({ ...demoInput, workflowId: SECOND_RUN }); // the run that joined last
-  for (const undo of [undoOf('csi.chart'), undoOf('worker.chart'), undoOf('capi.provider-chart')]) await undo(demoInput);
+  for (const undo of [undoOf('monitoring.chart'), undoOf('csi.chart'), undoOf('worker.chart'), undoOf('capi.provider-chart')]) await undo(demoInput);
   const releases = async () => (await Promise.all(Object.values(CHART_RELEASES).map((r) => helm.status(r.release, r.namespace)))).filter(Boolean);
   expect(await releases()).toEqual([]);
   const vmsBefore = (await sim.snapshot()).vms.map((v) => v.vmid).sort();

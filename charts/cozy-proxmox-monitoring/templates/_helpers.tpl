@@ -73,3 +73,11 @@ module: [default]
 cluster: ["1"]
 node: ["1"]
 {{- end -}}
+
+{{- /*
+The namespace of every object: namespaceOverride, else the release's. With an override, helm keeps the release's
+records in its own namespace and needs no right to the Secrets of the monitoring namespace (CozyStack's tenant-root).
+*/}}
+{{- define "cozy-proxmox-monitoring.namespace" -}}
+{{- .Values.namespaceOverride | default .Release.Namespace -}}
+{{- end -}}

@@ -12,14 +12,13 @@ import { stringify } from 'yaml';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../../src/workflows/search-attributes';
 import { toolPath } from '../../../src/tools/tool-paths';
 import { CSI_CONTROLLER_IMAGES } from './operator/csi-controller-pod';
-import { DEFAULT_ROOT_PASSWORD, DEFAULT_TOKEN_ID, DEFAULT_TOKEN_SECRET } from './proxmox-sim';
+import { DEFAULT_ROOT_PASSWORD, DEFAULT_TOKEN_ID, DEFAULT_TOKEN_SECRET, EXPORTER_TOKEN_ID, EXPORTER_TOKEN_SECRET } from './proxmox-sim';
 import { compiledModule, freePort, isAlive, preferredPort, repoRoot, spawnDaemon, stopProcess, waitForPort } from './processes';
 import { DEFAULT_TASK_QUEUE } from '../../../src/workflows/definitions';
 import { startControlPlane } from './kubernetes/control-plane';
 import { DEFAULT_CLUSTER_PROFILE, type ClusterProfile } from './kubernetes/cluster-profile';
 import { seedCozyStack, type SeedOptions } from './kubernetes/seed';
 import { sandboxHostLayout, startSandboxHost, stopHostKubelet } from './ssh-host';
-import { installProjectChart } from './kubernetes/install-chart';
 import { installWorkerIdentity } from './kubernetes/worker-identity';
 import { startTemporalServer, startTemporalServerProcess, type SandboxTemporalServer } from './temporal/server';
 import { TEMPORAL_TLS_SERVER_NAME, temporalTlsEnv } from './temporal/tls-files';
@@ -53,6 +52,9 @@ export interface SandboxState {
     proxmoxPasswordFile: string;
     proxmoxTokenId: string;
     proxmoxTokenSecretFile: string;
+    /** prometheus-pve-exporter's PVEAuditor-only token (the sandbox's exporter and monitoring.chart's). */
+    exporterTokenId?: string;
+    exporterTokenSecretFile?: string;
   };
   configFile: string;
   logs: Record<string, string>;
@@ -205,12 +207,14 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
     const tokenFile = join(dir, 'secrets', 'proxmox-token-secret');
     writeFileSync(passwordFile, DEFAULT_ROOT_PASSWORD + '\n', { mode: 0o600 });
     writeFileSync(tokenFile, DEFAULT_TOKEN_SECRET + '\n', { mode: 0o600 });
+    const exporterTokenFile = join(dir, 'secrets', 'pve-exporter-token-secret');
+    writeFileSync(exporterTokenFile, EXPORTER_TOKEN_SECRET + '\n', { mode: 0o600 });
 
     // Prometheus and the exporter need only the simulator: they start beside the control plane (its first scrape
     // takes a scrape interval, the control plane about ten seconds).
     say('starting Prometheus and prometheus-pve-exporter scraping the simulator');
     const workerMetricsAddress = `127.0.0.1:${await freePort()}`;
-    monitoringStarting = startSandboxMonitoring(dir, { proxmoxUrl: sim.url, caFile: sim.caFile, tokenId: DEFAULT_TOKEN_ID, tokenSecretFile: tokenFile, workerMetricsAddress, onProgress: say }).then((m) => {
+    monitoringStarting = startSandboxMonitoring(dir, { proxmoxUrl: sim.url, caFile: sim.caFile, tokenId: EXPORTER_TOKEN_ID, tokenSecretFile: exporterTokenFile, workerMetricsAddress, onProgress: say }).then((m) => {
       started.push(m.pids.exporter, m.pids.prometheus);
       return m;
     });
@@ -229,6 +233,8 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
         proxmoxPasswordFile: passwordFile,
         proxmoxTokenId: DEFAULT_TOKEN_ID,
         proxmoxTokenSecretFile: tokenFile,
+        exporterTokenId: EXPORTER_TOKEN_ID,
+        exporterTokenSecretFile: exporterTokenFile,
       },
       configFile: join(dir, 'config.yaml'),
       logs,
@@ -247,7 +253,6 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
         host: host.host, port: host.port, user: host.user, privateKeyFile: host.privateKeyFile,
         hostKeyFingerprint: host.hostKeyFingerprint, criSocket: host.criSocket, kubernetesDir: host.kubernetesDir, kubeletDir: host.kubeletDir, stateFile: host.stateFile, pid: host.pid, simulated: true,
       };
-      await installDashboard(kubernetes.kubeconfig, say);
       kubernetes.worker = await installWorkerIdentity(kubernetes.kubeconfig, join(dir, 'kubernetes'), kubernetes.testNamespace, say);
     }
     const monitoring = await monitoringStarting;
@@ -363,12 +368,6 @@ async function startKubernetes(dir: string, say: (m: string) => void, started: n
   };
 }
 
-/** The integration's Grafana dashboard, provisioned as a sidecar ConfigMap (the sandbox runs no grafana-operator). */
-async function installDashboard(kubeconfig: string, say: (m: string) => void): Promise<void> {
-  say('installing the cozy-proxmox-monitoring chart (dashboard ConfigMap for the Grafana sidecar)');
-  await installProjectChart(kubeconfig, 'cozy-proxmox-monitoring', 'tenant-root', { 'grafanaOperator.enabled': false, 'sidecar.enabled': true });
-}
-
 async function startOperatorProcess(state: SandboxState, kubernetes: SandboxKubernetes, say: (m: string) => void): Promise<{ pid: number; simulated: true }> {
   say('starting the sandbox operator (plays cluster-api-operator: the real Cluster API v1.10, CAPMOX v0.7 and in-cluster IPAM managers once their providers exist; the real Proxmox CSI controller and sidecars for the chart\'s controller pod)');
   const log = join(state.dir, 'logs', 'sandbox-operator.log');
@@ -461,7 +460,15 @@ export function sandboxConfigYaml(state: SandboxState): string {
           },
         }
       : {}),
-    ...(state.monitoring ? { monitoring: { prometheus: state.monitoring.prometheusUrl } } : {}),
+    // monitoring.chart installs the dashboards and an exporter with the same PVEAuditor token as the sandbox's.
+    ...(state.monitoring
+      ? {
+          monitoring: {
+            prometheus: state.monitoring.prometheusUrl,
+            ...(state.credentials.exporterTokenSecretFile ? { exporterToken: { id: state.credentials.exporterTokenId, secret: `file:${state.credentials.exporterTokenSecretFile}` } } : {}),
+          },
+        }
+      : {}),
     gates: { preparation: 'auto', 'basic-integration': 'manual', 'advanced-integration': 'manual', 'monitoring-security': 'manual' },
     simulatedTarget: 'embedded sandbox',
   };

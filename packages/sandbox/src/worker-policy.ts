@@ -18,6 +18,7 @@ export function sandboxWorkerPolicyFile(dir: string): string {
 /** The file references sandboxConfigYaml names (the Proxmox password and token, the host's SSH key). */
 export function sandboxSecretRefs(state: SandboxState): string[] {
   const files = [state.credentials.proxmoxPasswordFile, state.credentials.proxmoxTokenSecretFile];
+  if (state.credentials.exporterTokenSecretFile) files.push(state.credentials.exporterTokenSecretFile);
   if (state.sshHost) files.push(state.sshHost.privateKeyFile);
   // A path holding a glob character would match more (or less) than itself: each is escaped to stand for itself.
   return files.map((f) => `file:${f.replace(/[\\*?[\]{}()!+@]/g, (c) => `\\${c}`)}`);

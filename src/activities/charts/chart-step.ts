@@ -20,6 +20,9 @@ export const CHART_RELEASES = {
   capiProvider: { chart: 'cozy-capi-providers-proxmox', release: 'cozy-capi-providers-proxmox', namespace: 'cozy-cluster-api' },
   worker: { chart: 'proxmox-worker', release: 'proxmox-worker', namespace: 'cozy-proxmox' },
   csi: { chart: 'cozy-proxmox-csi-operator', release: 'cozy-proxmox-csi-operator', namespace: 'cozy-proxmox-csi', podSecurity: 'privileged' },
+  // Its objects go to monitoring.namespace (the chart's namespaceOverride); helm's records stay here, so the worker
+  // needs no right to the Secrets of the monitoring namespace.
+  monitoring: { chart: 'cozy-proxmox-monitoring', release: 'cozy-proxmox-monitoring', namespace: 'cozy-proxmox' },
 } as const satisfies Record<string, { chart: ChartName; release: string; namespace: string; podSecurity?: string }>;
 
 export const POD_SECURITY_ENFORCE_LABEL = 'pod-security.kubernetes.io/enforce';

@@ -3,8 +3,7 @@
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { fail, FailureType } from '../common/failures';
 import { resolveSecret } from '../common/secrets';
-import { FingerprintMismatchError, tlsModeFromSettings } from '../../proxmox/tls';
-import { trustBundle } from '../../proxmox/trust-bundle';
+import { proxmoxCaBundle } from './ca-bundle';
 import { CHART_RELEASES, helmFor, installChart, installedOutcome, uninstallIfOurs } from './chart-step';
 import { defineStep, outputsOf } from '../../catalogue/define-step';
 import { kubernetesProxmoxCsiStep } from '../kubernetes/proxmox-csi';
@@ -26,15 +25,7 @@ export async function chartsInstallCsi(input: StepInput): Promise<StepOutcome> {
   }
   const secret = await resolveSecret(proxmox.token.secret, { kubeconfig: kubernetes.kubeconfig, context: kubernetes.context });
   // The plugin verifies the API with the system roots plus a bundle it is given: ours, from the same TLS settings.
-  const tls = tlsModeFromSettings(proxmox.tls);
-  const caBundle = await trustBundle(tls, proxmox.url).catch((err: unknown) => {
-    // A certificate that is not the pinned one, or a CA file that cannot be read, is for the operator to fix; a
-    // server that did not answer the handshake is retried like any other call.
-    if (err instanceof FingerprintMismatchError || (err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'EACCES') {
-      throw fail(FailureType.Validation, `cannot build the CA bundle the CSI controller needs from proxmox.tls: ${(err as Error).message}`);
-    }
-    throw err;
-  });
+  const { tls, caBundle } = await proxmoxCaBundle(proxmox, 'the CSI controller');
   const { info, created } = await installChart(input, helmFor(input, [secret]), {
     target: CHART_RELEASES.csi,
     values: {

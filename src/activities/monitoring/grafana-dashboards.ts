@@ -96,6 +96,8 @@ export const monitoringGrafanaDashboardsStep = defineStep({
   id: 'step7.grafana-dashboards',
   phase: 'monitoring-security',
   group: 'step7-monitoring',
+  // What monitoring.chart installs (the dashboards, the exporter) is what this step looks for.
+  dependsOn: ['monitoring.chart'],
   title: 'Grafana dashboard for Proxmox VE provisioned',
   blocking: true,
   startToCloseSeconds: 150,

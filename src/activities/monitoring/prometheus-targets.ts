@@ -134,6 +134,8 @@ export const monitoringPrometheusTargetsStep = defineStep({
   id: 'step7.prometheus-targets',
   phase: 'monitoring-security',
   group: 'step7-monitoring',
+  // What monitoring.chart installs (the dashboards, the exporter) is what this step looks for.
+  dependsOn: ['monitoring.chart'],
   title: 'Prometheus scrapes the Proxmox VE exporter (targets up)',
   blocking: true,
   // Waits up to 75 s for a first scrape, heartbeating meanwhile.

@@ -17,7 +17,7 @@ import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { defineStep } from '../../catalogue/define-step';
 import { WAIT_RETRY } from '../../catalogue/retry-policies';
 import type { KubeClient } from '../../kubernetes/client';
-import { isMissingResourceType } from '../../kubernetes/errors';
+import { kindServed } from '../../kubernetes/served';
 import type { KubeObject } from '../../kubernetes/types';
 import { checkFailed } from '../common/failures';
 import { heartbeat, runKubernetesStep } from '../kubernetes/step-context';
@@ -32,17 +32,6 @@ import { preparePods } from './test-pods';
 /** The name of the CiliumNetworkPolicy CozyStack's tenant chart isolates each tenant namespace with. */
 export const COZYSTACK_TENANT_POLICY = 'allow-internal-communication';
 export const CILIUM_NOT_SERVED = `the cluster does not serve ${CILIUM_API} ${CILIUM_POLICY_KIND}: it runs no Cilium, and CozyStack isolates tenants with Cilium policies`;
-
-/** Whether the cluster serves Cilium's policy kind (listing it in the test namespace). */
-async function ciliumServed(kube: KubeClient, namespace: string): Promise<boolean> {
-  try {
-    await kube.list(CILIUM_API, CILIUM_POLICY_KIND, namespace);
-    return true;
-  } catch (err) {
-    if (isMissingResourceType(err)) return false;
-    throw err;
-  }
-}
 
 /** CozyStack's tenant namespaces, and those of them without the tenant chart's isolation policy. */
 async function tenantIsolation(kube: KubeClient): Promise<{ tenants: string[]; open: string[] }> {
@@ -127,7 +116,7 @@ async function probeEnforcement(kube: KubeClient, n: NetpolNames, serverIp: stri
 export function networkCiliumPolicies(input: StepInput): Promise<StepOutcome> {
   const n = netpolNames(input.config);
   return runKubernetesStep(input, `test CiliumNetworkPolicies in ${n.namespace}`, async (kube) => {
-    if (!(await ciliumServed(kube, n.namespace))) {
+    if (!(await kindServed(kube, CILIUM_API, CILIUM_POLICY_KIND, n.namespace))) {
       return { status: 'warning', message: `Cilium policies not verified: ${CILIUM_NOT_SERVED}`, notVerified: `Cilium policies: ${CILIUM_NOT_SERVED}`, outputs: { ciliumServed: false } };
     }
     const { tenants, open } = await tenantIsolation(kube);

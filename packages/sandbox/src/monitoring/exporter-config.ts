@@ -22,13 +22,3 @@ export function pveExporterConfigYaml(credentials: ExporterCredentials): string 
   }
   return stringify({ default: { ...module, verify_ssl: true } });
 }
-
-/**
- * The `target` the exporter is given: HOST:PORT of the Proxmox API. The exporter always speaks HTTPS and adds
- * /api2/json itself, so a plain-HTTP URL cannot be scraped.
- */
-export function exporterTarget(proxmoxUrl: string): string {
-  const url = new URL(proxmoxUrl);
-  if (url.protocol !== 'https:') throw new Error(`the pve exporter speaks HTTPS only; ${proxmoxUrl} is not an https:// URL`);
-  return `${url.hostname}:${url.port || '8006'}`;
-}

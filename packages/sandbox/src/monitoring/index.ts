@@ -9,7 +9,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { toolPath } from '../../../../src/tools/tool-paths';
 import { freePort, isAlive, spawnDaemon, stopProcess, waitForPort } from '../processes';
-import { exporterTarget, pveExporterConfigYaml, type ExporterCredentials } from './exporter-config';
+import { pveExporterConfigYaml, type ExporterCredentials } from './exporter-config';
+import { exporterTarget } from '../../../../src/monitoring/exporter-target';
 import { PVE_JOB_NAME, prometheusConfigYaml } from './prometheus-config';
 import { waitForHttpOk, waitForPrometheusTarget } from './http-wait';
 

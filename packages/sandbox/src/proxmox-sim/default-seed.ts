@@ -1,13 +1,16 @@
 // The installation a rehearsal starts from: one node `pve1` on PVE 8.2, bridge vmbr0, storages `local` and
 // `local-lvm`, a cloud-init template 9000, the running VM 811 behind the sandbox's Kubernetes node, root@pam with a
 // password and the token root@pam!cozy (privilege separation) with the ACLs that the Cluster API provider (CAPMOX)
-// and proxmox-csi-plugin need.
+// and proxmox-csi-plugin need, and monitoring@pve!exporter with PVEAuditor only, prometheus-pve-exporter's login.
 import { parseSeed, type SimulatorSeed, type SimulatorSeedInput } from './seed';
 import { CAPMOX_PRIVILEGES, CSI_PRIVILEGES } from '../../../../src/proxmox/required-privileges';
 
 export const DEFAULT_ROOT_PASSWORD = 'cozy-sandbox-root';
 export const DEFAULT_TOKEN_ID = 'root@pam!cozy';
 export const DEFAULT_TOKEN_SECRET = '5f1c0a7e-3b1d-4e8a-9c2f-7d6b4a1e0c93';
+/** prometheus-pve-exporter's login: a user of the pve realm whose token holds PVEAuditor on / and nothing else. */
+export const EXPORTER_TOKEN_ID = 'monitoring@pve!exporter';
+export const EXPORTER_TOKEN_SECRET = '0b7d3e52-8a41-4c6f-b2e9-51f0c8d4a7e6';
 
 /**
  * The running VM behind the sandbox's Kubernetes node cozy-sandbox-node-1: CSI disks are hot-plugged into it. The
@@ -61,8 +64,14 @@ export function defaultSeedInput(): SimulatorSeedInput {
         ],
       },
     ],
-    users: [{ userid: 'root@pam', password: DEFAULT_ROOT_PASSWORD, enable: true, email: 'root@localhost' }],
-    tokens: [{ id: DEFAULT_TOKEN_ID, secret: DEFAULT_TOKEN_SECRET, privsep: true, comment: 'cozy-proxmox' }],
+    users: [
+      { userid: 'root@pam', password: DEFAULT_ROOT_PASSWORD, enable: true, email: 'root@localhost' },
+      { userid: 'monitoring@pve', enable: true, comment: 'prometheus-pve-exporter' },
+    ],
+    tokens: [
+      { id: DEFAULT_TOKEN_ID, secret: DEFAULT_TOKEN_SECRET, privsep: true, comment: 'cozy-proxmox' },
+      { id: EXPORTER_TOKEN_ID, secret: EXPORTER_TOKEN_SECRET, privsep: true, comment: 'prometheus-pve-exporter' },
+    ],
     roles: [
       { roleid: 'CozyCAPMOX', privs: [...CAPMOX_PRIVILEGES] },
       { roleid: 'CozyCSI', privs: [...CSI_PRIVILEGES] },
@@ -72,6 +81,9 @@ export function defaultSeedInput(): SimulatorSeedInput {
       { path: '/', ugid: DEFAULT_TOKEN_ID, roleid: 'CozyCAPMOX', propagate: true },
       { path: '/', ugid: DEFAULT_TOKEN_ID, roleid: 'CozyCSI', propagate: true },
       { path: '/', ugid: DEFAULT_TOKEN_ID, roleid: 'CozyOperator', propagate: true },
+      // A privilege-separated token holds what both it and its user hold: both get PVEAuditor.
+      { path: '/', ugid: 'monitoring@pve', roleid: 'PVEAuditor', propagate: true },
+      { path: '/', ugid: EXPORTER_TOKEN_ID, roleid: 'PVEAuditor', propagate: true },
     ],
   };
 }

@@ -19,7 +19,7 @@ export type { FaultSettings } from './faults';
 export type { SimulatorSeed, SimulatorSeedInput } from './seed';
 export { SeedError, parseSeed, loadSeedFile } from './seed';
 export { SimulatorState } from './state';
-export { defaultSeed, defaultSeedInput, DEFAULT_ROOT_PASSWORD, DEFAULT_TOKEN_ID, DEFAULT_TOKEN_SECRET, CAPMOX_PRIVILEGES, CSI_PRIVILEGES } from './default-seed';
+export { defaultSeed, defaultSeedInput, DEFAULT_ROOT_PASSWORD, DEFAULT_TOKEN_ID, DEFAULT_TOKEN_SECRET, EXPORTER_TOKEN_ID, EXPORTER_TOKEN_SECRET, CAPMOX_PRIVILEGES, CSI_PRIVILEGES } from './default-seed';
 export { SERVED_METHODS } from './schema/served-methods';
 
 export interface SimulatorOptions {

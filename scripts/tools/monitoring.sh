@@ -1,7 +1,9 @@
 # Monitoring for the sandbox and the tests:
 #   prometheus, promtool     Debian's `prometheus` package, installed with its service kept stopped
 #   pve_exporter             PyPI's `prometheus-pve-exporter`, in a virtualenv of its own under the cache
-# `scripts/tools.sh monitoring` installs both; `prometheus` and `pve-exporter` can be installed alone.
+#   victoria-metrics         Debian's `victoria-metrics` (single-node, with its Prometheus-compatible scrape and
+#                            query APIs): CozyStack's monitoring stack, for the tests of step 7 against it
+# `scripts/tools.sh monitoring` installs all three; `prometheus`, `pve-exporter` and `victoria-metrics` alone too.
 PVE_EXPORTER_VERSION=3.10.2
 # Debian's python3 (not whatever python3 is first on PATH): the virtualenv keeps pointing at the interpreter it was
 # made with, so it must be one that stays where it is.
@@ -10,6 +12,20 @@ MONITORING_PYTHON=/usr/bin/python3
 install_monitoring() {
   install_prometheus
   install_pve_exporter
+  install_victoria_metrics
+}
+
+install_victoria_metrics() {
+  if monitoring_deb_installed victoria-metrics; then
+    progress "Debian package already installed: victoria-metrics"
+  else
+    progress "installing the Debian package victoria-metrics with service start disabled"
+    apt_install_quietly victoria-metrics
+    monitoring_deb_installed victoria-metrics || die "still missing after apt-get: victoria-metrics"
+  fi
+  monitoring_require_binary /usr/bin/victoria-metrics
+  /usr/bin/victoria-metrics -version >/dev/null 2>&1 || die "/usr/bin/victoria-metrics does not run (victoria-metrics -version failed)"
+  emit VICTORIA_METRICS /usr/bin/victoria-metrics
 }
 
 # apt_install_quietly PACKAGE...: installs Debian packages while no maintainer script may start a service. Debian's

@@ -38,7 +38,7 @@ kubernetes:
 #   # criSocket: unix:///var/run/containerd/containerd.sock
 #   # kubernetesDir: /etc/kubernetes  # where kubeadm keeps kubelet.conf and pki/: an earlier join is found there
 # monitoring:                       # step7 and monitoring.chart
-#   prometheus: http://vmselect.tenant-root.svc:8481/select/0/prometheus  # a Prometheus-compatible query API
+#   prometheus: http://prometheus.monitoring.svc:9090  # serving /api/v1/query and /api/v1/targets
 #   namespace: tenant-root          # where monitoring.chart puts the dashboards and the exporter
 #   exporterToken:                  # prometheus-pve-exporter's login; without it no exporter is deployed
 #     id: monitoring@pve!exporter   # its user holds only PVEAuditor on /

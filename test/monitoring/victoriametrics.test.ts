@@ -1,0 +1,82 @@
+// Step 7 against CozyStack's kind of monitoring stack: VictoriaMetrics (Debian's single-node build, the real program)
+// scraping the real prometheus-pve-exporter with the sandbox's scrape job, the exporter logged in with the
+// PVEAuditor-only token of the simulator's default seed. monitoring.prometheus points at VictoriaMetrics'
+// Prometheus-compatible API: the targets and the Proxmox series are found there as in Prometheus.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { runOf } from '../helpers/steps';
+import type { StepInput, StepOutcome } from '../../src/catalogue/types';
+import { integrationConfigSchema } from '../../src/config/schema';
+import { toolPath } from '../../src/tools/tool-paths';
+import { startSandboxMonitoring, waitForPrometheusSeries, type SandboxMonitoring } from '../../packages/sandbox/src/monitoring';
+import { freePort, spawnDaemon, stopProcess, waitForPort } from '../../packages/sandbox/src/processes';
+import { EXPORTER_TOKEN_ID, EXPORTER_TOKEN_SECRET, startProxmoxSimulator, type RunningSimulator } from '../../packages/sandbox/src/proxmox-sim';
+
+const NODE = 'pve1';
+let sim: RunningSimulator;
+let dir: string;
+let monitoring: SandboxMonitoring;
+let vmPid: number | undefined;
+let vmUrl: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'cozy-vm-'));
+  sim = await startProxmoxSimulator({ dataDir: join(dir, 'proxmox') });
+  const tokenSecretFile = join(dir, 'exporter-token');
+  writeFileSync(tokenSecretFile, EXPORTER_TOKEN_SECRET + '\n', { mode: 0o600 });
+  monitoring = await startSandboxMonitoring(join(dir, 'sandbox'), { proxmoxUrl: sim.url, caFile: sim.caFile as string, tokenId: EXPORTER_TOKEN_ID, tokenSecretFile, scrapeIntervalSeconds: 2 });
+  const port = await freePort();
+  mkdirSync(join(dir, 'vm'));
+  vmPid = spawnDaemon(
+    toolPath('VICTORIA_METRICS', 'monitoring'),
+    [
+      `-storageDataPath=${join(dir, 'vm', 'data')}`,
+      `-httpListenAddr=127.0.0.1:${port}`,
+      // The sandbox's Prometheus config: VictoriaMetrics takes its scrape_configs and skips Prometheus-only keys.
+      `-promscrape.config=${monitoring.files.prometheusConfig}`,
+      '-promscrape.config.strictParse=false',
+      // By default a query does not see the last 30 s: the test reads what was just scraped.
+      '-search.latencyOffset=1s',
+    ],
+    join(dir, 'vm', 'victoria-metrics.log'),
+  );
+  await waitForPort(port, 'VictoriaMetrics', 30_000, vmPid);
+  vmUrl = `http://127.0.0.1:${port}`;
+  await waitForPrometheusSeries(vmUrl, `pve_up{id="node/${NODE}"}`, 60_000);
+}, 120_000);
+
+afterAll(async () => {
+  await stopProcess(vmPid);
+  await monitoring?.stop();
+  await sim?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const input = (stepId: string): StepInput => ({
+  stepId,
+  workflowId: 'integrate-cluster-victoriametrics-test',
+  config: integrationConfigSchema.parse({
+    apiVersion: 'cozy-proxmox/v1',
+    kind: 'Integration',
+    cluster: { name: 'victoriametrics-test' },
+    proxmox: { url: sim.url, node: NODE, token: { id: 'root@pam!cozy', secret: 'env:UNUSED_BY_STEP7' }, templateId: 9000, storage: 'local-lvm' },
+    monitoring: { prometheus: vmUrl },
+  }),
+  outputs: {},
+});
+
+test('step7.prometheus-targets finds the exporter target up in VictoriaMetrics\' target list', async () => {
+  const out = (await new MockActivityEnvironment().run(runOf('step7.prometheus-targets'), input('step7.prometheus-targets'))) as StepOutcome;
+  expect(out.status).toBe('passed');
+  expect(out.metrics?.pveTargets).toBe(1);
+  expect(out.details?.[0]).toMatch(new RegExp(`^pve/${monitoring.target.replace(/\./g, '\\.')}: up \\(scrapes http://127\\.0\\.0\\.1:\\d+/pve\\?`));
+});
+
+test('step7.pve-metrics finds the node\'s and the storage\'s series, read with the auditor token', async () => {
+  const out = await runOf('step7.pve-metrics')(input('step7.pve-metrics'));
+  expect(out.status).toBe('passed');
+  expect(out.details?.find((d) => d.startsWith(`pve_up{id="node/${NODE}"} = 1`))).toBeDefined();
+  expect(out.details?.find((d) => d.startsWith('pve_node_info: name=pve1'))).toBeDefined();
+});

@@ -1,5 +1,5 @@
-// The sandbox installs two of the project's charts itself, as a cluster admin would before any run: the monitoring
-// chart's dashboards and the worker chart's ServiceAccount and RBAC. (The steps install theirs through src/helm.)
+// The sandbox installs one of the project's charts itself, as a cluster admin would before any run: the worker chart's
+// ServiceAccount and RBAC. (The steps install theirs, the monitoring chart included, through src/helm.)
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';

@@ -2,9 +2,14 @@
 #   prometheus, promtool     Debian's `prometheus` package, installed with its service kept stopped
 #   pve_exporter             PyPI's `prometheus-pve-exporter`, in a virtualenv of its own under the cache
 #   victoria-metrics         Debian's `victoria-metrics` (single-node, with its Prometheus-compatible scrape and
-#                            query APIs): CozyStack's monitoring stack, for the tests of step 7 against it
-# `scripts/tools.sh monitoring` installs all three; `prometheus`, `pve-exporter` and `victoria-metrics` alone too.
+#                            query APIs) and its `vmagent`: CozyStack's monitoring stack, for the tests of step 7
+#   victoria-logs            VictoriaLogs built from its Go module: CozyStack's logging stack (one binary that is
+#                            storage, vlinsert or vlselect by its flags), for the tests of step7.logs
+# `scripts/tools.sh monitoring` installs all four; `prometheus`, `pve-exporter`, `victoria-metrics` and
+# `victoria-logs` alone too.
 PVE_EXPORTER_VERSION=3.10.2
+# The newest VictoriaLogs release the module proxy serves here.
+VICTORIA_LOGS_VERSION=1.52.2
 # Debian's python3 (not whatever python3 is first on PATH): the virtualenv keeps pointing at the interpreter it was
 # made with, so it must be one that stays where it is.
 MONITORING_PYTHON=/usr/bin/python3
@@ -13,6 +18,11 @@ install_monitoring() {
   install_prometheus
   install_pve_exporter
   install_victoria_metrics
+  install_victoria_logs
+}
+
+install_victoria_logs() {
+  go_install_tool victoria-logs "$VICTORIA_LOGS_VERSION" github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs VICTORIA_LOGS
 }
 
 install_victoria_metrics() {
@@ -24,8 +34,10 @@ install_victoria_metrics() {
     monitoring_deb_installed victoria-metrics || die "still missing after apt-get: victoria-metrics"
   fi
   monitoring_require_binary /usr/bin/victoria-metrics
+  monitoring_require_binary /usr/bin/vmagent
   /usr/bin/victoria-metrics -version >/dev/null 2>&1 || die "/usr/bin/victoria-metrics does not run (victoria-metrics -version failed)"
   emit VICTORIA_METRICS /usr/bin/victoria-metrics
+  emit VMAGENT /usr/bin/vmagent
 }
 
 # apt_install_quietly PACKAGE...: installs Debian packages while no maintainer script may start a service. Debian's

@@ -47,6 +47,7 @@ import { networkCiliumPoliciesStep } from '../activities/network/cilium-policies
 import { monitoringChartStep } from '../activities/charts/monitoring';
 import { monitoringPrometheusTargetsStep } from '../activities/monitoring/prometheus-targets';
 import { monitoringPveMetricsStep } from '../activities/monitoring/pve-metrics';
+import { monitoringLogsStep } from '../activities/monitoring/logs';
 import { monitoringGrafanaDashboardsStep } from '../activities/monitoring/grafana-dashboards';
 import { e2eWorkloadStep } from '../activities/e2e/workload';
 import { e2eBenchmarkStep } from '../activities/e2e/benchmark';
@@ -102,6 +103,7 @@ export const STEPS: readonly Step[] = [
   monitoringPrometheusTargetsStep,
   monitoringPveMetricsStep,
   monitoringGrafanaDashboardsStep,
+  monitoringLogsStep,
   e2eWorkloadStep,
   e2eBenchmarkStep,
   e2eReliabilityStep,

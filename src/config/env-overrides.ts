@@ -28,6 +28,8 @@ const OVERRIDES: Override[] = [
   { variable: 'CSI_STORAGE_CLASS', path: ['kubernetes', 'csiStorageClass'], kind: 'string' },
   { variable: 'PROMETHEUS_ENDPOINT', path: ['monitoring', 'prometheus'], kind: 'string' },
   { variable: 'GRAFANA_ENDPOINT', path: ['monitoring', 'grafana'], kind: 'string' },
+  { variable: 'SCRAPER_ENDPOINT', path: ['monitoring', 'scraper'], kind: 'string' },
+  { variable: 'LOGS_ENDPOINT', path: ['monitoring', 'logs'], kind: 'string' },
   { variable: 'KEEP_TEST_RESOURCES', path: ['keepTestResources'], kind: 'bool' },
 ];
 

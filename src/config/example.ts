@@ -39,6 +39,10 @@ kubernetes:
 #   # kubernetesDir: /etc/kubernetes  # where kubeadm keeps kubelet.conf and pki/: an earlier join is found there
 # monitoring:                       # step7 and monitoring.chart
 #   prometheus: http://prometheus.monitoring.svc:9090  # serving /api/v1/query and /api/v1/targets
+#   # A VictoriaMetrics cluster (CozyStack's) serves queries on vmselect and the targets on vmagent:
+#   # prometheus: http://vmselect-shortterm.tenant-root.svc:8481/select/0/prometheus
+#   # scraper: http://vmagent-vmagent.cozy-monitoring.svc:8429
+#   # logs: http://vlselect-generic.tenant-root.svc:9471  # VictoriaLogs; default: looked for in monitoring.namespace
 #   namespace: tenant-root          # where monitoring.chart puts the dashboards and the exporter
 #   exporterToken:                  # prometheus-pve-exporter's login; without it no exporter is deployed
 #     id: monitoring@pve!exporter   # its user holds only PVEAuditor on /

@@ -155,7 +155,13 @@ export const vmsSchema = z.strictObject({
 
 export const monitoringSchema = z.strictObject({
   prometheus: httpUrl.optional(),
+  // The scraper's own API (/api/v1/targets) where it is not the query API: a VictoriaMetrics cluster's vmagent, whose
+  // targets vmselect does not list. Unset: monitoring.prometheus serves both (Prometheus, single-node VictoriaMetrics).
+  scraper: httpUrl.optional(),
   grafana: httpUrl.optional(),
+  // The logging stack's query API, VictoriaLogs (single-node, or a cluster's vlselect): CozyStack's is
+  // http://vlselect-generic.tenant-root.svc:9471. Unset: step7.logs looks for it in monitoring.namespace.
+  logs: httpUrl.optional(),
   grafanaToken: secretRefSchema.optional(),
   // Where monitoring.chart puts the dashboards and the exporter: the namespace of the Grafana instance and of the
   // monitoring stack (CozyStack's root tenant).

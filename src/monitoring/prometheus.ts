@@ -1,5 +1,6 @@
 // The two Prometheus HTTP API calls step 7 makes: the active targets and instant queries. Works with any server
-// that implements the Prometheus HTTP API (Prometheus itself, VictoriaMetrics' vmselect/vmsingle for queries).
+// that implements the Prometheus HTTP API (Prometheus itself, single-node VictoriaMetrics; a VictoriaMetrics cluster's
+// vmselect for queries and its vmagent for the targets).
 import { MonitoringAnswerError } from './errors';
 import { MonitoringHttp, type MonitoringHttpOptions } from './http';
 
@@ -26,9 +27,11 @@ interface ApiEnvelope<T> {
 
 export class PrometheusClient {
   private readonly http: MonitoringHttp;
+  private readonly setting?: string;
 
   constructor(options: MonitoringHttpOptions) {
     this.http = new MonitoringHttp('Prometheus', options);
+    this.setting = options.setting;
   }
 
   get baseUrl(): string {
@@ -39,7 +42,7 @@ export class PrometheusClient {
     const body = await this.http.get<ApiEnvelope<T>>(path, params);
     if (typeof body !== 'object' || body === null || body.status !== 'success' || body.data === undefined) {
       const why = typeof body === 'object' && body?.error ? `${body.errorType ?? 'error'}: ${body.error}` : 'not a Prometheus API answer';
-      throw new MonitoringAnswerError('Prometheus', `${this.http.base}${path}`, why);
+      throw new MonitoringAnswerError('Prometheus', `${this.http.base}${path}`, why, this.setting);
     }
     return body.data;
   }

@@ -1,5 +1,5 @@
 // The host check for every client a step makes: the worker's client factories wrapped once (allActivities), so each
-// Proxmox, Kubernetes, helm, SSH, Prometheus and Grafana client is checked against the running activity's policy
+// Proxmox, Kubernetes, helm, SSH, Prometheus, Grafana and VictoriaLogs client is checked against the running activity's policy
 // before it sends anything. A new kind of client added to ClientFactories has to be added here, or this file does
 // not compile.
 import type { ClientFactories } from '../activities/common/clients';
@@ -40,6 +40,10 @@ export function guardedClientFactories(inner: ClientFactories): ClientFactories 
     grafana: (options) => {
       assertUrlAllowed(options.baseUrl, 'Grafana (monitoring.grafana)');
       return inner.grafana(options);
+    },
+    victoriaLogs: (options) => {
+      assertUrlAllowed(options.baseUrl, 'VictoriaLogs (monitoring.logs)');
+      return inner.victoriaLogs(options);
     },
   };
 }

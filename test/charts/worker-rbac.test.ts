@@ -92,6 +92,20 @@ test('with the chart\'s RBAC, monitoring.chart installs the dashboards and the e
   }
 }, 180_000);
 
+test('with the chart\'s RBAC, step7.logs looks for VictoriaLogs among tenant-root\'s Services and for the components\' Deployments', async () => {
+  const none = (await runActivity(runOf('step7.logs'), input('step7.logs', testNamespace))).result;
+  expect(none).toMatchObject({ status: 'skipped', message: expect.stringContaining('tenant-root has no VictoriaLogs Service') });
+  const service = { apiVersion: 'v1', kind: 'Service', name: 'vlselect-generic', namespace: 'tenant-root' };
+  await admin.apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: service.name, namespace: service.namespace }, spec: { ports: [{ name: 'http', port: 9471 }] } });
+  try {
+    // Found, listed as the worker; out of reach here (no cluster DNS), so not verified rather than failed.
+    const found = (await runActivity(runOf('step7.logs'), input('step7.logs', testNamespace))).result;
+    expect(found).toMatchObject({ status: 'warning', notVerified: "VictoriaLogs at http://vlselect-generic.tenant-root.svc:9471 is out of the worker's reach" });
+  } finally {
+    await admin.delete(service);
+  }
+}, 60_000);
+
 test('in a namespace the chart does not bind, the step fails for good naming the user, verb, resource and namespace', async () => {
   const failure = await activityFailure(runOf('step6.policies'), input('step6.policies', unbound));
   expect(failure.type).toBe('PermissionError');

@@ -304,8 +304,8 @@ describe('the catalogue and the shipped dashboard', () => {
     expect(isPveExporterTarget(target('http://127.0.0.1:9100/metrics', 'node'))).toBe(false);
   });
 
-  test('three step-7 steps in phase 4, group step7-monitoring', () => {
-    expect(catalogueSteps('step7.').map((s) => s.id)).toEqual(['step7.prometheus-targets', 'step7.pve-metrics', 'step7.grafana-dashboards']);
+  test('four step-7 steps in phase 4, group step7-monitoring', () => {
+    expect(catalogueSteps('step7.').map((s) => s.id)).toEqual(['step7.prometheus-targets', 'step7.pve-metrics', 'step7.grafana-dashboards', 'step7.logs']);
     for (const s of catalogueSteps('step7.')) {
       expect(s.phase).toBe('monitoring-security');
       expect(s.group).toBe('step7-monitoring');

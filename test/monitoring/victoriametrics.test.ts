@@ -2,6 +2,9 @@
 // scraping the real prometheus-pve-exporter with the sandbox's scrape job, the exporter logged in with the
 // PVEAuditor-only token of the simulator's default seed. monitoring.prometheus points at VictoriaMetrics'
 // Prometheus-compatible API: the targets and the Proxmox series are found there as in Prometheus.
+// Then the cluster's split, as CozyStack runs it: vmagent scrapes and writes to a storage that only answers queries
+// (vmselect's part, played by a second single-node VictoriaMetrics without scrape config): monitoring.prometheus is
+// the query API and monitoring.scraper vmagent.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +23,18 @@ let dir: string;
 let monitoring: SandboxMonitoring;
 let vmPid: number | undefined;
 let vmUrl: string;
+let storagePid: number | undefined;
+let storageUrl: string;
+let vmagentPid: number | undefined;
+let vmagentUrl: string;
+
+async function startVictoriaMetrics(name: string, binary: string, args: string[]): Promise<{ pid: number; url: string }> {
+  const port = await freePort();
+  mkdirSync(join(dir, name));
+  const pid = spawnDaemon(binary, [`-httpListenAddr=127.0.0.1:${port}`, ...args], join(dir, name, `${name}.log`));
+  await waitForPort(port, name, 30_000, pid);
+  return { pid, url: `http://127.0.0.1:${port}` };
+}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cozy-vm-'));
@@ -27,34 +42,31 @@ beforeAll(async () => {
   const tokenSecretFile = join(dir, 'exporter-token');
   writeFileSync(tokenSecretFile, EXPORTER_TOKEN_SECRET + '\n', { mode: 0o600 });
   monitoring = await startSandboxMonitoring(join(dir, 'sandbox'), { proxmoxUrl: sim.url, caFile: sim.caFile as string, tokenId: EXPORTER_TOKEN_ID, tokenSecretFile, scrapeIntervalSeconds: 2 });
-  const port = await freePort();
-  mkdirSync(join(dir, 'vm'));
-  vmPid = spawnDaemon(
-    toolPath('VICTORIA_METRICS', 'monitoring'),
-    [
-      `-storageDataPath=${join(dir, 'vm', 'data')}`,
-      `-httpListenAddr=127.0.0.1:${port}`,
-      // The sandbox's Prometheus config: VictoriaMetrics takes its scrape_configs and skips Prometheus-only keys.
-      `-promscrape.config=${monitoring.files.prometheusConfig}`,
-      '-promscrape.config.strictParse=false',
-      // By default a query does not see the last 30 s: the test reads what was just scraped.
-      '-search.latencyOffset=1s',
-    ],
-    join(dir, 'vm', 'victoria-metrics.log'),
-  );
-  await waitForPort(port, 'VictoriaMetrics', 30_000, vmPid);
-  vmUrl = `http://127.0.0.1:${port}`;
+  // By default a query does not see the last 30 s: the test reads what was just scraped.
+  const latency = '-search.latencyOffset=1s';
+  // The sandbox's Prometheus config: VictoriaMetrics and vmagent take its scrape_configs and skip Prometheus-only keys.
+  const scrape = [`-promscrape.config=${monitoring.files.prometheusConfig}`, '-promscrape.config.strictParse=false'];
+  ({ pid: vmPid, url: vmUrl } = await startVictoriaMetrics('vm', toolPath('VICTORIA_METRICS', 'monitoring'), [`-storageDataPath=${join(dir, 'vm', 'data')}`, ...scrape, latency]));
+  ({ pid: storagePid, url: storageUrl } = await startVictoriaMetrics('storage', toolPath('VICTORIA_METRICS', 'monitoring'), [`-storageDataPath=${join(dir, 'storage', 'data')}`, latency]));
+  ({ pid: vmagentPid, url: vmagentUrl } = await startVictoriaMetrics('vmagent', toolPath('VMAGENT', 'monitoring'), [
+    ...scrape,
+    `-remoteWrite.url=${storageUrl}/api/v1/write`,
+    `-remoteWrite.tmpDataPath=${join(dir, 'vmagent', 'buffer')}`,
+  ]));
   await waitForPrometheusSeries(vmUrl, `pve_up{id="node/${NODE}"}`, 60_000);
-}, 120_000);
+  await waitForPrometheusSeries(storageUrl, `pve_up{id="node/${NODE}"}`, 60_000);
+}, 150_000);
 
 afterAll(async () => {
+  await stopProcess(vmagentPid);
+  await stopProcess(storagePid);
   await stopProcess(vmPid);
   await monitoring?.stop();
   await sim?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const input = (stepId: string): StepInput => ({
+const input = (stepId: string, monitoringConfig: Record<string, string> = { prometheus: vmUrl }): StepInput => ({
   stepId,
   workflowId: 'integrate-cluster-victoriametrics-test',
   config: integrationConfigSchema.parse({
@@ -62,7 +74,7 @@ const input = (stepId: string): StepInput => ({
     kind: 'Integration',
     cluster: { name: 'victoriametrics-test' },
     proxmox: { url: sim.url, node: NODE, token: { id: 'root@pam!cozy', secret: 'env:UNUSED_BY_STEP7' }, templateId: 9000, storage: 'local-lvm' },
-    monitoring: { prometheus: vmUrl },
+    monitoring: monitoringConfig,
   }),
   outputs: {},
 });
@@ -79,4 +91,27 @@ test('step7.pve-metrics finds the node\'s and the storage\'s series, read with t
   expect(out.status).toBe('passed');
   expect(out.details?.find((d) => d.startsWith(`pve_up{id="node/${NODE}"} = 1`))).toBeDefined();
   expect(out.details?.find((d) => d.startsWith('pve_node_info: name=pve1'))).toBeDefined();
+});
+
+describe('targets on vmagent, queries on the storage (monitoring.scraper)', () => {
+  const split = () => ({ prometheus: storageUrl, scraper: vmagentUrl });
+
+  test('step7.prometheus-targets reads the targets from vmagent and their scrapes from the storage', async () => {
+    const out = await runOf('step7.prometheus-targets')(input('step7.prometheus-targets', split()));
+    expect(out.status).toBe('passed');
+    expect(out.metrics?.pveTargets).toBe(1);
+    // up over the window comes from the storage: vmagent writes an `up` sample per scrape there.
+    expect(out.details?.[0]).toMatch(/; scrapes up over 5m: \d+ of \d+$/);
+  });
+
+  test('step7.pve-metrics finds the series vmagent wrote to the storage', async () => {
+    const out = await runOf('step7.pve-metrics')(input('step7.pve-metrics', split()));
+    expect(out.status).toBe('passed');
+  });
+
+  test('without monitoring.scraper, a query API that scrapes nothing has no exporter target', async () => {
+    await expect(runOf('step7.prometheus-targets')(input('step7.prometheus-targets', { prometheus: storageUrl }))).rejects.toMatchObject({
+      message: expect.stringMatching(new RegExp(`^Prometheus at ${storageUrl} has no prometheus-pve-exporter target among its 0 active target\\(s\\).*needs monitoring\\.scraper, the vmagent that scrapes$`)),
+    });
+  });
 });

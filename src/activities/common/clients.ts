@@ -7,6 +7,7 @@ import { KubeClient } from '../../kubernetes/client';
 import { GrafanaClient } from '../../monitoring/grafana';
 import type { MonitoringHttpOptions } from '../../monitoring/http';
 import { PrometheusClient } from '../../monitoring/prometheus';
+import { VictoriaLogsClient, type VictoriaLogsOptions } from '../../monitoring/victorialogs';
 import type { KubeconfigSource } from '../../kubernetes/kubeconfig';
 import { ProxmoxClient } from '../../proxmox/client';
 import type { ProxmoxHttpOptions } from '../../proxmox/http';
@@ -20,6 +21,7 @@ export interface ClientFactories {
   ssh(options: SshConnectOptions): Promise<SshClient>;
   prometheus(options: MonitoringHttpOptions): PrometheusClient;
   grafana(options: MonitoringHttpOptions): GrafanaClient;
+  victoriaLogs(options: VictoriaLogsOptions): VictoriaLogsClient;
 }
 
 export function realClientFactories(): ClientFactories {
@@ -30,6 +32,7 @@ export function realClientFactories(): ClientFactories {
     ssh: (options) => SshClient.connect(options),
     prometheus: (options) => new PrometheusClient(options),
     grafana: (options) => new GrafanaClient(options),
+    victoriaLogs: (options) => new VictoriaLogsClient(options),
   };
 }
 

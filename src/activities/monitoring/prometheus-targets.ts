@@ -1,10 +1,12 @@
 // step7.prometheus-targets: Prometheus scrapes a prometheus-pve-exporter and the scrapes succeed. Reads the active
-// targets (/api/v1/targets), keeps those that scrape an exporter's /pve, waits for a first scrape of new ones, and
+// targets (/api/v1/targets; on monitoring.scraper where queries and scrapes are served apart, as vmselect and vmagent
+// in a VictoriaMetrics cluster), keeps those that scrape an exporter's /pve, waits for a first scrape of new ones, and
 // judges each over its recent scrapes (Prometheus records `up` for every one, failed ones included): every scrape of
 // the last 5 minutes up passes; some failed is a warning that names the share and the error Prometheus recorded
 // (lastError), e.g. an exporter that meets a Proxmox API answering 503 now and then; none up fails.
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { checkFailed } from '../common/failures';
+import { MonitoringHttpError } from '../../monitoring/errors';
 import type { ActiveTarget, PrometheusClient } from '../../monitoring/prometheus';
 import { clientFactories } from '../common/clients';
 import { waitUntil } from '../common/wait';
@@ -65,15 +67,37 @@ function describeTarget(t: ActiveTarget): string {
   return `${targetName(t)}: ${t.health} (scrapes ${t.scrapeUrl}, last scrape ${t.lastScrape}${error})`;
 }
 
+/**
+ * The active targets. A query API that lists none (a VictoriaMetrics cluster's vmselect answers /api/v1/targets with
+ * 400 or 404) is a wrong setting, not a passing step: it names monitoring.scraper.
+ */
+async function activeTargets(scraper: PrometheusClient, queryApiToo: boolean): Promise<ActiveTarget[]> {
+  try {
+    return await scraper.activeTargets();
+  } catch (err) {
+    if (queryApiToo && err instanceof MonitoringHttpError && (err.status === 400 || err.status === 404)) {
+      throw checkFailed(
+        `${err.url} does not list scrape targets (HTTP ${err.status}): where queries and scrapes are served apart (a VictoriaMetrics cluster: ` +
+          'vmselect and vmagent), set monitoring.scraper to the scraper (vmagent) and keep monitoring.prometheus on the query API',
+      );
+    }
+    throw err;
+  }
+}
+
 export function monitoringPrometheusTargets(input: StepInput): Promise<StepOutcome> {
   const url = input.config.monitoring.prometheus;
   if (!url) return Promise.resolve(skipped(NO_PROMETHEUS));
+  const scraperUrl = input.config.monitoring.scraper;
   return runMonitoringStep('read the Prometheus targets', async () => {
     const api = clientFactories().prometheus({ baseUrl: url, signal: cancellationSignal() });
+    // A VictoriaMetrics cluster: vmagent lists the targets, vmselect answers the queries (vmagent writes `up` there).
+    const scraper = scraperUrl ? clientFactories().prometheus({ baseUrl: scraperUrl, signal: cancellationSignal(), setting: 'monitoring.scraper' }) : api;
+    const targetsFrom = scraperUrl ? `vmagent/scraper at ${scraperUrl}` : `Prometheus at ${url}`;
     // Waits while a judgement would be premature: no target listed yet (service discovery), a new target not scraped
     // yet, or a target down that has not failed NEVER_UP_SCRAPES scrapes yet; at the deadline it judges what it sees.
     const { value } = await waitUntil('the pve exporter targets to be scraped', async (elapsedMs) => {
-      const all = await api.activeTargets();
+      const all = await activeTargets(scraper, !scraperUrl);
       const pve = all.filter(isPveExporterTarget);
       const scrapes = await Promise.all(pve.map((t) => recentScrapes(api, t)));
       const snapshot = { all, pve, scrapes };
@@ -89,8 +113,9 @@ export function monitoringPrometheusTargets(input: StepInput): Promise<StepOutco
     if (pve.length === 0) {
       const jobs = [...new Set(all.map((t) => t.labels.job ?? t.scrapePool))].join(', ') || 'none';
       throw checkFailed(
-        `Prometheus at ${url} has no prometheus-pve-exporter target among its ${all.length} active target(s) (jobs: ${jobs}): ` +
-          'add a scrape job for the exporter (metrics_path /pve, params module/cluster/node, the Proxmox host as the target parameter) and reload Prometheus',
+        `${targetsFrom} has no prometheus-pve-exporter target among its ${all.length} active target(s) (jobs: ${jobs}): ` +
+          'add a scrape job for the exporter (metrics_path /pve, params module/cluster/node, the Proxmox host as the target parameter) and reload Prometheus' +
+          (all.length === 0 && !scraperUrl ? '; a query API that scrapes nothing itself (a VictoriaMetrics cluster\'s vmselect) needs monitoring.scraper, the vmagent that scrapes' : ''),
       );
     }
     const details = pve.map((t, i) => `${describeTarget(t)}; scrapes up over ${RECENT_WINDOW}: ${share(scrapes[i])}`);

@@ -270,6 +270,15 @@ export function callsBetween(before: SimulatorRequests, after: SimulatorRequests
   return out;
 }
 
+/** The requests of every client but cozy-proxmox, largest first ("go-proxmox/1.0 412, python-requests/2.34.2 270"). */
+export function otherClients(calls: Record<string, { requests: number }>, project: string): string {
+  return Object.entries(calls)
+    .filter(([client]) => client !== project)
+    .sort(([, a], [, b]) => b.requests - a.requests)
+    .map(([client, c]) => `${client} ${c.requests}`)
+    .join(', ') || 'none';
+}
+
 /** What the run made in the simulator and on the host, to tell one clone per VM and one join from duplicates. */
 export interface SideEffects {
   /** Clone tasks that ended OK. */
@@ -284,8 +293,9 @@ export interface SideEffects {
 export async function sideEffects(b: BenchSandbox): Promise<SideEffects> {
   const snap = await b.sim.snapshot();
   const requests = await b.sim.requests();
-  // The CSI controller allocates each volume with one successful POST .../content (its placeholder VMID's disks).
-  const csiVolumes = requests.byClient['cozy-proxmox-sandbox-operator']?.routes['POST /nodes/{node}/storage/{storage}/content'] ?? 0;
+  // The CSI controller allocates each volume with one POST .../content (its placeholder VMID's disks); whichever client
+  // it is (the real proxmox-csi-plugin names itself by its own User-Agent), no other program of a run posts there.
+  const csiVolumes = Object.values(requests.byClient).reduce((n, c) => n + (c.routes['POST /nodes/{node}/storage/{storage}/content'] ?? 0), 0);
   const clones = snap.tasks.filter((t) => t.type === 'qmclone' && t.status === 'stopped');
   return {
     clones: clones.filter((t) => t.exitstatus === 'OK').length,

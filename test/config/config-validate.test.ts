@@ -88,6 +88,13 @@ test('the plan\'s config.env variables override the file, secrets become referen
   ]);
 });
 
+test('SCRAPER_ENDPOINT and LOGS_ENDPOINT set monitoring.scraper and monitoring.logs, validated as URLs', () => {
+  const cfg = parseConfigText(GOOD, 'c.yaml', { env: { SCRAPER_ENDPOINT: 'http://vmagent-vmagent.cozy-monitoring.svc:8429', LOGS_ENDPOINT: 'http://vlselect-generic.tenant-root.svc:9471' } });
+  expect(cfg.monitoring.scraper).toBe('http://vmagent-vmagent.cozy-monitoring.svc:8429');
+  expect(cfg.monitoring.logs).toBe('http://vlselect-generic.tenant-root.svc:9471');
+  expect(problems(GOOD, { LOGS_ENDPOINT: 'vlselect:9471' })).toEqual([expect.stringMatching(/^monitoring\.logs \(from LOGS_ENDPOINT\): /)]);
+});
+
 test('missing secrets are found before a run starts', () => {
   const cfg = parseConfigText(GOOD.replace('env:COZY_TEST_PW', `file:${join(dir, 'absent')}`), 'c.yaml', { env: {} });
   expect(checkSecretsPresent(cfg, {})).toEqual([

@@ -21,6 +21,8 @@ import { waitForObject } from '../src/kubernetes/wait';
 import { KUBERNETES_VERSION } from '../packages/sandbox/src/kubernetes/control-plane';
 import { fakeNodeManifest, nodeIsReady } from '../packages/sandbox/src/kubernetes/fake-node';
 import { SANDBOX_LABELS, vmBackedNode } from '../packages/sandbox/src/kubernetes/seed-objects';
+import { WORKER_RELEASE } from '../packages/sandbox/src/kubernetes/worker-identity';
+import { netpolNames } from '../src/activities/network/names';
 import { defaultSeedInput, SANDBOX_NODE_VM } from '../packages/sandbox/src/proxmox-sim/default-seed';
 import { argValue, historyFigures, mib, runToEnd, say, seconds, startBenchSandbox, startRun, WorkerProcess, type RunResult } from './lib/sandbox-bench';
 
@@ -61,6 +63,25 @@ function configOf(base: IntegrationConfig, i: number): IntegrationConfig {
   };
 }
 
+/**
+ * The worker acts as the chart's ServiceAccount, whose chart binds one test namespace (rbac.testNamespace) and its
+ * second tenant's. Fifty runs with a namespace each get what an operator does for more than one: the namespaces,
+ * and a RoleBinding of the chart's tests ClusterRole in each.
+ */
+async function bindTestNamespaces(kube: KubeClient, config: IntegrationConfig): Promise<void> {
+  const role = `${WORKER_RELEASE.name}-tests`;
+  for (const namespace of [config.kubernetes.testNamespace, netpolNames(config).tenantNamespace]) {
+    await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+    await kube.apply({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: role, namespace },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+      subjects: [{ kind: 'ServiceAccount', name: WORKER_RELEASE.name, namespace: WORKER_RELEASE.namespace }],
+    } as KubeObject);
+  }
+}
+
 function tally(values: string[]): string {
   const counts = new Map<string, number>();
   for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
@@ -81,6 +102,8 @@ async function main(): Promise<void> {
     await kube.apply(vmBackedNode(manifest, vm));
     await waitForObject(kube, { apiVersion: 'v1', kind: 'Node', name: vm.name }, (n) => n !== undefined && nodeIsReady(n as never), { timeoutMs: 60_000 });
   }
+  say(`binding the worker's test role in the ${runs} runs' namespaces`);
+  for (let i = 1; i <= runs; i++) await bindTestNamespaces(kube, configOf(b.config, i));
   const worker = new WorkerProcess(b.state, join(b.dir, 'logs', 'bench-worker.log'), ['--max-concurrent-activities', slots]);
   worker.start();
   const sampler = setInterval(() => worker.peakRssBytes(), 200);
@@ -102,14 +125,15 @@ async function main(): Promise<void> {
     const wallMs = Date.now() - started;
     const completed = results.filter((r) => r.progress.state === 'completed');
     const failedSteps = results.flatMap((r) => r.progress.steps.filter((s) => s.state === 'failed').map((s) => `${r.workflowId}/${s.id}`));
-    // Runs that did not complete: how they ended, and each blocked step with the first run's message.
+    // Runs that did not complete: how they ended, and each blocked or failed step with the first run's message.
     const ends = tally(results.map((r) => r.progress.state));
-    const blocked = new Map<string, { runs: number; message: string }>();
+    const stopped = new Map<string, { runs: number; message: string }>();
     for (const r of results) {
-      for (const s of r.progress.steps.filter((x) => x.state === 'blocked')) {
-        const b = blocked.get(s.id) ?? { runs: 0, message: `${r.workflowId}: ${s.message ?? ''}`.slice(0, 400) };
+      for (const s of r.progress.steps.filter((x) => x.state === 'blocked' || x.state === 'failed')) {
+        const key = `${s.state} on ${s.id}`;
+        const b = stopped.get(key) ?? { runs: 0, message: `${r.workflowId}: ${s.message ?? ''}`.slice(0, 400) };
         b.runs++;
-        blocked.set(s.id, b);
+        stopped.set(key, b);
       }
     }
     const durations = results.map((r) => r.ms).sort((x, y) => x - y);
@@ -118,7 +142,7 @@ async function main(): Promise<void> {
       [
         `concurrent runs: ${runs} at once on one worker (${slots} activity slots), ${results[0]?.progress.steps.length ?? 0} steps each, task speed ${taskSpeed}`,
         `  completed         ${completed.length} of ${runs} (${ends})${failedSteps.length ? `; non-blocking steps failed: ${failedSteps.slice(0, 10).join(', ')}` : ''}`,
-        ...[...blocked].map(([id, b]) => `  blocked on ${id} in ${b.runs} run(s), e.g. ${b.message}`),
+        ...[...stopped].map(([what, b]) => `  ${what} in ${b.runs} run(s), e.g. ${b.message}`),
         `  wall time         ${seconds(wallMs)} s: ${(completed.length / (wallMs / 60_000)).toFixed(1)} runs per minute`,
         `  run duration      p50 ${seconds(pct(durations, 50))} s, p95 ${seconds(pct(durations, 95))} s, max ${seconds(durations[durations.length - 1])} s`,
         `  worker peak RSS   ${mib(worker.peakRssBytes())} MiB (after the one sequential run: ${mib(rssAfterOne)} MiB; target 400 MB or less)`,

@@ -17,6 +17,7 @@ import { eventsOf, type EventSummary } from './kube-helpers';
 import { waitForValue, WaitTimedOut } from '../common/wait';
 import { csiTestNames, TEST_VOLUME_BYTES } from './names';
 import { csiDeleteTestVolume } from './cleanup';
+import { attachFailure } from './attach-failure';
 import { proxmoxVolumeSize, type PersistentVolume } from './proxmox-volume';
 import { isPermissionRefusal, missingStoragePrivileges } from './provisioner-permissions';
 
@@ -207,7 +208,7 @@ export function csiVolume(input: StepInput): Promise<StepOutcome> {
         });
       } catch (err) {
         if (!(err instanceof WaitTimedOut)) throw err;
-        throw checkFailed(`volume ${pv.metadata.name} was not attached to node ${node}: ${attachError || 'no VolumeAttachment reported attached (is the attach/detach controller managing the node?)'}`);
+        throw attachFailure(pv.metadata.name, node, attachError);
       }
       const vmNode = (await px.clusterResources('vm')).find((r) => r.vmid === vmid)?.node;
       const config = vmid && vmNode ? await px.qemuConfig(vmNode, vmid) : {};

@@ -3,7 +3,7 @@
 //
 // Each run integrates a cluster of its own: its own name, test namespace and machine address range, so its
 // Cluster API objects, VMs, volumes, pods and policies are its own. Left out of the concurrent runs are the steps
-// that act on what every run in one sandbox shares, which a first, sequential run does once: the three chart
+// that act on what every run in one sandbox shares, which a first, sequential run does once: the four chart
 // installs (one release each in the cluster), the host join (one Proxmox host joins once) and the node restart of
 // step8.reliability (it restarts the node every run's workload uses). The simulator is seeded with room for the
 // VMs of all runs (storage 20 TiB, 512 cores, 4 TiB memory), and five more VM-backed nodes for the runs' volumes.
@@ -26,7 +26,7 @@ import { netpolNames } from '../src/activities/network/names';
 import { defaultSeedInput, SANDBOX_NODE_VM } from '../packages/sandbox/src/proxmox-sim/default-seed';
 import { argValue, historyFigures, mib, runToEnd, say, seconds, startBenchSandbox, startRun, WorkerProcess, type RunResult } from './lib/sandbox-bench';
 
-export const SHARED_STEPS = ['capi.provider-chart', 'worker.chart', 'csi.chart', 'step4.host-preflight', 'step4.join', 'step4.node-ready', 'step8.reliability'];
+export const SHARED_STEPS = ['capi.provider-chart', 'worker.chart', 'csi.chart', 'monitoring.chart', 'step4.host-preflight', 'step4.join', 'step4.node-ready', 'step8.reliability'];
 
 /**
  * VM-backed Kubernetes nodes besides the sandbox's one: each VM takes 24 CSI attachments (the driver's default

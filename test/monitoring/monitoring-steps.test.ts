@@ -4,7 +4,7 @@
 import type { ActiveTarget } from '../../src/monitoring/prometheus';
 import { isPveExporterTarget } from '../../src/activities/monitoring/prometheus-targets';
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,8 @@ import { integrationConfigSchema, type IntegrationConfig, type IntegrationConfig
 import { HelmClient } from '../../src/helm/client';
 import { KubeClient } from '../../src/kubernetes/client';
 import { type KubeObject } from '../../src/kubernetes/types';
-import { startSandboxMonitoring, waitForPrometheusSeries, type SandboxMonitoring } from '../../packages/sandbox/src/monitoring';
+import { waitForPrometheusSeries, type SandboxMonitoring } from '../../packages/sandbox/src/monitoring';
+import { startExporterMonitoring } from '../helpers/exporter-monitoring';
 import { repoRoot } from '../../packages/sandbox/src/processes';
 import { DEFAULT_TOKEN_ID, DEFAULT_TOKEN_SECRET, startProxmoxSimulator, type RunningSimulator } from '../../packages/sandbox/src/proxmox-sim';
 import { sharedControlPlane } from '../helpers/control-plane';
@@ -58,9 +59,7 @@ async function failure(p: Promise<unknown>): Promise<ApplicationFailure> {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cozy-monitoring-'));
   sim = await startProxmoxSimulator({ dataDir: join(dir, 'proxmox') });
-  const tokenSecretFile = join(dir, 'token-secret');
-  writeFileSync(tokenSecretFile, DEFAULT_TOKEN_SECRET + '\n', { mode: 0o600 });
-  monitoring = await startSandboxMonitoring(join(dir, 'sandbox'), { proxmoxUrl: sim.url, caFile: sim.caFile as string, tokenId: DEFAULT_TOKEN_ID, tokenSecretFile, scrapeIntervalSeconds: 2 });
+  monitoring = await startExporterMonitoring(join(dir, 'sandbox'), sim, { id: DEFAULT_TOKEN_ID, secret: DEFAULT_TOKEN_SECRET });
   await waitForPrometheusSeries(monitoring.prometheusUrl, `pve_up{id="node/${NODE}"}`, 30_000);
 }, 60_000);
 
@@ -171,9 +170,7 @@ describe('step7.prometheus-targets and step7.pve-metrics', () => {
   }, 60_000);
 
   test('a wrong token makes the exporter target fail, and the step names its lastError', async () => {
-    const wrongSecret = join(dir, 'wrong-token-secret');
-    writeFileSync(wrongSecret, '00000000-0000-4000-8000-000000000000\n', { mode: 0o600 });
-    badMonitoring = await startSandboxMonitoring(join(dir, 'bad'), { proxmoxUrl: sim.url, caFile: sim.caFile as string, tokenId: DEFAULT_TOKEN_ID, tokenSecretFile: wrongSecret, scrapeIntervalSeconds: 2 });
+    badMonitoring = await startExporterMonitoring(join(dir, 'bad'), sim, { id: DEFAULT_TOKEN_ID, secret: '00000000-0000-4000-8000-000000000000' });
     const err = await failure(runOf('step7.prometheus-targets')(input('step7.prometheus-targets', config({ prometheus: badMonitoring.prometheusUrl }))));
     expect(err.type).toBe('CheckFailed');
     expect(err.nonRetryable).toBe(true);

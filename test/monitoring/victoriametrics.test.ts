@@ -5,7 +5,7 @@
 // Then the cluster's split, as CozyStack runs it: vmagent scrapes and writes to a storage that only answers queries
 // (vmselect's part, played by a second single-node VictoriaMetrics without scrape config): monitoring.prometheus is
 // the query API and monitoring.scraper vmagent.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -13,7 +13,8 @@ import { runOf } from '../helpers/steps';
 import type { StepInput, StepOutcome } from '../../src/catalogue/types';
 import { integrationConfigSchema } from '../../src/config/schema';
 import { toolPath } from '../../src/tools/tool-paths';
-import { startSandboxMonitoring, waitForPrometheusSeries, type SandboxMonitoring } from '../../packages/sandbox/src/monitoring';
+import { waitForPrometheusSeries, type SandboxMonitoring } from '../../packages/sandbox/src/monitoring';
+import { startExporterMonitoring } from '../helpers/exporter-monitoring';
 import { freePort, spawnDaemon, stopProcess, waitForPort } from '../../packages/sandbox/src/processes';
 import { EXPORTER_TOKEN_ID, EXPORTER_TOKEN_SECRET, startProxmoxSimulator, type RunningSimulator } from '../../packages/sandbox/src/proxmox-sim';
 
@@ -39,9 +40,7 @@ async function startVictoriaMetrics(name: string, binary: string, args: string[]
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cozy-vm-'));
   sim = await startProxmoxSimulator({ dataDir: join(dir, 'proxmox') });
-  const tokenSecretFile = join(dir, 'exporter-token');
-  writeFileSync(tokenSecretFile, EXPORTER_TOKEN_SECRET + '\n', { mode: 0o600 });
-  monitoring = await startSandboxMonitoring(join(dir, 'sandbox'), { proxmoxUrl: sim.url, caFile: sim.caFile as string, tokenId: EXPORTER_TOKEN_ID, tokenSecretFile, scrapeIntervalSeconds: 2 });
+  monitoring = await startExporterMonitoring(join(dir, 'sandbox'), sim, { id: EXPORTER_TOKEN_ID, secret: EXPORTER_TOKEN_SECRET });
   // By default a query does not see the last 30 s: the test reads what was just scraped.
   const latency = '-search.latencyOffset=1s';
   // The sandbox's Prometheus config: VictoriaMetrics and vmagent take its scrape_configs and skip Prometheus-only keys.

@@ -6,7 +6,6 @@
 // (lastError), e.g. an exporter that meets a Proxmox API answering 503 now and then; none up fails.
 import type { StepInput, StepOutcome } from '../../catalogue/types';
 import { checkFailed } from '../common/failures';
-import { MonitoringHttpError } from '../../monitoring/errors';
 import type { ActiveTarget, PrometheusClient } from '../../monitoring/prometheus';
 import { clientFactories } from '../common/clients';
 import { waitUntil } from '../common/wait';
@@ -67,24 +66,6 @@ function describeTarget(t: ActiveTarget): string {
   return `${targetName(t)}: ${t.health} (scrapes ${t.scrapeUrl}, last scrape ${t.lastScrape}${error})`;
 }
 
-/**
- * The active targets. A query API that lists none (a VictoriaMetrics cluster's vmselect answers /api/v1/targets with
- * 400 or 404) is a wrong setting, not a passing step: it names monitoring.scraper.
- */
-async function activeTargets(scraper: PrometheusClient, queryApiToo: boolean): Promise<ActiveTarget[]> {
-  try {
-    return await scraper.activeTargets();
-  } catch (err) {
-    if (queryApiToo && err instanceof MonitoringHttpError && (err.status === 400 || err.status === 404)) {
-      throw checkFailed(
-        `${err.url} does not list scrape targets (HTTP ${err.status}): where queries and scrapes are served apart (a VictoriaMetrics cluster: ` +
-          'vmselect and vmagent), set monitoring.scraper to the scraper (vmagent) and keep monitoring.prometheus on the query API',
-      );
-    }
-    throw err;
-  }
-}
-
 export function monitoringPrometheusTargets(input: StepInput): Promise<StepOutcome> {
   const url = input.config.monitoring.prometheus;
   if (!url) return Promise.resolve(skipped(NO_PROMETHEUS));
@@ -97,7 +78,7 @@ export function monitoringPrometheusTargets(input: StepInput): Promise<StepOutco
     // Waits while a judgement would be premature: no target listed yet (service discovery), a new target not scraped
     // yet, or a target down that has not failed NEVER_UP_SCRAPES scrapes yet; at the deadline it judges what it sees.
     const { value } = await waitUntil('the pve exporter targets to be scraped', async (elapsedMs) => {
-      const all = await activeTargets(scraper, !scraperUrl);
+      const all = await scraper.activeTargets();
       const pve = all.filter(isPveExporterTarget);
       const scrapes = await Promise.all(pve.map((t) => recentScrapes(api, t)));
       const snapshot = { all, pve, scrapes };

@@ -1,7 +1,7 @@
 // Many integrate-cluster runs at once on one worker process against the sandbox: all must complete; prints the
 // worker's peak RSS (the kernel's VmHWM), runs per minute, run durations, and history events per run.
 //
-// Each run integrates a cluster of its own: its own name, test namespace and machine address range, so its
+// Each run integrates a cluster of its own: its own name, test namespace, machine address range and VMID range, so its
 // Cluster API objects, VMs, volumes, pods and policies are its own. Left out of the concurrent runs are the steps
 // that act on what every run in one sandbox shares, which a first, sequential run does once: the four chart
 // installs (one release each in the cluster), the host join (one Proxmox host joins once) and the node restart of
@@ -59,6 +59,9 @@ function configOf(base: IntegrationConfig, i: number): IntegrationConfig {
       ipv4: { addresses: [`10.20.${i}.10-10.20.${i}.30`], prefix: 24, gateway: `10.20.${i}.1` },
       dnsServers: [`10.20.${i}.1`],
       controlPlaneEndpoint: { host: `10.20.${i}.2`, port: 6443 },
+      // CAPMOX deletes a machine's VM by VMID: without a range of its own, a run deleting its machine while another
+      // is given the same VMID by /cluster/nextid removes the other run's new VM.
+      vmIdRange: { start: 10_000 + i * 100, end: 10_000 + i * 100 + 99 },
     },
   };
 }

@@ -29,6 +29,12 @@ kubernetes:
   # kubeconfig: ~/.kube/config      # default: KUBECONFIG or ~/.kube/config
   testNamespace: cozy-proxmox-test
   csiStorageClass: proxmox-data
+# vms:                              # the test machines step 3 provisions through Cluster API
+#   cores: 4
+#   memoryMiB: 4096
+#   diskGiB: 40                     # at least the template's boot disk
+#   ipv4: { addresses: [10.10.0.10-10.10.0.100], prefix: 24, gateway: 10.10.0.1 }
+#   vmIdRange: { start: 5000, end: 5099 }  # VMIDs of this cluster's machines; default Proxmox's next free one
 # ssh:                              # the Proxmox host joined as a worker (step4); without it step4 is skipped
 #   host: pve.example.com
 #   user: root                      # or a user with passwordless sudo

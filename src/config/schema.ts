@@ -15,6 +15,7 @@ export const durationSchema = z
   .regex(DURATION_PATTERN, 'must be a duration such as 90s, 30m, 24h or 7d');
 
 const VMID_RANGE = 'must be a VMID from 100 to 999999999';
+const vmid = () => z.number().int('must be a whole number').min(100, VMID_RANGE).max(999_999_999, VMID_RANGE);
 
 const httpUrl = z
   .string()
@@ -79,7 +80,7 @@ export const proxmoxSchema = z.strictObject({
   storage: safeName('proxmox.storage').default('local-lvm'),
   bridge: z.string().regex(/^vmbr\d{1,4}$/, 'must be a Linux bridge name such as vmbr0').default('vmbr0'),
   // Proxmox VMIDs are 100..999999999.
-  templateId: z.number().int('must be a whole number').min(100, VMID_RANGE).max(999_999_999, VMID_RANGE),
+  templateId: vmid(),
   createBridge: z
     .strictObject({
       name: z.string().regex(/^vmbr\d{1,4}$/, 'must be a Linux bridge name such as vmbr1'),
@@ -151,6 +152,14 @@ export const vmsSchema = z.strictObject({
   dnsServers: z.array(ipv4Address).min(1).default(['10.10.0.1']),
   controlPlaneEndpoint: z.strictObject({ host: z.string().min(1), port: z.number().int().min(1).max(65535).default(6443) }).default({ host: '10.10.0.2', port: 6443 }),
   provisionTimeoutSeconds: z.number().int().min(30).max(3600).default(600),
+  // The VMIDs CAPMOX may give the test machines (the machine template's vmIDRange). Unset, CAPMOX takes Proxmox's
+  // next free VMID, which another cluster cloning or deleting at the same moment can be given too: CAPMOX deletes a
+  // VM by its VMID, so a cluster whose machine is being deleted can remove another cluster's new VM. Give each
+  // cluster that Cluster API manages on this Proxmox a range of its own.
+  vmIdRange: z
+    .strictObject({ start: vmid(), end: vmid() })
+    .refine((r) => r.end >= r.start, { message: 'end must be at least start', path: ['end'] })
+    .optional(),
 });
 
 export const monitoringSchema = z.strictObject({

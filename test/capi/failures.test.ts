@@ -3,7 +3,7 @@
 // that says so; the providers' admission webhooks refuse what they validate.
 import { runOf, undoOf } from '../helpers/steps';
 import { cancelMidStepThenUndo } from '../helpers/activity-run';
-import { machineVms, runStep, startHarness, stepFailure, type Harness } from './harness';
+import { cloneRequests, machineVms, runStep, startHarness, stepFailure, type Harness } from './harness';
 
 let h: Harness;
 // A failed assertion must not leave a Cluster with finalizers behind in the shared control plane.
@@ -41,6 +41,24 @@ describe('a template that does not exist', () => {
     expect(failure.type).toBe('NotFoundError');
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).toMatch(/the provider cannot clone template 9999 on pve1: .*9999\.conf' does not exist.*Set proxmox\.templateId to an existing template/);
+    await runStep(undoOf('step3.cluster-ready'), h.input(config, 'step3.cluster-ready'));
+    expect(machineVms(h.sim)).toEqual([]);
+  }, 60_000);
+});
+
+describe('a vmIdRange whose every VMID is taken', () => {
+  it("fails step3.vm-provisioned for good with CAPMOX's message, naming vms.vmIdRange; no clone", async () => {
+    const base = h.config('norange');
+    // 9000 is the template: the one VMID of the range is in use.
+    const config = { ...base, vms: { ...base.vms, vmIdRange: { start: 9000, end: 9000 } } };
+    cleanups.push(() => runStep(undoOf('step3.cluster-ready'), h.input(config, 'step3.cluster-ready')));
+    await runStep(runOf('step3.cluster-ready'), h.input(config, 'step3.cluster-ready'));
+    const clonesBefore = cloneRequests(h.sim);
+    const failure = await stepFailure(runOf('step3.vm-provisioned'), h.input(config, 'step3.vm-provisioned'));
+    expect(failure.type).toBe('CheckFailed');
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toMatch(/ProxmoxMachine cozy-proxmox-norange-workers-\S+ failed: .*No free vmid found in vmIDRange: every VMID of vms\.vmIdRange is taken/);
+    expect(cloneRequests(h.sim)).toBe(clonesBefore);
     await runStep(undoOf('step3.cluster-ready'), h.input(config, 'step3.cluster-ready'));
     expect(machineVms(h.sim)).toEqual([]);
   }, 60_000);

@@ -102,6 +102,11 @@ export async function stepFailure(fn: (i: StepInput) => Promise<unknown>, input:
 }
 
 /** VMs in the simulator that the step-3 machines made (named after their MachineDeployment). */
+/** Clone requests the simulator served, whoever sent them. */
+export function cloneRequests(sim: RunningSimulator): number {
+  return Object.values(sim.requestsByClient()).reduce((sum, c) => sum + (c.routes['POST /nodes/{node}/qemu/{vmid}/clone'] ?? 0), 0);
+}
+
 export function machineVms(sim: RunningSimulator): Array<{ vmid: number; name: string; status: string }> {
   return [...sim.state.vms.values()]
     .filter((vm) => /^cozy-proxmox-.*-workers-/.test(String(vm.config.name ?? '')))

@@ -16,7 +16,7 @@ import type { IntegrationConfig } from '../../src/config/schema';
 import { step3Names } from '../../src/activities/capi/names';
 import { withProxmox } from '../../src/activities/capi/proxmox-side';
 import { machinesOf } from '../../src/activities/capi/machines';
-import { machineVms, runStep, startHarness, stepFailure, type Harness } from './harness';
+import { cloneRequests, machineVms, runStep, startHarness, stepFailure, type Harness } from './harness';
 
 const SPEED = 0.2;
 const CLONE_ERROR = "clone failed: lvcreate 'pve/vm-101-disk-0' error: Volume group \"pve\" has insufficient free space (1024 extents): 10240 required.";
@@ -26,7 +26,9 @@ let vmidsBefore: number[];
 
 beforeAll(async () => {
   h = await startHarness('seq', SPEED);
-  config = h.config('seq');
+  const base = h.config('seq');
+  // CAPMOX gives the machines VMIDs of the template's range, not Proxmox's next free one.
+  config = { ...base, vms: { ...base.vms, vmIdRange: { start: 4100, end: 4109 } } };
   vmidsBefore = [...h.sim.state.vms.keys()].sort();
 }, 120_000);
 
@@ -34,9 +36,6 @@ afterAll(async () => {
   await h?.teardown();
 }, 120_000);
 
-/** Clone requests the simulator served, whoever sent them. */
-const cloneRequests = () =>
-  Object.values(h.sim.requestsByClient()).reduce((sum, c) => sum + (c.routes['POST /nodes/{node}/qemu/{vmid}/clone'] ?? 0), 0);
 
 describe('step 3 in order', () => {
   it('the catalogue chains the steps and groups step 3', () => {
@@ -92,12 +91,13 @@ describe('step 3 in order', () => {
     heartbeats.push(...second.heartbeats);
     // The new attempt found the Machine the lost one asked for; CAPMOX adopted the VM it was cloning.
     expect(result).toMatchObject({ outputs: { vmid: cloningVmid } });
-    expect(cloneRequests()).toBe(1);
+    expect(cloneRequests(h.sim)).toBe(1);
     const outcome = result as StepOutcome;
     expect(outcome.status).toBe('passed');
     expect(outcome.message).toMatch(/cloned from template 9000 \(4 cores, 4096 MiB, scsi0 40 GiB, vmbr0\)/);
     vmid = Number(outcome.outputs?.vmid);
-    expect(vmid).toBeGreaterThanOrEqual(100);
+    expect(vmid).toBeGreaterThanOrEqual(4100);
+    expect(vmid).toBeLessThanOrEqual(4109);
     expect(outcome.metrics?.vmCloneSeconds).toBeGreaterThanOrEqual(0);
     const seen = heartbeats.map((b) => JSON.stringify(b)).join('\n');
     expect(seen).toMatch(/Cloning/);

@@ -65,6 +65,12 @@ test('a VMID out of range, a missing required field, a duplicate key and non-YAM
   expect(problems('just a string')).toEqual([': the config must be a YAML mapping (key: value)']);
 });
 
+test('vms.vmIdRange: VMIDs from 100, the end not before the start', () => {
+  expect(parseConfigText(GOOD + 'vms: { vmIdRange: { start: 5000, end: 5099 } }\n', 'c.yaml', { env: {} }).vms.vmIdRange).toEqual({ start: 5000, end: 5099 });
+  expect(problems(GOOD + 'vms: { vmIdRange: { start: 5000, end: 4999 } }\n')).toEqual(['vms.vmIdRange.end: end must be at least start']);
+  expect(problems(GOOD + 'vms: { vmIdRange: { start: 50, end: 5099 } }\n')).toEqual(['vms.vmIdRange.start: must be a VMID from 100 to 999999999']);
+});
+
 test('skipTestSteps takes test step names, each once', () => {
   expect(parseConfigText(GOOD + 'skipTestSteps: [step3-vm-management]\n', 'c.yaml', { env: {} }).skipTestSteps).toEqual(['step3-vm-management']);
   expect(problems(GOOD + 'skipTestSteps: [step3]\n')).toEqual([expect.stringMatching(/^skipTestSteps\.0: .*step3-vm-management/)]);

@@ -111,7 +111,10 @@ export class ProviderFailureWatch {
     for (const v of views) {
       if (v.deleting) continue;
       const where = `ProxmoxMachine ${v.name}`;
-      if (v.failureMessage) throw fail(FailureType.CheckFailed, `${where} failed: ${v.failureMessage}`);
+      if (v.failureMessage) {
+        const hint = /vmIDRange/i.test(v.failureMessage) ? ': every VMID of vms.vmIdRange is taken; widen the range or free its VMIDs' : '';
+        throw fail(FailureType.CheckFailed, `${where} failed: ${v.failureMessage}${hint}`);
+      }
       if (v.reason === 'CloningFailed' && /does not exist|not found/i.test(v.message ?? '')) {
         throw fail(
           FailureType.NotFound,

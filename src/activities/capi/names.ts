@@ -24,6 +24,7 @@ export interface VmSettings {
   dnsServers: string[];
   controlPlaneEndpoint: { host: string; port: number };
   provisionTimeoutSeconds: number;
+  vmIdRange?: { start: number; end: number };
 }
 
 /** Defaults fit the sandbox (template 9000 has a 32 GiB scsi0, 2 cores, 2 GiB) and a typical lab network. */

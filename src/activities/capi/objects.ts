@@ -76,6 +76,7 @@ export function machineTemplate(config: IntegrationConfig, n: Step3Names): KubeO
           disks: { bootVolume: { disk: vms.bootDisk, sizeGb: vms.diskGiB } },
           network: { default: { bridge: config.proxmox.bridge, model: 'virtio' } },
           tags: STEP3_VM_TAGS,
+          ...(vms.vmIdRange ? { vmIDRange: vms.vmIdRange } : {}),
         },
       },
     },

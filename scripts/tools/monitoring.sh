@@ -4,9 +4,11 @@
 #   victoria-metrics         Debian's `victoria-metrics` (single-node, with its Prometheus-compatible scrape and
 #                            query APIs) and its `vmagent`: CozyStack's monitoring stack, for the tests of step 7
 #   victoria-logs            VictoriaLogs built from its Go module: CozyStack's logging stack (one binary that is
-#                            storage, vlinsert or vlselect by its flags), for the tests of step7.logs
-# `scripts/tools.sh monitoring` installs all four; `prometheus`, `pve-exporter`, `victoria-metrics` and
-# `victoria-logs` alone too.
+#                            storage, vlinsert or vlselect by its flags), for the tests of step7.logs and the sandbox
+#   vlagent                  VictoriaLogs' collector from the same module: in the sandbox it reads the container logs
+#                            of the pods that run as processes and ships them to VictoriaLogs
+# `scripts/tools.sh monitoring` installs all five; `prometheus`, `pve-exporter`, `victoria-metrics`,
+# `victoria-logs` and `vlagent` alone too.
 PVE_EXPORTER_VERSION=3.10.2
 # The newest VictoriaLogs release the module proxy serves here.
 VICTORIA_LOGS_VERSION=1.52.2
@@ -19,10 +21,15 @@ install_monitoring() {
   install_pve_exporter
   install_victoria_metrics
   install_victoria_logs
+  install_vlagent
 }
 
 install_victoria_logs() {
   go_install_tool victoria-logs "$VICTORIA_LOGS_VERSION" github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs VICTORIA_LOGS
+}
+
+install_vlagent() {
+  go_install_tool vlagent "$VICTORIA_LOGS_VERSION" github.com/VictoriaMetrics/VictoriaLogs/app/vlagent VLAGENT
 }
 
 install_victoria_metrics() {

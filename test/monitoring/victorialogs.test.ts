@@ -37,7 +37,7 @@ async function startVictoriaLogs(role: string, args: string[]): Promise<string> 
   return `127.0.0.1:${port}`;
 }
 
-async function deployment(namespace: string, name: string): Promise<void> {
+async function deployment(namespace: string, name: string, replicas = 1): Promise<void> {
   await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
   if (await kube.find({ apiVersion: 'apps/v1', kind: 'Deployment', name, namespace })) return;
   const labels = { app: name };
@@ -45,7 +45,7 @@ async function deployment(namespace: string, name: string): Promise<void> {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name, namespace },
-    spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'main', image: 'example.invalid/none:1' }] } } },
+    spec: { replicas, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'main', image: 'example.invalid/none:1' }] } } },
   });
   created.push({ namespace, name });
 }
@@ -119,7 +119,7 @@ test('passes with each running component\'s line count and latest line, read fro
   expect(out.status).toBe('passed');
   const capmox = out.details?.find((d) => d.startsWith('CAPMOX'));
   // Two lines of CAPMOX's pod; the other Deployment's pod is not counted.
-  expect(capmox).toMatch(/^CAPMOX \(Cluster API provider Proxmox\) \(cozy-cluster-api\/capmox-controller-manager\): 2 line\(s\) in the last 1h, latest at \S+ from capmox-controller-manager-5d8f7c9b6-x2k4q: "I1206 10:00:02 controller.go:140 "VM running""; query: _time:1h kubernetes_namespace_name:="cozy-cluster-api" /);
+  expect(capmox).toMatch(/^CAPMOX \(Cluster API provider Proxmox\) \(cozy-cluster-api\/capmox-controller-manager\): 2 line\(s\) in the last 1h, latest at \S+ from capmox-controller-manager-5d8f7c9b6-x2k4q: "I1206 10:00:02 controller.go:140 "VM running""; query: _time:1h \(\(kubernetes_namespace_name:="cozy-cluster-api" kubernetes_pod_name:~.*\) or \(kubernetes\.pod_namespace:="cozy-cluster-api" /);
   expect(out.details?.find((d) => d.startsWith('Proxmox CSI controller'))).toMatch(/: 1 line\(s\) in the last 1h/);
   expect(out.details?.find((d) => d.startsWith('cozy-proxmox worker'))).toMatch(/: 1 line\(s\) in the last 1h/);
   expect(out.details?.find((d) => d.startsWith('prometheus-pve-exporter'))).toBe(`prometheus-pve-exporter (${MONITORING_NS}/cozy-proxmox-monitoring-pve-exporter): not deployed in this cluster, no line expected`);
@@ -132,6 +132,14 @@ test('warns, naming the component, when a running component has no line', async 
   expect(out.status).toBe('warning');
   expect(out.notVerified).toBeUndefined();
   expect(out.message).toContain(`but no line of prometheus-pve-exporter (${MONITORING_NS}/cozy-proxmox-monitoring-pve-exporter) in the last 1h`);
+  await kube.delete({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'cozy-proxmox-monitoring-pve-exporter', namespace: MONITORING_NS });
+}, 60_000);
+
+test('a Deployment scaled to zero is not expected to have lines', async () => {
+  await deployment(MONITORING_NS, 'cozy-proxmox-monitoring-pve-exporter', 0);
+  const out = await runOf('step7.logs')(input({ logs: `http://${vlselect}` }));
+  expect(out.status).toBe('passed');
+  expect(out.details).toContain(`prometheus-pve-exporter (${MONITORING_NS}/cozy-proxmox-monitoring-pve-exporter): scaled to 0 replicas, no line expected`);
   await kube.delete({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'cozy-proxmox-monitoring-pve-exporter', namespace: MONITORING_NS });
 }, 60_000);
 

@@ -24,6 +24,8 @@ import { startTemporalServer, startTemporalServerProcess, type SandboxTemporalSe
 import { TEMPORAL_TLS_SERVER_NAME, temporalTlsEnv } from './temporal/tls-files';
 import type { TemporalTlsOptions } from '../../../src/temporal-tls';
 import { sandboxMonitoringRunning, startSandboxMonitoring } from './monitoring';
+import { sandboxLoggingRunning, startSandboxLogging } from './monitoring/logging';
+import { containerLogsDir } from './operator/container-log';
 import { WORKER_NODE_FLAGS } from '../../../src/worker-memory';
 import { writeSandboxWorkerPolicy } from './worker-policy';
 
@@ -45,6 +47,8 @@ export interface SandboxState {
   sshHost?: { host: string; port: number; user: string; privateKeyFile: string; hostKeyFingerprint: string; criSocket: string; kubernetesDir: string; kubeletDir: string; stateFile: string; pid: number; simulated: true };
   /** Prometheus and the real prometheus-pve-exporter scraping the simulator. */
   monitoring?: { prometheusUrl: string; exporterUrl: string; pids: { exporter: number; prometheus: number } };
+  /** VictoriaLogs and vlagent collecting the container logs of the pods that run as processes. */
+  logging?: { logsUrl: string; pids: { victoriaLogs: number; vlagent: number } };
   /** The Kubernetes control plane; absent when the sandbox was started without it. */
   kubernetes?: SandboxKubernetes;
   credentials: {
@@ -138,6 +142,10 @@ export function sandboxComponents(state: SandboxState): ComponentStatus[] {
   if (state.monitoring) {
     const m = state.monitoring.pids;
     list.push({ name: 'monitoring', pid: m.prometheus, pids: [m.exporter, m.prometheus], running: sandboxMonitoringRunning(m) });
+  }
+  if (state.logging) {
+    const l = state.logging.pids;
+    list.push({ name: 'logging', pid: l.victoriaLogs, pids: [l.victoriaLogs, l.vlagent], running: sandboxLoggingRunning(l) });
   }
   if (state.operator) list.push({ name: 'sandbox-operator', pid: state.operator.pid, running: isAlive(state.operator.pid) });
   if (state.worker) list.push({ name: 'worker', pid: state.worker.pid, running: isAlive(state.worker.pid) });
@@ -253,6 +261,10 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
         host: host.host, port: host.port, user: host.user, privateKeyFile: host.privateKeyFile,
         hostKeyFingerprint: host.hostKeyFingerprint, criSocket: host.criSocket, kubernetesDir: host.kubernetesDir, kubeletDir: host.kubeletDir, stateFile: host.stateFile, pid: host.pid, simulated: true,
       };
+      const logging = await startSandboxLogging(dir, { kubeconfig: kubernetes.kubeconfig, containerLogsDir: containerLogsDir(join(dir, 'pods')), onProgress: say });
+      started.push(logging.pids.victoriaLogs, logging.pids.vlagent);
+      state.logging = { logsUrl: logging.logsUrl, pids: logging.pids };
+      opts.signal?.throwIfAborted();
       kubernetes.worker = await installWorkerIdentity(kubernetes.kubeconfig, join(dir, 'kubernetes'), kubernetes.testNamespace, say);
     }
     const monitoring = await monitoringStarting;
@@ -284,7 +296,7 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
  * join fail, and a run in an old Temporal database would go on against a cluster that no longer has its objects.
  * The SSH keys and the credentials files stay (the config written by `up` names them).
  */
-const SANDBOX_RUN_DATA = ['temporal.db', 'temporal.db-wal', 'temporal.db-shm', 'postgres', 'temporal-server', 'temporal-tls', 'temporal-ui', 'proxmox', 'kubernetes', join('ssh-host', 'root'), 'monitoring', 'logs'];
+const SANDBOX_RUN_DATA = ['temporal.db', 'temporal.db-wal', 'temporal.db-shm', 'postgres', 'temporal-server', 'temporal-tls', 'temporal-ui', 'proxmox', 'kubernetes', join('ssh-host', 'root'), 'monitoring', 'logs', 'pods'];
 
 /** Moves the run data of the sandbox that ran last in `dir` into `dir/previous` (replacing an older one there). */
 function setAsidePreviousSandbox(dir: string, say: (m: string) => void): void {
@@ -465,6 +477,7 @@ export function sandboxConfigYaml(state: SandboxState): string {
       ? {
           monitoring: {
             prometheus: state.monitoring.prometheusUrl,
+            ...(state.logging ? { logs: state.logging.logsUrl } : {}),
             ...(state.credentials.exporterTokenSecretFile ? { exporterToken: { id: state.credentials.exporterTokenId, secret: `file:${state.credentials.exporterTokenSecretFile}` } } : {}),
           },
         }

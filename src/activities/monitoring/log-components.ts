@@ -1,6 +1,7 @@
-// The integration's programs whose logs step7.logs looks for, each by the Deployment that runs it. CozyStack's
-// fluent-bit names a container's log by kubernetes_namespace_name and kubernetes_pod_name; a Deployment's pods are
-// named <deployment>-<ReplicaSet hash>-<suffix>.
+// The integration's programs whose logs step7.logs looks for, each by the Deployment that runs it. A container's
+// lines carry its namespace and pod by the collector's names for them: CozyStack's fluent-bit (its kubernetes
+// filter, flattened) writes kubernetes_namespace_name and kubernetes_pod_name, VictoriaLogs' own vlagent
+// kubernetes.pod_namespace and kubernetes.pod_name. A Deployment's pods are named <deployment>-<ReplicaSet hash>-<suffix>.
 import type { IntegrationConfig } from '../../config/schema';
 import { CHART_RELEASES } from '../charts/chart-step';
 
@@ -24,8 +25,20 @@ export function logComponents(config: IntegrationConfig): LogComponent[] {
 const quote = (s: string) => JSON.stringify(s);
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** LogsQL selecting the component's container logs over the window ("1h"). */
+/** The fields naming a line's namespace and pod, per collector. */
+const COLLECTOR_FIELDS = [
+  { namespace: 'kubernetes_namespace_name', pod: 'kubernetes_pod_name' },
+  { namespace: 'kubernetes.pod_namespace', pod: 'kubernetes.pod_name' },
+];
+
+/** LogsQL selecting the component's container logs over the window ("1h"), whichever collector shipped them. */
 export function componentFilter(c: LogComponent, window: string): string {
   const pods = `^${escapeRegex(c.deployment)}-[a-z0-9]+-[a-z0-9]+$`;
-  return `_time:${window} kubernetes_namespace_name:=${quote(c.namespace)} kubernetes_pod_name:~${quote(pods)}`;
+  const either = COLLECTOR_FIELDS.map((f) => `(${f.namespace}:=${quote(c.namespace)} ${f.pod}:~${quote(pods)})`).join(' or ');
+  return `_time:${window} (${either})`;
+}
+
+/** The pod a log line came from, whichever collector named it. */
+export function podOfLine(line: Record<string, string> | undefined): string | undefined {
+  return COLLECTOR_FIELDS.map((f) => line?.[f.pod]).find(Boolean);
 }

@@ -1,8 +1,9 @@
 // step7.logs: the integration's programs (CAPMOX, the Proxmox CSI controller, the pve exporter, the worker) are found
 // in the cluster's logging stack. CozyStack's is VictoriaLogs fed by fluent-bit, which tags each container line with
-// kubernetes_namespace_name and kubernetes_pod_name; the step asks VictoriaLogs (monitoring.logs, else a VictoriaLogs
+// kubernetes_namespace_name and kubernetes_pod_name (vlagent, VictoriaLogs' own collector: kubernetes.pod_namespace
+// and kubernetes.pod_name; log-components.ts); the step asks VictoriaLogs (monitoring.logs, else a VictoriaLogs
 // Service found in monitoring.namespace) how many lines each component's pods wrote in the last hour.
-//   - Every component that runs here (its Deployment exists) has lines: passed, with the count, the latest line and
+//   - Every component that runs here (its Deployment exists and is not scaled to zero) has lines: passed, with the count, the latest line and
 //     the query that finds them (what the runbook points to).
 //   - A component that runs but has no line: warning naming it (its logs are not collected).
 //   - No logging stack found, or one found that the worker cannot reach: not verified, with the reason.
@@ -18,7 +19,7 @@ import { clientFactories } from '../common/clients';
 import { waitUntil } from '../common/wait';
 import { runKubernetesStep } from '../kubernetes/step-context';
 import { cancellationSignal } from './step-context';
-import { componentFilter, logComponents, type LogComponent } from './log-components';
+import { componentFilter, logComponents, podOfLine, type LogComponent } from './log-components';
 
 export const LOG_WINDOW = '1h';
 // fluent-bit flushes every second or so and VictoriaLogs makes a line searchable within a second: a component that
@@ -30,9 +31,14 @@ const POLL_MS = 3_000;
 const VICTORIALOGS_SERVICE = /^(vlselect|vlogs|vlsingle)-/;
 const DEFAULT_PORT: Record<string, number> = { vlselect: 9471, vlogs: 9428, vlsingle: 9428 };
 
-interface Found {
-  component: LogComponent;
+/** Whether the component's Deployment exists (undefined: not allowed to look) and whether it is scaled to zero. */
+interface Presence {
   deployed: boolean | undefined;
+  scaledToZero?: boolean;
+}
+
+interface Found extends Presence {
+  component: LogComponent;
   rows: number;
   last?: string;
   lastLine?: LogRecord;
@@ -59,24 +65,39 @@ async function discover(client: KubeClient, namespace: string): Promise<{ url?: 
   return { url: `http://${svc.metadata.name}.${namespace}.svc:${port}`, why: `found the Service ${namespace}/${svc.metadata.name}` };
 }
 
-async function isDeployed(client: KubeClient, c: LogComponent): Promise<boolean | undefined> {
+async function presenceOf(client: KubeClient, c: LogComponent): Promise<Presence> {
   try {
     // Listed by name: the worker's role lists Deployments cluster-wide (step6.cni-ready) and gets none.
-    return (await client.list('apps/v1', 'Deployment', c.namespace, undefined, `metadata.name=${c.deployment}`)).length > 0;
+    const [deployment] = await client.list<KubeObject & { spec?: { replicas?: number } }>('apps/v1', 'Deployment', c.namespace, undefined, `metadata.name=${c.deployment}`);
+    if (!deployment) return { deployed: false };
+    // A Deployment scaled to zero runs no pod, so writes no line (the sandbox's worker chart, a paused component).
+    return { deployed: true, scaledToZero: deployment.spec?.replicas === 0 };
   } catch (err) {
     // Not allowed to look: whether it runs here is unknown, and its lines are looked for all the same.
-    if (httpStatusOf(err) === 403) return undefined;
+    if (httpStatusOf(err) === 403) return { deployed: undefined };
     throw err;
   }
 }
 
+/** A component whose lines are expected: deployed (or not known not to be) with pods to run. */
+const expectsLines = (f: Found) => f.deployed !== false && !f.scaledToZero;
+
 async function linesOf(api: VictoriaLogsClient, c: LogComponent): Promise<Pick<Found, 'rows' | 'last' | 'lastLine'>> {
   const filter = componentFilter(c, LOG_WINDOW);
-  const [stats] = await api.query(`${filter} | stats count() rows, max(_time) last`);
+  // One query for the count and the latest line (row_max: the whole line with the greatest _time), so both come
+  // from the same view of the storage.
+  const [stats] = await api.query(`${filter} | stats count() rows, max(_time) last, row_max(_time) last_line`);
   const rows = Number(stats?.rows ?? 0);
   if (rows === 0) return { rows };
-  const [lastLine] = await api.query(`${filter} | sort by (_time desc) | limit 1`);
-  return { rows, last: stats.last, lastLine };
+  return { rows, last: stats.last, lastLine: parseLine(stats.last_line) };
+}
+
+function parseLine(json: string | undefined): LogRecord | undefined {
+  try {
+    return json ? (JSON.parse(json) as LogRecord) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const describe = (f: Found) => `${f.component.name} (${f.component.namespace}/${f.component.deployment})`;
@@ -86,9 +107,10 @@ function detail(f: Found): string {
   const query = componentFilter(f.component, LOG_WINDOW);
   if (f.rows > 0) {
     const msg = f.lastLine?._msg ? `: "${f.lastLine._msg.slice(0, 120)}"` : '';
-    return `${where}: ${f.rows} line(s) in the last ${LOG_WINDOW}, latest at ${f.last} from ${f.lastLine?.kubernetes_pod_name ?? '?'}${msg}; query: ${query}`;
+    return `${where}: ${f.rows} line(s) in the last ${LOG_WINDOW}, latest at ${f.last} from ${podOfLine(f.lastLine) ?? '?'}${msg}; query: ${query}`;
   }
   if (f.deployed === false) return `${where}: not deployed in this cluster, no line expected`;
+  if (f.scaledToZero) return `${where}: scaled to 0 replicas, no line expected`;
   return `${where}: no line in the last ${LOG_WINDOW}${f.deployed === undefined ? ' (whether it runs here is unknown: the worker may not read its Deployment)' : ''}; query: ${query}`;
 }
 
@@ -112,13 +134,13 @@ export function monitoringLogs(input: StepInput): Promise<StepOutcome> {
     }
     const api = clientFactories().victoriaLogs({ baseUrl: url, signal: cancellationSignal() });
     const components = logComponents(input.config);
-    const deployed = await Promise.all(components.map((c) => isDeployed(client, c)));
+    const presence = await Promise.all(components.map((c) => presenceOf(client, c)));
     let found: Found[];
     try {
       const { value } = await waitUntil(`the components' log lines in VictoriaLogs at ${url}`, async () => {
         const lines = await Promise.all(components.map((c) => linesOf(api, c)));
-        const all = components.map((component, i) => ({ component, deployed: deployed[i], ...lines[i] }));
-        const waiting = all.filter((f) => f.deployed === true && f.rows === 0);
+        const all: Found[] = components.map((component, i) => ({ component, ...presence[i], ...lines[i] }));
+        const waiting = all.filter((f) => f.deployed === true && !f.scaledToZero && f.rows === 0);
         return { done: waiting.length === 0, value: all, seen: waiting.length > 0 ? `no line yet of ${waiting.map((f) => f.component.name).join(', ')}` : undefined };
       }, { timeoutMs: FIRST_LINES_WAIT_MS, intervalMs: POLL_MS, returnOnTimeout: true });
       found = value!;
@@ -135,7 +157,7 @@ export function monitoringLogs(input: StepInput): Promise<StepOutcome> {
     }
     const details = [`VictoriaLogs at ${url} (${how})`, ...found.map(detail)];
     const withLines = found.filter((f) => f.rows > 0);
-    const missing = found.filter((f) => f.rows === 0 && f.deployed !== false);
+    const missing = found.filter((f) => f.rows === 0 && expectsLines(f));
     const metrics = { componentsWithLines: withLines.length, componentsWithoutLines: missing.length, lines: withLines.reduce((n, f) => n + f.rows, 0) };
     if (withLines.length === 0) {
       return notVerified(

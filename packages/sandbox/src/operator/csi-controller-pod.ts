@@ -10,6 +10,7 @@ import type { OperatorContext, RunningController, StartController } from './cont
 import { listOf } from './csi-kube';
 import { PodProcesses, type Pod, type RunnableImage } from './pod-processes';
 import { reconcileLoop } from './reconcile-loop';
+import { containerLogsDir } from './container-log';
 
 const NAME = 'csi-controller';
 
@@ -43,7 +44,7 @@ export const startCsiController: StartController = async (ctx: OperatorContext):
         await existing.refreshToken();
         continue;
       }
-      const processes = new PodProcesses(pod, CSI_CONTROLLER_IMAGES, { kube: ctx.kube, podsDir: ctx.podsDir, log });
+      const processes = new PodProcesses(pod, CSI_CONTROLLER_IMAGES, { kube: ctx.kube, podsDir: ctx.podsDir, containerLogsDir: containerLogsDir(ctx.podsDir), log });
       running.set(uid, processes);
       const skipped = pod.spec.containers.filter((c) => !processes.runnable().some((r) => r.container === c)).map((c) => c.name);
       try {

@@ -1,10 +1,13 @@
 // Starts the sandbox operator's controllers in one process (or in a test) and stops them together.
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeClient } from '../../../../src/kubernetes/client';
 import type { OperatorContext, OperatorProxmox, RunningController, StartController } from './context';
 import { OPERATOR_CONTROLLERS } from './controllers';
+import { containerLogsDir } from './container-log';
+
+export { containerLogsDir } from './container-log';
 
 export type { OperatorContext, RunningController } from './context';
 
@@ -26,11 +29,13 @@ export interface RunningOperator {
 
 export async function startOperator(opts: OperatorOptions): Promise<RunningOperator> {
   const kube = await KubeClient.connect({ kubeconfig: opts.kubeconfig });
+  const podsDir = opts.podsDir ?? join(tmpdir(), `cozy-pods-${process.pid}`);
+  mkdirSync(containerLogsDir(podsDir), { recursive: true });
   const ctx: OperatorContext = {
     kube,
     kubeconfig: opts.kubeconfig,
     proxmox: opts.proxmox,
-    podsDir: opts.podsDir ?? join(tmpdir(), `cozy-pods-${process.pid}`),
+    podsDir,
     resyncSeconds: opts.resyncSeconds ?? 0.5,
     log: opts.log ?? ((c, m) => console.log(`${new Date().toISOString()} [${c}] ${m}`)),
   };

@@ -10,14 +10,18 @@
 //   from the service account mount, which a process here cannot have. For the same reason a container that asks
 //   for --leader-election is told its namespace (--leader-election-namespace), which in a pod comes from that mount.
 // A container that exits is started again with a growing delay (1 s doubling to 30 s), as restartPolicy Always does.
+// Its output goes to <pod folder>/<container>.log and, as a kubelet keeps it, to the node's container log
+// (container-log.ts): a log collector that reads /var/log/containers (vlagent here) finds it there.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import type { KubeClient } from '../../../../src/kubernetes/client';
 import { rawRequest } from '../../../../src/kubernetes/raw-request';
 import type { KubeObject } from '../../../../src/kubernetes/types';
 import { stopProcess } from '../processes';
+import { containerId, containerLogFile, criLine, recordContainerId } from './container-log';
 
 interface EnvVar {
   name: string;
@@ -51,6 +55,8 @@ export interface PodProcessContext {
   kube: KubeClient;
   /** Where each pod gets its folder (volumes, kubeconfig, one log per container). */
   podsDir: string;
+  /** The node's container log folder (a kubelet's /var/log/containers); none: no container logs are written. */
+  containerLogsDir?: string;
   log(message: string): void;
 }
 
@@ -205,11 +211,10 @@ export class PodProcesses {
   private run(name: string, binary: string, args: string[], env: Record<string, string>): void {
     if (this.stopping) return;
     const logFile = join(this.dir, `${name}.log`);
-    const fd = openSync(logFile, 'a');
     // In the caller's process group: stopping the sandbox operator's group stops these too.
-    const child = spawn(binary, args, { env, stdio: ['ignore', fd, fd] });
-    closeSync(fd);
+    const child = spawn(binary, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.children.set(name, child);
+    this.keepOutput(name, child, logFile);
     child.on('error', (err) => this.ctx.log(`${this.podName} container ${name} could not start: ${err.message}`));
     child.on('exit', (code, signal) => {
       this.children.delete(name);
@@ -224,6 +229,36 @@ export class PodProcesses {
       }, delay);
       this.timers.add(timer);
     });
+  }
+
+  /**
+   * The container's output, line by line, to its log in the pod's folder and (with a container log folder) to the
+   * node's container log under a new container ID per start, which the pod's status then names, as a kubelet does.
+   */
+  private keepOutput(name: string, child: ChildProcess, logFile: string): void {
+    const plain = createWriteStream(logFile, { flags: 'a' });
+    const dir = this.ctx.containerLogsDir;
+    const id = dir ? containerId(this.pod, name, this.restarts.get(name) ?? 0) : undefined;
+    const cri = dir && id ? createWriteStream(containerLogFile(dir, this.pod, name, id), { flags: 'a' }) : undefined;
+    let open = 2;
+    for (const [stream, source] of [['stdout', child.stdout], ['stderr', child.stderr]] as const) {
+      if (!source) continue;
+      const lines = createInterface({ input: source, crlfDelay: Infinity });
+      lines.on('line', (line) => {
+        plain.write(`${line}\n`);
+        cri?.write(criLine(stream, line));
+      });
+      lines.on('close', () => {
+        if (--open > 0) return;
+        plain.end();
+        cri?.end();
+      });
+    }
+    if (id) {
+      recordContainerId(this.ctx.kube, this.pod, name, id).catch((err: unknown) =>
+        this.ctx.log(`${this.podName} container ${name}: its container ID not recorded in the pod's status: ${(err as Error).message}`),
+      );
+    }
   }
 }
 

@@ -73,6 +73,22 @@ function changeLine(p: Progress): string {
 }
 
 /**
+ * Runs one poll with a signal of its own that follows `signal`. The Temporal client adds an abort listener to the
+ * signal of each call and never removes it: given the watch's one signal, every poll would leave a listener (and
+ * its call) behind for as long as the watch lasts.
+ */
+export async function withPollSignal<T>(signal: AbortSignal, poll: (s: AbortSignal) => Promise<T>): Promise<T> {
+  const own = new AbortController();
+  const follow = () => own.abort(signal.reason);
+  signal.addEventListener('abort', follow, { once: true });
+  try {
+    return await poll(own.signal);
+  } finally {
+    signal.removeEventListener('abort', follow);
+  }
+}
+
+/**
  * Polls until the run ends; returns its final progress. Progress goes to `out` (stderr when stdout carries JSON).
  * While no worker answers, it says so and keeps waiting: the run is durable, a worker may come later. An abort ends
  * the watch (the run goes on) with the signal's reason, after any poll in flight has returned.
@@ -94,7 +110,7 @@ export async function watchProgress(
     let p: Progress | undefined;
     try {
       // Abortable: an interrupted command must not wait for a query no worker answers any more.
-      p = signal ? await cozy.client.withAbortSignal(signal, () => getProgress(cozy, workflowId)) : await getProgress(cozy, workflowId);
+      p = signal ? await withPollSignal(signal, (poll) => cozy.client.withAbortSignal(poll, () => getProgress(cozy, workflowId))) : await getProgress(cozy, workflowId);
     } catch (err) {
       if (!(err instanceof QueryNotAnsweredError)) throw err;
       const line = `waiting for a worker on task queue ${cozy.options.taskQueue} (start one with: cozy-proxmox worker)`;

@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import { runOf } from '../helpers/steps';
 import { waitFor } from '../helpers/wait';
 import { sharedControlPlane } from '../helpers/control-plane';
-import type { StepInput } from '../../src/catalogue/types';
-import { integrationConfigSchema } from '../../src/config/schema';
+import { logsStepInput } from '../helpers/logs-step-input';
 import { KubeClient } from '../../src/kubernetes/client';
 import type { KubeObject } from '../../src/kubernetes/types';
 import { VictoriaLogsClient } from '../../src/monitoring/victorialogs';
@@ -32,19 +31,7 @@ let logging: SandboxLogging | undefined;
 let processes: PodProcesses | undefined;
 let pod: Pod;
 
-const input = (): StepInput => ({
-  stepId: 'step7.logs',
-  workflowId: 'integrate-cluster-sandbox-logging-test',
-  config: integrationConfigSchema.parse({
-    apiVersion: 'cozy-proxmox/v1',
-    kind: 'Integration',
-    cluster: { name: 'sandbox-logging-test' },
-    proxmox: { url: 'https://127.0.0.1:8006', node: 'pve1', token: { id: 'root@pam!cozy', secret: 'env:UNUSED_HERE' }, templateId: 9000 },
-    kubernetes: { kubeconfig },
-    monitoring: { namespace: 'sandbox-logging-test-monitoring', logs: logging?.logsUrl },
-  }),
-  outputs: {},
-});
+const input = () => logsStepInput('sandbox-logging-test', kubeconfig, { namespace: 'sandbox-logging-test-monitoring', logs: logging?.logsUrl });
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cozy-sandbox-logging-'));

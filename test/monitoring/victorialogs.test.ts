@@ -10,8 +10,7 @@ import axios from 'axios';
 import { runOf } from '../helpers/steps';
 import { waitFor } from '../helpers/wait';
 import { sharedControlPlane } from '../helpers/control-plane';
-import type { StepInput } from '../../src/catalogue/types';
-import { integrationConfigSchema } from '../../src/config/schema';
+import { logsStepInput } from '../helpers/logs-step-input';
 import { KubeClient } from '../../src/kubernetes/client';
 import { toolPath } from '../../src/tools/tool-paths';
 import { freePort, spawnDaemon, stopProcess, waitForPort } from '../../packages/sandbox/src/processes';
@@ -69,19 +68,7 @@ async function ship(namespace: string, pod: string, container: string, lines: st
   await axios.post(`http://${vlinsert}${FLUENT_BIT_URI}`, body, { headers: { 'Content-Type': 'application/x-ndjson', AccountID: '0', ProjectID: '0' } });
 }
 
-const input = (monitoring: Record<string, unknown>): StepInput => ({
-  stepId: 'step7.logs',
-  workflowId: 'integrate-cluster-logs-test',
-  config: integrationConfigSchema.parse({
-    apiVersion: 'cozy-proxmox/v1',
-    kind: 'Integration',
-    cluster: { name: 'logs-test' },
-    proxmox: { url: 'https://127.0.0.1:8006', node: 'pve1', token: { id: 'root@pam!cozy', secret: 'env:UNUSED_HERE' }, templateId: 9000 },
-    kubernetes: { kubeconfig },
-    monitoring: { namespace: MONITORING_NS, ...monitoring },
-  }),
-  outputs: {},
-});
+const input = (monitoring: Record<string, unknown>) => logsStepInput('logs-test', kubeconfig, { namespace: MONITORING_NS, ...monitoring });
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cozy-vlogs-'));

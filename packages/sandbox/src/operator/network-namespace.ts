@@ -72,64 +72,95 @@ function listen(server: Server, target: string | number): Promise<void> {
 
 const closeServer = (s: Server) => new Promise<void>((resolve) => s.close(() => resolve()));
 
-/** Starts the program in a new network namespace (`unshare --net`, as an unprivileged user with a user namespace). */
-export async function startInNetworkNamespace(program: NamespacedProgram): Promise<RunningNamespacedProgram> {
-  rmSync(program.dir, { recursive: true, force: true });
-  mkdirSync(program.dir, { recursive: true });
+/** The sockets and published ports of a network namespace, for programs started in it with `wrap`. */
+export interface NetworkNamespace {
+  /** The machine's 127.0.0.1 port of each served port. */
+  published: Map<number, number>;
+  /**
+   * The command that runs `command args` in a new network namespace (`unshare --net`, as an unprivileged user with a
+   * user namespace): lo up, the bridge started and listening (up to 10 s), then the program in its place. Each start
+   * of a program is a new namespace; the published ports stay.
+   */
+  wrap(command: string, args: string[]): { command: string; args: string[] };
+  /** Closes the published ports and the sockets (once the program is gone). */
+  close(): Promise<void>;
+}
+
+/** Makes the sockets a namespace's bridge joins: the loopback ports it reaches, the ports it serves. */
+export async function openNetworkNamespace(spec: Pick<NamespacedProgram, 'dir' | 'reach' | 'serve'>): Promise<NetworkNamespace> {
+  rmSync(spec.dir, { recursive: true, force: true });
+  mkdirSync(spec.dir, { recursive: true });
   const servers: Server[] = [];
   const sockets = new Set<Socket>();
   const track = (s: Socket) => {
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
   };
-  for (const port of program.reach) {
-    const server = createServer((inside) => {
-      const outside = createConnection(port, LOOPBACK);
-      track(inside);
-      track(outside);
-      pipe(inside, outside);
-    });
-    await listen(server, join(program.dir, `reach-${port}.sock`));
-    servers.push(server);
+  const close = async () => {
+    for (const s of sockets) s.destroy();
+    await Promise.all(servers.map(closeServer));
+  };
+  try {
+    for (const port of spec.reach) {
+      const server = createServer((inside) => {
+        const outside = createConnection(port, LOOPBACK);
+        track(inside);
+        track(outside);
+        pipe(inside, outside);
+      });
+      await listen(server, join(spec.dir, `reach-${port}.sock`));
+      servers.push(server);
+    }
+    const published = new Map<number, number>();
+    const hostPorts = await freeLoopbackPorts(spec.serve.length);
+    for (const [i, port] of spec.serve.entries()) {
+      const server = createServer((outside) => {
+        const inside = createConnection(join(spec.dir, `serve-${port}.sock`));
+        track(inside);
+        track(outside);
+        pipe(outside, inside);
+      });
+      await listen(server, hostPorts[i]);
+      servers.push(server);
+      published.set(port, hostPorts[i]);
+    }
+    const bridge = join(spec.dir, 'bridge.cjs');
+    writeFileSync(bridge, BRIDGE_SCRIPT);
+    const unshare = process.getuid?.() === 0 ? ['--net'] : ['--user', '--map-root-user', '--net'];
+    const script = [
+      'ip link set lo up || exit 1',
+      '"$0" "$1" "$2" "$3" "$4" &',
+      'i=0; while [ ! -e "$2/bridge.ready" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done',
+      'shift 4',
+      'exec "$@"',
+    ].join('\n');
+    const fixed = [process.execPath, bridge, spec.dir, spec.reach.join(','), spec.serve.join(',')];
+    return {
+      published,
+      wrap: (command, args) => {
+        // A new start waits for its own bridge, not the last one's mark.
+        rmSync(join(spec.dir, 'bridge.ready'), { force: true });
+        return { command: 'unshare', args: [...unshare, '/bin/sh', '-c', script, ...fixed, command, ...args] };
+      },
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
   }
-  const published = new Map<number, number>();
-  const hostPorts = await freeLoopbackPorts(program.serve.length);
-  for (const [i, port] of program.serve.entries()) {
-    const server = createServer((outside) => {
-      const inside = createConnection(join(program.dir, `serve-${port}.sock`));
-      track(inside);
-      track(outside);
-      pipe(outside, inside);
-    });
-    await listen(server, hostPorts[i]);
-    servers.push(server);
-    published.set(port, hostPorts[i]);
-  }
-  const bridge = join(program.dir, 'bridge.cjs');
-  writeFileSync(bridge, BRIDGE_SCRIPT);
-  const unshare = process.getuid?.() === 0 ? ['--net'] : ['--user', '--map-root-user', '--net'];
-  // lo up, the bridge started and listening (up to 10 s), then the program in its place.
-  const script = [
-    'ip link set lo up || exit 1',
-    '"$0" "$1" "$2" "$3" "$4" &',
-    'i=0; while [ ! -e "$2/bridge.ready" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done',
-    'shift 4',
-    'exec "$@"',
-  ].join('\n');
-  const child = new ManagedProcess({
-    name: program.name,
-    command: 'unshare',
-    args: [...unshare, '/bin/sh', '-c', script, process.execPath, bridge, program.dir, program.reach.join(','), program.serve.join(','), program.command, ...program.args],
-    env: program.env,
-    logFile: join(program.dir, `${program.name}.log`),
-  });
+}
+
+/** Starts the program in a new network namespace. */
+export async function startInNetworkNamespace(program: NamespacedProgram): Promise<RunningNamespacedProgram> {
+  const namespace = await openNetworkNamespace(program);
+  const wrapped = namespace.wrap(program.command, program.args);
+  const child = new ManagedProcess({ name: program.name, command: wrapped.command, args: wrapped.args, env: program.env, logFile: join(program.dir, `${program.name}.log`) });
   return {
     process: child,
-    published,
+    published: namespace.published,
     stop: async () => {
       await child.stop();
-      for (const s of sockets) s.destroy();
-      await Promise.all(servers.map(closeServer));
+      await namespace.close();
     },
   };
 }

@@ -1,14 +1,16 @@
 // Runs the containers of one pod as local processes, the way a kubelet would run them, for images the sandbox has a
 // binary of (real upstream programs built by `npm run tools`). kwok keeps the pod's status; this gives the pod the
 // program behind it. What a container sees is made from the pod spec:
-// - volumes: emptyDir and hostPath are folders under the pod's folder; secret and configMap volumes are written
-//   there from the objects (their keys, or their `items`);
+// - volumes: emptyDir and hostPath are folders under the pod's folder; secret, configMap and projected volumes are
+//   written there from the objects (their keys, or their `items`);
 // - args and env values: the container's, with every mount path rewritten to the folder behind it;
 // - env valueFrom: the pod's fields (namespace, name, uid, node, service account), Secret and ConfigMap keys;
 // - the API: a kubeconfig with a token of the pod's ServiceAccount (TokenRequest bound to the pod), passed as
 //   --kubeconfig, so the chart's RBAC is what the program is allowed; in a pod the same programs read the token
 //   from the service account mount, which a process here cannot have. For the same reason a container that asks
 //   for --leader-election is told its namespace (--leader-election-namespace), which in a pod comes from that mount.
+//   A pod with automountServiceAccountToken false gets neither, as it would have no token;
+// - the network: with `reach` set, a container that declares ports runs in a network namespace of its own.
 // A container that exits is started again with a growing delay (1 s doubling to 30 s), as restartPolicy Always does.
 // Its output goes to <pod folder>/<container>.log and, as a kubelet keeps it, to the node's container log
 // (container-log.ts): a log collector that reads /var/log/containers (vlagent here) finds it there.
@@ -22,6 +24,7 @@ import { rawRequest } from '../../../../src/kubernetes/raw-request';
 import type { KubeObject } from '../../../../src/kubernetes/types';
 import { stopProcess } from '../processes';
 import { containerId, containerLogFile, criLine, recordContainerId } from './container-log';
+import { openNetworkNamespace, type NetworkNamespace } from './network-namespace';
 
 interface EnvVar {
   name: string;
@@ -32,16 +35,19 @@ interface Container {
   name: string;
   image?: string;
   args?: string[];
+  ports?: { containerPort: number; name?: string }[];
   env?: EnvVar[];
   volumeMounts?: { name: string; mountPath: string }[];
 }
+type KeyItems = { key: string; path: string }[];
 interface Volume {
   name: string;
-  secret?: { secretName: string; items?: { key: string; path: string }[] };
-  configMap?: { name: string; items?: { key: string; path: string }[] };
+  secret?: { secretName: string; items?: KeyItems };
+  configMap?: { name: string; items?: KeyItems };
+  projected?: { sources: { secret?: { name: string; items?: KeyItems }; configMap?: { name: string; items?: KeyItems } }[] };
 }
 export type Pod = KubeObject & {
-  spec: { containers: Container[]; volumes?: Volume[]; serviceAccountName?: string; nodeName?: string };
+  spec: { containers: Container[]; volumes?: Volume[]; serviceAccountName?: string; nodeName?: string; automountServiceAccountToken?: boolean };
   status?: { phase?: string };
 };
 
@@ -57,6 +63,12 @@ export interface PodProcessContext {
   podsDir: string;
   /** The node's container log folder (a kubelet's /var/log/containers); none: no container logs are written. */
   containerLogsDir?: string;
+  /**
+   * Set: a container that declares ports runs in a network namespace of its own (network-namespace.ts), as in a pod
+   * it has an address of its own: it serves on every interface of the namespace, its ports are published on free
+   * 127.0.0.1 ports, and it reaches these loopback ports of the machine (the API server, the Proxmox simulator).
+   */
+  reach?: number[];
   log(message: string): void;
 }
 
@@ -78,6 +90,7 @@ export function rewritePaths(value: string, mounts: { mountPath: string; hostPat
 export class PodProcesses {
   readonly dir: string;
   private readonly children = new Map<string, ChildProcess>();
+  private readonly namespaces = new Map<string, NetworkNamespace>();
   private readonly restarts = new Map<string, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private tokenAt = 0;
@@ -107,24 +120,37 @@ export class PodProcesses {
   async start(): Promise<void> {
     rmSync(this.dir, { recursive: true, force: true });
     mkdirSync(this.dir, { recursive: true });
-    await this.refreshToken();
-    this.writeKubeconfig();
+    const apiAccess = this.pod.spec.automountServiceAccountToken !== false;
+    if (apiAccess) {
+      await this.refreshToken();
+      this.writeKubeconfig();
+    }
     const volumes = await this.prepareVolumes();
     for (const { container, binary } of this.runnable()) {
       const mounts = (container.volumeMounts ?? []).map((m) => ({ mountPath: m.mountPath, hostPath: volumes.get(m.name) ?? join(this.dir, 'volumes', m.name) }));
       const args = (container.args ?? []).map((a) => rewritePaths(a, mounts));
-      args.push(`--kubeconfig=${join(this.dir, 'kubeconfig')}`);
+      if (apiAccess) args.push(`--kubeconfig=${join(this.dir, 'kubeconfig')}`);
       if (args.includes('--leader-election') && !args.some((a) => a.startsWith('--leader-election-namespace'))) {
         args.push(`--leader-election-namespace=${this.pod.metadata.namespace}`);
       }
       const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
       for (const e of container.env ?? []) env[e.name] = rewritePaths(await this.envValue(e), mounts);
+      const ports = (container.ports ?? []).map((p) => p.containerPort);
+      if (this.ctx.reach && ports.length > 0) {
+        this.namespaces.set(container.name, await openNetworkNamespace({ dir: join(this.dir, `ns-${container.name}`), reach: this.ctx.reach, serve: ports }));
+      }
       this.run(container.name, binary(), args, env);
     }
   }
 
+  /** The machine's 127.0.0.1 port of each port the container serves, for a container run in a namespace. */
+  published(container: string): Map<number, number> | undefined {
+    return this.namespaces.get(container)?.published;
+  }
+
   /** Asks a new token when half of the last one's life has gone (called on each pass of the controller). */
   async refreshToken(): Promise<void> {
+    if (this.pod.spec.automountServiceAccountToken === false) return;
     if (Date.now() - this.tokenAt < (TOKEN_SECONDS * 1000) / 2) return;
     const ns = this.pod.metadata.namespace ?? 'default';
     const sa = this.pod.spec.serviceAccountName ?? 'default';
@@ -146,6 +172,8 @@ export class PodProcesses {
     // SIGTERM, then SIGKILL after 5 s, as the sandbox stops its own processes.
     await Promise.all([...this.children.values()].map((child) => stopProcess(child.pid, 5000)));
     this.children.clear();
+    await Promise.all([...this.namespaces.values()].map((ns) => ns.close()));
+    this.namespaces.clear();
     rmSync(this.dir, { recursive: true, force: true });
   }
 
@@ -171,13 +199,11 @@ export class PodProcesses {
       const dir = join(this.dir, 'volumes', v.name);
       mkdirSync(dir, { recursive: true });
       out.set(v.name, dir);
-      if (v.secret) {
-        const data = (await this.objectData('Secret', v.secret.secretName)) ?? {};
-        writeKeys(dir, data, v.secret.items, (s) => Buffer.from(s, 'base64'));
-      } else if (v.configMap) {
-        const data = (await this.objectData('ConfigMap', v.configMap.name)) ?? {};
-        writeKeys(dir, data, v.configMap.items, (s) => Buffer.from(s, 'utf8'));
-      }
+      // A projected volume is its sources' keys in one folder.
+      const secrets = [...(v.secret ? [{ name: v.secret.secretName, items: v.secret.items }] : []), ...(v.projected?.sources ?? []).flatMap((p) => (p.secret ? [p.secret] : []))];
+      const configMaps = [...(v.configMap ? [v.configMap] : []), ...(v.projected?.sources ?? []).flatMap((p) => (p.configMap ? [p.configMap] : []))];
+      for (const secret of secrets) writeKeys(dir, (await this.objectData('Secret', secret.name)) ?? {}, secret.items, (s) => Buffer.from(s, 'base64'));
+      for (const cm of configMaps) writeKeys(dir, (await this.objectData('ConfigMap', cm.name)) ?? {}, cm.items, (s) => Buffer.from(s, 'utf8'));
     }
     return out;
   }
@@ -211,8 +237,9 @@ export class PodProcesses {
   private run(name: string, binary: string, args: string[], env: Record<string, string>): void {
     if (this.stopping) return;
     const logFile = join(this.dir, `${name}.log`);
+    const program = this.namespaces.get(name)?.wrap(binary, args) ?? { command: binary, args };
     // In the caller's process group: stopping the sandbox operator's group stops these too.
-    const child = spawn(binary, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(program.command, program.args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.children.set(name, child);
     this.keepOutput(name, child, logFile);
     child.on('error', (err) => this.ctx.log(`${this.podName} container ${name} could not start: ${err.message}`));
@@ -262,7 +289,7 @@ export class PodProcesses {
   }
 }
 
-function writeKeys(dir: string, data: Record<string, string>, items: { key: string; path: string }[] | undefined, decode: (s: string) => Buffer): void {
+function writeKeys(dir: string, data: Record<string, string>, items: KeyItems | undefined, decode: (s: string) => Buffer): void {
   const entries = items ? items.filter((i) => data[i.key] !== undefined).map((i) => [i.path, data[i.key]] as const) : Object.entries(data);
   for (const [path, value] of entries) {
     const file = join(dir, path);

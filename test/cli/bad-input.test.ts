@@ -1,11 +1,12 @@
 // Malformed and hostile input: each gets exit code 2 and an error that names the problem, before anything starts;
 // afterwards no workflow exists for any of these clusters.
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { connectTestEnv, temporalAddress } from '../helpers/temporal';
 import { runCli } from '../helpers/cli';
+import { toolCacheDir } from '../../src/tools/tool-paths';
 
 const dir = mkdtempSync(join(tmpdir(), 'cozy-bad-input-'));
 let env: TestWorkflowEnvironment;
@@ -109,6 +110,18 @@ test.each(CALLS)('%s: exit 2', async (_name, args, expected) => {
   const r = await runCli(args, cliEnv);
   expect(r.stderr).toContain(expected);
   expect(r.code).toBe(2);
+});
+
+test('sandbox up with a program of the sandbox missing names it and the command that installs it, before anything starts', async () => {
+  // The machine's tool cache without vlagent.
+  const cache = join(dir, 'cache-without-vlagent');
+  mkdirSync(cache);
+  const tools = readFileSync(join(toolCacheDir(), 'tools.env'), 'utf8').split('\n').filter((l) => !l.startsWith('VLAGENT='));
+  writeFileSync(join(cache, 'tools.env'), tools.join('\n'));
+  const r = await runCli(['sandbox', 'up', '--dir', join(dir, 'never-made'), '--no-worker'], { ...cliEnv, COZY_PROXMOX_CACHE: cache, VLAGENT: '' });
+  expect(r.stderr).toContain('vlagent is not installed: run `npm run tools -- vlagent`');
+  expect(r.code).not.toBe(0);
+  expect(r.stderr).not.toContain('starting');
 });
 
 test('the refused sandbox made nothing', () => {

@@ -22,7 +22,7 @@ test('SIGTERM while the run is under way: the sandbox stops, the demo says what 
   // Once the run started, a step is in flight within the second.
   const { dir, code, stderr } = await interruptDemo('SIGTERM', /run integrate-cluster-sandbox-\d+ started/);
   expect(stderr).toContain('==> SIGTERM: stopping everything this command started');
-  expect(stderr).toMatch(/==> stopped: sandbox-operator, monitoring, ssh-host, kubernetes, proxmox-simulator, temporal\n/);
+  expect(stderr).toMatch(/==> stopped: sandbox-operator, logging, monitoring, ssh-host, kubernetes, proxmox-simulator, temporal\n/);
   expect(stderr).toMatch(/error: interrupted by SIGTERM\n$/);
   expect(code).toBe(143);
   expect(processesMentioning(dir)).toEqual([]);

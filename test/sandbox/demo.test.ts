@@ -277,7 +277,7 @@ test('the kubeconfig works with kubectl, and sandbox down stops every process', 
   const pids: number[] = status.components.flatMap((c: { pid: number; pids?: number[] }) => [c.pid, ...(c.pids ?? [])]);
   expect(pids.length).toBeGreaterThanOrEqual(8); // worker, simulator, Temporal and the five control-plane processes
   const down = await runCli(['sandbox', 'down', '--dir', dir]);
-  expect(down.stdout).toBe('stopped: worker, sandbox-operator, monitoring, ssh-host, kubernetes, proxmox-simulator, temporal\n');
+  expect(down.stdout).toBe('stopped: worker, sandbox-operator, logging, monitoring, ssh-host, kubernetes, proxmox-simulator, temporal\n');
   expect(pids.filter(isAlive)).toEqual([]);
   const stopped = await runCli(['sandbox', 'status', '--dir', dir]);
   expect(stopped.code).toBe(1);
@@ -304,7 +304,7 @@ test('the demo again on the same directory: a new sandbox (the last one set asid
   expect(again.stdout).toContain('| step3-vm-management | not-planned |');
   expect(again.stdout).toContain('- All 8 test steps pass: **no**');
   expect(again.stdout.match(/\| step\d-[a-z-]+ \| passed \|/g)).toHaveLength(5);
-  expect(again.stderr).toMatch(/stopped: sandbox-operator, monitoring, ssh-host, kubernetes, proxmox-simulator, temporal\n/);
+  expect(again.stderr).toMatch(/stopped: sandbox-operator, logging, monitoring, ssh-host, kubernetes, proxmox-simulator, temporal\n/);
   expect(processesMentioning(dir)).toEqual([]);
 }, 480_000);
 

@@ -24,7 +24,8 @@ import { startTemporalServer, startTemporalServerProcess, type SandboxTemporalSe
 import { TEMPORAL_TLS_SERVER_NAME, temporalTlsEnv } from './temporal/tls-files';
 import type { TemporalTlsOptions } from '../../../src/temporal-tls';
 import { sandboxMonitoringRunning, startSandboxMonitoring } from './monitoring';
-import { sandboxLoggingRunning, startSandboxLogging } from './monitoring/logging';
+import { LOGGING_TOOLS, sandboxLoggingRunning, startSandboxLogging } from './monitoring/logging';
+import { PVE_EXPORTER_IMAGES } from './operator/pve-exporter-pod';
 import { containerLogsDir } from './operator/container-log';
 import { WORKER_NODE_FLAGS } from '../../../src/worker-memory';
 import { writeSandboxWorkerPolicy } from './worker-policy';
@@ -168,11 +169,13 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
     return existing;
   }
   if (existing) await sandboxDown(dir); // half-running: start clean
-  // The CSI controller's programs start only once the chart is installed, minutes into a run: a missing one is
-  // said now (with the command that installs it), before anything starts.
+  // The programs of the charts' pods start only once the charts are installed, minutes into a run, and the logging
+  // stack after the control plane: a missing one is said now (with the command that installs it), before anything
+  // starts.
   if (opts.kubernetes !== false) {
-    for (const image of CSI_CONTROLLER_IMAGES) image.binary();
+    for (const image of [...CSI_CONTROLLER_IMAGES, ...PVE_EXPORTER_IMAGES]) image.binary();
     toolPath('KUBEADM', 'kubernetes');
+    for (const [key, tool] of LOGGING_TOOLS) toolPath(key, tool);
   }
   setAsidePreviousSandbox(dir, say);
   for (const sub of ['logs', 'secrets', 'proxmox']) mkdirSync(join(dir, sub), { recursive: true });

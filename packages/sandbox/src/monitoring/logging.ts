@@ -13,6 +13,12 @@ import { toolPath } from '../../../../src/tools/tool-paths';
 import { freePort, isAlive, spawnDaemon, stopProcess, waitForPort } from '../processes';
 import { waitForHttpOk } from './http-wait';
 
+/** The programs, by tools.env key and `npm run tools` name. */
+export const LOGGING_TOOLS = [
+  ['VICTORIA_LOGS', 'victoria-logs'],
+  ['VLAGENT', 'vlagent'],
+] as const;
+
 export interface SandboxLoggingOptions {
   /** The kubeconfig vlagent reads pods and nodes with. */
   kubeconfig: string;
@@ -40,7 +46,7 @@ export async function startSandboxLogging(dir: string, opts: SandboxLoggingOptio
     const port = await freePort();
     const logsUrl = `http://127.0.0.1:${port}`;
     say(`starting VictoriaLogs on 127.0.0.1:${port} (data in ${data})`);
-    const victoriaLogs = spawnDaemon(toolPath('VICTORIA_LOGS', 'victoria-logs'), [`-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${data}`, '-loggerLevel=WARN'], files.victoriaLogs);
+    const victoriaLogs = spawnDaemon(toolPath(...LOGGING_TOOLS[0]), [`-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${data}`, '-loggerLevel=WARN'], files.victoriaLogs);
     started.push(victoriaLogs);
     await waitForPort(port, `VictoriaLogs (see ${files.victoriaLogs})`, 30_000, victoriaLogs);
     await waitForHttpOk(`${logsUrl}/health`, 'VictoriaLogs', 15_000);
@@ -48,7 +54,7 @@ export async function startSandboxLogging(dir: string, opts: SandboxLoggingOptio
     const agentPort = await freePort();
     say(`starting vlagent collecting the container logs in ${opts.containerLogsDir} into VictoriaLogs`);
     const vlagent = spawnDaemon(
-      toolPath('VLAGENT', 'vlagent'),
+      toolPath(...LOGGING_TOOLS[1]),
       [
         `-httpListenAddr=127.0.0.1:${agentPort}`,
         '-kubernetesCollector',

@@ -12,6 +12,7 @@ import { KubeClient } from '../../src/kubernetes/client';
 import { exporterTarget } from '../../src/monitoring/exporter-target';
 import { startOperator, type RunningOperator } from '../../packages/sandbox/src/operator';
 import { containerLogsDir } from '../../packages/sandbox/src/operator/container-log';
+import { PVE_EXPORTER_CONTROLLER } from '../../packages/sandbox/src/operator/pve-exporter-pod';
 import { EXPORTER_TOKEN_ID, EXPORTER_TOKEN_SECRET } from '../../packages/sandbox/src/proxmox-sim/default-seed';
 import { startProxmoxSimulator, type RunningSimulator } from '../../packages/sandbox/src/proxmox-sim';
 import { REPO_ROOT } from '../helpers/cli';
@@ -50,7 +51,7 @@ beforeAll(async () => {
   operator = await startOperator({
     kubeconfig: plane.kubeconfigPath,
     proxmox: { url: sim.url, caFile: sim.caFile },
-    controllers: ['pve-exporter'],
+    controllers: [PVE_EXPORTER_CONTROLLER],
     podsDir: join(dir, 'pods'),
     log: (_c, m) => operatorLog.push(m),
   });

@@ -3,8 +3,8 @@
 // kubernetes_namespace_name and kubernetes_pod_name (vlagent, VictoriaLogs' own collector: kubernetes.pod_namespace
 // and kubernetes.pod_name; log-components.ts); the step asks VictoriaLogs (monitoring.logs, else a VictoriaLogs
 // Service found in monitoring.namespace) how many lines each component's pods wrote in the last hour.
-//   - Every component that runs here (its Deployment exists and is not scaled to zero) has lines: passed, with the count, the latest line and
-//     the query that finds them (what the runbook points to).
+//   - Every component that runs here (its Deployment exists and is not scaled to zero) has lines: passed, with the
+//     count, the latest line and the query that finds them (what the runbook points to).
 //   - A component that runs but has no line: warning naming it (its logs are not collected).
 //   - No logging stack found, or one found that the worker cannot reach: not verified, with the reason.
 import type { StepInput, StepOutcome } from '../../catalogue/types';
@@ -140,7 +140,8 @@ export function monitoringLogs(input: StepInput): Promise<StepOutcome> {
       const { value } = await waitUntil(`the components' log lines in VictoriaLogs at ${url}`, async () => {
         const lines = await Promise.all(components.map((c) => linesOf(api, c)));
         const all: Found[] = components.map((component, i) => ({ component, ...presence[i], ...lines[i] }));
-        const waiting = all.filter((f) => f.deployed === true && !f.scaledToZero && f.rows === 0);
+        // Waited for: the components known to run here (an unknown one is looked for, not waited for).
+        const waiting = all.filter((f) => f.deployed === true && expectsLines(f) && f.rows === 0);
         return { done: waiting.length === 0, value: all, seen: waiting.length > 0 ? `no line yet of ${waiting.map((f) => f.component.name).join(', ')}` : undefined };
       }, { timeoutMs: FIRST_LINES_WAIT_MS, intervalMs: POLL_MS, returnOnTimeout: true });
       found = value!;

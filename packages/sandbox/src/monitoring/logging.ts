@@ -14,10 +14,9 @@ import { freePort, isAlive, spawnDaemon, stopProcess, waitForPort } from '../pro
 import { waitForHttpOk } from './http-wait';
 
 /** The programs, by tools.env key and `npm run tools` name. */
-export const LOGGING_TOOLS = [
-  ['VICTORIA_LOGS', 'victoria-logs'],
-  ['VLAGENT', 'vlagent'],
-] as const;
+const VICTORIA_LOGS = ['VICTORIA_LOGS', 'victoria-logs'] as const;
+const VLAGENT = ['VLAGENT', 'vlagent'] as const;
+export const LOGGING_TOOLS = [VICTORIA_LOGS, VLAGENT] as const;
 
 export interface SandboxLoggingOptions {
   /** The kubeconfig vlagent reads pods and nodes with. */
@@ -46,7 +45,7 @@ export async function startSandboxLogging(dir: string, opts: SandboxLoggingOptio
     const port = await freePort();
     const logsUrl = `http://127.0.0.1:${port}`;
     say(`starting VictoriaLogs on 127.0.0.1:${port} (data in ${data})`);
-    const victoriaLogs = spawnDaemon(toolPath(...LOGGING_TOOLS[0]), [`-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${data}`, '-loggerLevel=WARN'], files.victoriaLogs);
+    const victoriaLogs = spawnDaemon(toolPath(...VICTORIA_LOGS), [`-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${data}`, '-loggerLevel=WARN'], files.victoriaLogs);
     started.push(victoriaLogs);
     await waitForPort(port, `VictoriaLogs (see ${files.victoriaLogs})`, 30_000, victoriaLogs);
     await waitForHttpOk(`${logsUrl}/health`, 'VictoriaLogs', 15_000);
@@ -54,7 +53,7 @@ export async function startSandboxLogging(dir: string, opts: SandboxLoggingOptio
     const agentPort = await freePort();
     say(`starting vlagent collecting the container logs in ${opts.containerLogsDir} into VictoriaLogs`);
     const vlagent = spawnDaemon(
-      toolPath(...LOGGING_TOOLS[1]),
+      toolPath(...VLAGENT),
       [
         `-httpListenAddr=127.0.0.1:${agentPort}`,
         '-kubernetesCollector',

@@ -3,11 +3,11 @@ import type { StartController } from './context';
 import { CAPI_OPERATOR_CONTROLLER, startCapiOperator } from './capi-operator';
 import { CSI_CONTROLLERS } from './csi-controllers';
 import { NODE_HEALTH_CONTROLLER, startNodeHealth } from './node-health';
-import { startPveExporterPods } from './pve-exporter-pod';
+import { PVE_EXPORTER_CONTROLLER, startPveExporterPods } from './pve-exporter-pod';
 
 export const OPERATOR_CONTROLLERS: Record<string, StartController> = {
   [CAPI_OPERATOR_CONTROLLER]: startCapiOperator,
   ...CSI_CONTROLLERS,
   [NODE_HEALTH_CONTROLLER]: startNodeHealth,
-  'pve-exporter': startPveExporterPods,
+  [PVE_EXPORTER_CONTROLLER]: startPveExporterPods,
 };

@@ -7,8 +7,6 @@ import type { OperatorContext, OperatorProxmox, RunningController, StartControll
 import { OPERATOR_CONTROLLERS } from './controllers';
 import { containerLogsDir } from './container-log';
 
-export { containerLogsDir } from './container-log';
-
 export type { OperatorContext, RunningController } from './context';
 
 export interface OperatorOptions {

@@ -8,6 +8,8 @@ import type { OperatorContext } from './context';
 import type { RunnableImage } from './pod-processes';
 import { podRunner } from './pod-runner';
 
+export const PVE_EXPORTER_CONTROLLER = 'pve-exporter';
+
 export const PVE_EXPORTER_IMAGES: RunnableImage[] = [{ image: /(^|\/)prometheus-pve-exporter(:|@|$)/, binary: () => toolPath('PVE_EXPORTER', 'pve-exporter') }];
 
 /** The simulator's port: the exporter collects from the Proxmox API when it is scraped. */
@@ -16,4 +18,4 @@ const proxmoxPort = (ctx: OperatorContext): number[] => {
   return [Number(url.port || 443)];
 };
 
-export const startPveExporterPods = podRunner({ name: 'pve-exporter', images: PVE_EXPORTER_IMAGES, labelSelector: 'app.kubernetes.io/name=prometheus-pve-exporter', reach: proxmoxPort });
+export const startPveExporterPods = podRunner({ name: PVE_EXPORTER_CONTROLLER, images: PVE_EXPORTER_IMAGES, labelSelector: 'app.kubernetes.io/name=prometheus-pve-exporter', reach: proxmoxPort });

@@ -4,16 +4,12 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { join, resolve } from 'node:path';
+import { freeLoopbackPorts } from './kubernetes/ports';
 
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.once('error', fail);
-    srv.listen(0, host, () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? ok(addr.port) : fail(new Error('no port'))));
-    });
-  });
+/** A free loopback port for a process to listen on (kubernetes/ports.ts: why below the ephemeral range). */
+export async function freePort(): Promise<number> {
+  const [port] = await freeLoopbackPorts(1);
+  return port;
 }
 
 export async function portIsFree(port: number, host = '127.0.0.1'): Promise<boolean> {

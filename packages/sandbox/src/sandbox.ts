@@ -71,6 +71,8 @@ export interface SandboxKubernetes {
   /** https://127.0.0.1:PORT */
   server: string;
   caFile: string;
+  /** The socket kube-apiserver sends its traffic to pods through; the sandbox operator serves it (pod-network.ts). */
+  podNetworkSocket?: string;
   /** Component pids in start order (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok). */
   pids: number[];
   components: { name: string; pid: number }[];
@@ -375,6 +377,7 @@ async function startKubernetes(dir: string, say: (m: string) => void, started: n
     kubeconfig: plane.kubeconfigPath,
     server: plane.server,
     caFile: plane.caFile,
+    podNetworkSocket: plane.podNetworkSocket,
     pids: components.map((c) => c.pid),
     components,
     profile: plane.profile,
@@ -388,6 +391,7 @@ async function startOperatorProcess(state: SandboxState, kubernetes: SandboxKube
   const log = join(state.dir, 'logs', 'sandbox-operator.log');
   state.logs.operator = log;
   const args = [compiledModule('operator/main.js'), '--kubeconfig', kubernetes.kubeconfig, '--proxmox-url', state.proxmox.url, '--proxmox-ca', state.proxmox.caFile, '--pods-dir', join(state.dir, 'pods')];
+  if (kubernetes.podNetworkSocket) args.push('--pod-network-socket', kubernetes.podNetworkSocket);
   const pid = spawnDaemon(process.execPath, args, log);
   await waitForLine(log, (l) => l.startsWith('{"operator":"ready"'), `the sandbox operator (see ${log})`, pid);
   return { pid, simulated: true };

@@ -23,6 +23,11 @@ export interface ProviderComponents {
 /** The provider's components, or why there are none (a folder missing or incomplete). */
 export function providerComponents(provider: ProviderValuesKey): ProviderComponents | { missing: string } {
   const { key, what } = COMPONENT_SOURCES[provider];
+  return componentsOf(key, what);
+}
+
+/** The components in the folder a tools.env key names (COMPONENTS_CAPI for the core, which CozyStack ships). */
+export function componentsOf(key: string, what: string): ProviderComponents | { missing: string } {
   const dir = process.env[key] ?? readToolPaths()[key];
   if (!dir) return { missing: `${key} is not set (npm run tools builds ${what}'s components)` };
   const files = ['components.yaml', 'metadata.yaml'].map((f) => join(dir, f));

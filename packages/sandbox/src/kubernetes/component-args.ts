@@ -29,6 +29,9 @@ export interface ControlPlaneFiles {
   kwokKubeconfig: string;
   kwokConfig: string;
   admissionConfig: string;
+  /** kube-apiserver's egress selector configuration and the socket of the pod network it names (pod-network.ts). */
+  egressSelectorConfig: string;
+  podNetworkSocket: string;
 }
 
 export function controlPlaneFiles(dir: string): ControlPlaneFiles {
@@ -50,6 +53,8 @@ export function controlPlaneFiles(dir: string): ControlPlaneFiles {
     kwokKubeconfig: join(dir, 'kwok.kubeconfig'),
     kwokConfig: join(dir, 'kwok.yaml'),
     admissionConfig: join(dir, 'admission.yaml'),
+    egressSelectorConfig: join(dir, 'egress-selector.yaml'),
+    podNetworkSocket: join(dir, 'pod-network.sock'),
   };
 }
 
@@ -104,6 +109,11 @@ export function apiserverArgs(files: ControlPlaneFiles, securePort: number, etcd
     '--requestheader-extra-headers-prefix=X-Remote-Extra-',
     `--proxy-client-cert-file=${files.frontProxyClientCert}`,
     `--proxy-client-key-file=${files.frontProxyClientKey}`,
+    // Webhooks and aggregated APIs behind a Service are called at a pod address of the Service's endpoints, as
+    // konnectivity-style clusters (CozyStack's tenant control planes) do, and that traffic goes through the pod
+    // network's proxy (pod-network.ts): nothing on this machine routes a ClusterIP or a kwok pod address.
+    '--enable-aggregator-routing=true',
+    `--egress-selector-config-file=${files.egressSelectorConfig}`,
   ];
   // Without kube-controller-manager nobody creates the `default` ServiceAccount, and this admission plugin would
   // refuse every pod; envtest switches it off for the same reason.
@@ -160,8 +170,12 @@ export function kwokArgs(files: ControlPlaneFiles, serverPort: number, annotatio
   ];
 }
 
+/** The pods' addresses: a range of their own, apart from the Service network, as a CNI's pod CIDR is. */
+export const POD_CIDR = '10.244.0.1/16';
+
 /** kwok's own configuration file; with no Stage objects in it kwok plays its built-in node and pod lifecycles. */
 export const KWOK_CONFIG = `apiVersion: config.kwok.x-k8s.io/v1alpha1
 kind: KwokConfiguration
-options: {}
+options:
+  cidr: ${POD_CIDR}
 `;

@@ -24,6 +24,7 @@ import { fakeNodeManifest, KWOK_NODE_ANNOTATION, KWOK_NODE_ANNOTATION_VALUE, nod
 import { healthProbe, request, waitFor, type TlsClient } from './http-probe';
 import { renderKubeconfig } from './kubeconfig';
 import { ManagedProcess } from './managed-process';
+import { egressSelectorConfiguration, startPodNetwork, type RunningPodNetwork } from './pod-network';
 import { freeLoopbackPorts, LOOPBACK } from './ports';
 
 export interface ControlPlaneOptions {
@@ -39,7 +40,9 @@ export interface ControlPlaneOptions {
   startTimeoutMs?: number;
   /**
    * Components outlive this process (each leads its own process group and does not hold the event loop): for the
-   * sandbox, whose `up` command returns while the control plane keeps running. Stop them by pid then.
+   * sandbox, whose `up` command returns while the control plane keeps running. Stop them by pid then. The pod
+   * network (pod-network.ts) is then served by the process the caller names (the sandbox operator) on
+   * `podNetworkSocket`; otherwise this process serves it.
    */
   detached?: boolean;
 }
@@ -57,6 +60,8 @@ export interface RunningControlPlane {
   /** The apiserver URL, https://127.0.0.1:PORT. */
   server: string;
   dir: string;
+  /** Where kube-apiserver's cluster traffic (webhooks behind Services) goes: the pod network's socket. */
+  podNetworkSocket: string;
   /** The cluster CA certificate (PEM file). */
   caFile: string;
   profile: ClusterProfile;
@@ -137,6 +142,8 @@ function writeCredentials(files: ControlPlaneFiles, server: string): Identities 
 class ControlPlane implements RunningControlPlane {
   readonly kubeconfigPath: string;
   readonly caFile: string;
+  readonly podNetworkSocket: string;
+  podNetwork?: RunningPodNetwork;
   private readonly processes: ManagedProcess[] = [];
   private stopped = false;
 
@@ -152,6 +159,7 @@ class ControlPlane implements RunningControlPlane {
   ) {
     this.kubeconfigPath = files.adminKubeconfig;
     this.caFile = files.caCert;
+    this.podNetworkSocket = files.podNetworkSocket;
   }
 
   components(): { name: string; pid: number }[] {
@@ -205,6 +213,7 @@ class ControlPlane implements RunningControlPlane {
     this.stopped = true;
     // Clients first, etcd last, so nothing logs a storm of connection errors on the way down.
     for (const proc of [...this.processes].reverse()) await proc.stop();
+    await this.podNetwork?.stop();
   }
 }
 
@@ -220,10 +229,12 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   const { adminTls } = writeCredentials(files, server);
   writeFileSync(files.kwokConfig, KWOK_CONFIG);
   writeFileSync(files.admissionConfig, TALOS_ADMISSION_CONFIGURATION);
+  writeFileSync(files.egressSelectorConfig, egressSelectorConfiguration(files.podNetworkSocket));
 
   const profile = opts.profile ?? DEFAULT_CLUSTER_PROFILE;
   const plane = new ControlPlane(dir, server, files, adminTls, withKwok, opts.startTimeoutMs ?? 120_000, opts.detached ?? false, profile);
   try {
+    if (!opts.detached) plane.podNetwork = await startPodNetwork({ socket: files.podNetworkSocket, kubeconfig: files.adminKubeconfig });
     await plane.startComponent('etcd', bin.etcd, etcdArgs(dir, etcdClient, etcdPeer), healthProbe(`http://${LOOPBACK}:${etcdClient}/readyz`));
     await plane.startComponent('kube-apiserver', bin.apiserver, apiserverArgs(files, apiserverPort, etcdClient, withControllers, profile), healthProbe(`${server}/readyz`, adminTls));
     if (withControllers) {

@@ -24,6 +24,8 @@ export const CRD_SOURCES = {
   cilium: 'CRDS_CILIUM',
   /** The Prometheus operator: servicemonitors, podmonitors, prometheuses, ... */
   prometheusOperator: 'CRDS_PROMETHEUS_OPERATOR',
+  /** cert-manager: certificates, issuers, clusterissuers, certificaterequests, orders, challenges. */
+  certManager: 'CRDS_CERT_MANAGER',
 } as const;
 
 export type CrdSource = keyof typeof CRD_SOURCES;

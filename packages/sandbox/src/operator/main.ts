@@ -1,5 +1,6 @@
 // Runs the sandbox operator as its own process (the sandbox starts it this way):
 //   --kubeconfig PATH --proxmox-url URL [--proxmox-ca FILE] [--resync SECONDS] [--controllers a,b] [--pods-dir DIR]
+//   [--pod-network-socket PATH]
 // Prints one JSON line {"operator":"ready","controllers":[...]} once started; stops on SIGTERM/SIGINT.
 import { parseArgs } from 'node:util';
 import { startOperator } from './index';
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
       resync: { type: 'string' },
       controllers: { type: 'string' },
       'pods-dir': { type: 'string' },
+      'pod-network-socket': { type: 'string' },
     },
   });
   if (!values.kubeconfig || !values['proxmox-url']) throw new Error('--kubeconfig and --proxmox-url are required');
@@ -22,6 +24,7 @@ async function main(): Promise<void> {
     resyncSeconds: values.resync ? Number(values.resync) : undefined,
     controllers: values.controllers?.split(',').filter(Boolean),
     podsDir: values['pods-dir'],
+    podNetworkSocket: values['pod-network-socket'],
   });
   console.log(JSON.stringify({ operator: 'ready', controllers: operator.controllers }));
   const stop = () => {

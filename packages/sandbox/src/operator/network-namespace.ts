@@ -70,7 +70,25 @@ function listen(server: Server, target: string | number): Promise<void> {
   });
 }
 
+/** Where a pod's programs find their service account (the token, the cluster CA, the namespace). */
+export const SERVICE_ACCOUNT_MOUNT = '/run/secrets/kubernetes.io/serviceaccount';
+
 const closeServer = (s: Server) => new Promise<void>((resolve) => s.close(() => resolve()));
+
+export interface WrapOptions {
+  /**
+   * A folder to show the program at /var/run/secrets/kubernetes.io/serviceaccount (token, ca.crt, namespace), as
+   * a pod's service account mount: in a mount namespace of its own too, with a tmpfs over /run (/var/run) under it.
+   */
+  serviceAccountDir?: string;
+  /**
+   * Folders shown at other paths, as a pod's volume mounts, in that mount namespace: for paths under /tmp only,
+   * whose mount points (empty folders) can be made on the machine by anyone; the machine's /tmp stays visible.
+   */
+  tmpMounts?: { source: string; target: string }[];
+}
+
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** The sockets and published ports of a network namespace, for programs started in it with `wrap`. */
 export interface NetworkNamespace {
@@ -81,7 +99,7 @@ export interface NetworkNamespace {
    * user namespace): lo up, the bridge started and listening (up to 10 s), then the program in its place. Each start
    * of a program is a new namespace; the published ports stay.
    */
-  wrap(command: string, args: string[]): { command: string; args: string[] };
+  wrap(command: string, args: string[], opts?: WrapOptions): { command: string; args: string[] };
   /** Closes the published ports and the sockets (once the program is gone). */
   close(): Promise<void>;
 }
@@ -137,10 +155,18 @@ export async function openNetworkNamespace(spec: Pick<NamespacedProgram, 'dir' |
     const fixed = [process.execPath, bridge, spec.dir, spec.reach.join(','), spec.serve.join(',')];
     return {
       published,
-      wrap: (command, args) => {
+      wrap: (command, args, opts = {}) => {
         // A new start waits for its own bridge, not the last one's mark.
         rmSync(join(spec.dir, 'bridge.ready'), { force: true });
-        return { command: 'unshare', args: [...unshare, '/bin/sh', '-c', script, ...fixed, command, ...args] };
+        const binds = (opts.tmpMounts ?? []).map((m) => {
+          if (!m.target.startsWith('/tmp/')) throw new Error(`mount ${m.target}: only paths under /tmp can be mounted here`);
+          return `mkdir -p ${shellQuote(m.target)} && mount --bind ${shellQuote(m.source)} ${shellQuote(m.target)} || exit 1`;
+        });
+        if (opts.serviceAccountDir) {
+          binds.push(`mount -t tmpfs -o mode=755 tmpfs /run && mkdir -p ${SERVICE_ACCOUNT_MOUNT} && mount --bind ${shellQuote(opts.serviceAccountDir)} ${SERVICE_ACCOUNT_MOUNT} || exit 1`);
+        }
+        if (binds.length === 0) return { command: 'unshare', args: [...unshare, '/bin/sh', '-c', script, ...fixed, command, ...args] };
+        return { command: 'unshare', args: [...unshare, '--mount', '/bin/sh', '-c', [...binds, script].join('\n'), ...fixed, command, ...args] };
       },
       close,
     };

@@ -10,7 +10,13 @@
 //   from the service account mount, which a process here cannot have. For the same reason a container that asks
 //   for --leader-election is told its namespace (--leader-election-namespace), which in a pod comes from that mount.
 //   A pod with automountServiceAccountToken false gets neither, as it would have no token;
-// - the network: with `reach` set, a container that declares ports runs in a network namespace of its own.
+// - the network: with `reach` set, a container that declares ports runs in a network namespace of its own, and the
+//   ports it serves are recorded on the pod, which is how kube-apiserver reaches them at the pod's address
+//   (kubernetes/pod-network.ts);
+// - mounts: in a namespace, a volume mounted under /tmp is mounted there (the webhook certificate the managers read
+//   from /tmp/k8s-webhook-server/serving-certs), and the service account at its usual path;
+// - a Secret volume whose Secret does not exist yet holds the start back, as a kubelet keeps the pod in
+//   ContainerCreating (PodNotReady: the runner tries again on its next pass).
 // A container that exits is started again with a growing delay (1 s doubling to 30 s), as restartPolicy Always does.
 // Its output goes to <pod folder>/<container>.log and, as a kubelet keeps it, to the node's container log
 // (container-log.ts): a log collector that reads /var/log/containers (vlagent here) finds it there.
@@ -24,7 +30,9 @@ import { rawRequest } from '../../../../src/kubernetes/raw-request';
 import type { KubeObject } from '../../../../src/kubernetes/types';
 import { stopProcess } from '../processes';
 import { containerId, containerLogFile, criLine, recordContainerId } from './container-log';
-import { openNetworkNamespace, type NetworkNamespace } from './network-namespace';
+import { mergePatch } from './kube-ops';
+import { openNetworkNamespace, type NetworkNamespace, type WrapOptions } from './network-namespace';
+import { PUBLISHED_PORTS_ANNOTATION } from '../kubernetes/pod-network';
 
 interface EnvVar {
   name: string;
@@ -42,7 +50,7 @@ interface Container {
 type KeyItems = { key: string; path: string }[];
 interface Volume {
   name: string;
-  secret?: { secretName: string; items?: KeyItems };
+  secret?: { secretName: string; items?: KeyItems; optional?: boolean };
   configMap?: { name: string; items?: KeyItems };
   projected?: { sources: { secret?: { name: string; items?: KeyItems }; configMap?: { name: string; items?: KeyItems } }[] };
 }
@@ -87,6 +95,9 @@ export function rewritePaths(value: string, mounts: { mountPath: string; hostPat
   return out;
 }
 
+/** The pod cannot start yet (a kubelet would keep it in ContainerCreating): tried again on a later pass. */
+export class PodNotReady extends Error {}
+
 export class PodProcesses {
   readonly dir: string;
   private readonly children = new Map<string, ChildProcess>();
@@ -122,6 +133,7 @@ export class PodProcesses {
     mkdirSync(this.dir, { recursive: true });
     const apiAccess = this.pod.spec.automountServiceAccountToken !== false;
     if (apiAccess) {
+      mkdirSync(this.serviceAccountDir, { recursive: true });
       await this.refreshToken();
       this.writeKubeconfig();
     }
@@ -138,9 +150,29 @@ export class PodProcesses {
       const ports = (container.ports ?? []).map((p) => p.containerPort);
       if (this.ctx.reach && ports.length > 0) {
         this.namespaces.set(container.name, await openNetworkNamespace({ dir: join(this.dir, `ns-${container.name}`), reach: this.ctx.reach, serve: ports }));
+        if (apiAccess) {
+          // What a pod's environment says of the `kubernetes` Service; here the API server's own loopback address,
+          // which the namespace's bridge reaches.
+          const api = new URL(this.ctx.kube.server);
+          env.KUBERNETES_SERVICE_HOST = api.hostname;
+          env.KUBERNETES_SERVICE_PORT = api.port || '443';
+        }
       }
-      this.run(container.name, binary(), args, env);
+      // In a namespace, mounts under /tmp are mounted where the program looks (controller-runtime's webhook
+      // certificate folder is a fixed default of the managers' flags); elsewhere their paths are only rewritten.
+      const tmpMounts = mounts.filter((m) => m.mountPath.startsWith('/tmp/')).map((m) => ({ source: m.hostPath, target: m.mountPath.replace(/\/$/, '') }));
+      this.run(container.name, binary(), args, env, { serviceAccountDir: apiAccess ? this.serviceAccountDir : undefined, tmpMounts });
     }
+    await this.recordPublishedPorts();
+  }
+
+  /** The ports served in namespaces, on the pod: where the pod network finds them (kubernetes/pod-network.ts). */
+  private async recordPublishedPorts(): Promise<void> {
+    const ports: Record<string, number> = {};
+    for (const ns of this.namespaces.values()) for (const [inside, outside] of ns.published) ports[String(inside)] = outside;
+    if (Object.keys(ports).length === 0) return;
+    const ref = { apiVersion: 'v1', kind: 'Pod', name: this.pod.metadata.name, namespace: this.pod.metadata.namespace };
+    await mergePatch(this.ctx.kube, ref, { metadata: { annotations: { [PUBLISHED_PORTS_ANNOTATION]: JSON.stringify(ports) } } });
   }
 
   /** The machine's 127.0.0.1 port of each port the container serves, for a container run in a namespace. */
@@ -162,7 +194,7 @@ export class PodProcesses {
         spec: { expirationSeconds: TOKEN_SECONDS, boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: this.pod.metadata.name, uid: this.pod.metadata.uid } },
       },
     });
-    writeFileSync(join(this.dir, 'token'), (JSON.parse(res.body) as { status: { token: string } }).status.token, { mode: 0o600 });
+    writeFileSync(join(this.serviceAccountDir, 'token'), (JSON.parse(res.body) as { status: { token: string } }).status.token, { mode: 0o600 });
     this.tokenAt = Date.now();
   }
 
@@ -185,11 +217,20 @@ export class PodProcesses {
       apiVersion: 'v1',
       kind: 'Config',
       clusters: [{ name: 'sandbox', cluster: { server: cluster.server, ...ca } }],
-      users: [{ name: 'pod', user: { tokenFile: join(this.dir, 'token') } }],
+      users: [{ name: 'pod', user: { tokenFile: join(this.serviceAccountDir, 'token') } }],
       contexts: [{ name: 'pod', context: { cluster: 'sandbox', user: 'pod', namespace: this.pod.metadata.namespace } }],
       'current-context': 'pod',
     };
     writeFileSync(join(this.dir, 'kubeconfig'), toYaml(kubeconfig), { mode: 0o600 });
+    // The service account mount of a pod, for programs in a namespace (network-namespace.ts): client-go's in-cluster
+    // config and controller-runtime's leader election read it.
+    const caPem = cluster.caData ? Buffer.from(cluster.caData, 'base64') : cluster.caFile ? readFileSync(cluster.caFile) : Buffer.alloc(0);
+    writeFileSync(join(this.serviceAccountDir, 'ca.crt'), caPem);
+    writeFileSync(join(this.serviceAccountDir, 'namespace'), this.pod.metadata.namespace ?? 'default');
+  }
+
+  private get serviceAccountDir(): string {
+    return join(this.dir, 'serviceaccount');
   }
 
   /** Makes each volume's folder; returns volume name -> folder. */
@@ -202,7 +243,11 @@ export class PodProcesses {
       // A projected volume is its sources' keys in one folder.
       const secrets = [...(v.secret ? [{ name: v.secret.secretName, items: v.secret.items }] : []), ...(v.projected?.sources ?? []).flatMap((p) => (p.secret ? [p.secret] : []))];
       const configMaps = [...(v.configMap ? [v.configMap] : []), ...(v.projected?.sources ?? []).flatMap((p) => (p.configMap ? [p.configMap] : []))];
-      for (const secret of secrets) writeKeys(dir, (await this.objectData('Secret', secret.name)) ?? {}, secret.items, (s) => Buffer.from(s, 'base64'));
+      for (const secret of secrets) {
+        const data = await this.objectData('Secret', secret.name);
+        if (!data && v.secret && !v.secret.optional) throw new PodNotReady(`${this.podName}: volume ${v.name} waits for Secret ${secret.name}`);
+        writeKeys(dir, data ?? {}, secret.items, (s) => Buffer.from(s, 'base64'));
+      }
       for (const cm of configMaps) writeKeys(dir, (await this.objectData('ConfigMap', cm.name)) ?? {}, cm.items, (s) => Buffer.from(s, 'utf8'));
     }
     return out;
@@ -234,10 +279,10 @@ export class PodProcesses {
     return '';
   }
 
-  private run(name: string, binary: string, args: string[], env: Record<string, string>): void {
+  private run(name: string, binary: string, args: string[], env: Record<string, string>, mounts: WrapOptions = {}): void {
     if (this.stopping) return;
     const logFile = join(this.dir, `${name}.log`);
-    const program = this.namespaces.get(name)?.wrap(binary, args) ?? { command: binary, args };
+    const program = this.namespaces.get(name)?.wrap(binary, args, mounts) ?? { command: binary, args };
     // In the caller's process group: stopping the sandbox operator's group stops these too.
     const child = spawn(program.command, program.args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.children.set(name, child);
@@ -252,7 +297,7 @@ export class PodProcesses {
       this.ctx.log(`${this.podName} container ${name} exited (${signal ?? `code ${code}`}); restart ${restarts} in ${delay / 1000} s; last output:\n${tail(logFile)}`);
       const timer = setTimeout(() => {
         this.timers.delete(timer);
-        this.run(name, binary, args, env);
+        this.run(name, binary, args, env, mounts);
       }, delay);
       this.timers.add(timer);
     });

@@ -1,0 +1,128 @@
+// The real cluster-api-operator installs Cluster API the way CozyStack has it installed, without internet access:
+// the core from its components ConfigMap, and the chart's IPAM provider from the ConfigMap the chart ships. What
+// runs is all upstream: cert-manager issues the webhook certificates and injects their CA, the operator applies the
+// components (Deployments, Services, webhook configurations, CRDs), kube-controller-manager makes the pods, kwok
+// schedules them, and the sandbox operator runs the managers for the pods. kube-apiserver then calls the providers'
+// webhooks through their Services at the pods' addresses (the pod network): a bad pool is refused by the IPAM
+// provider's own validation.
+// A control plane of its own: the operator rewrites cluster-scoped objects (the core's CRDs with their conversion
+// webhooks, webhook configurations) that the other suites' played operator manages on the shared one.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HelmClient } from '../../src/helm/client';
+import { KubeClient } from '../../src/kubernetes/client';
+import type { KubeObject } from '../../src/kubernetes/types';
+import { componentsOf, providerComponents } from '../../src/activities/charts/provider-components';
+import { startControlPlane, type RunningControlPlane } from '../../packages/sandbox/src/kubernetes/control-plane';
+import { startCapiPlatform, type RunningCapiPlatform } from '../../packages/sandbox/src/kubernetes/capi-platform';
+import { startOperator, type RunningOperator } from '../../packages/sandbox/src/operator';
+import { CAPI_PROVIDER_PODS_CONTROLLER } from '../../packages/sandbox/src/operator/capi-provider-pods';
+import { DEFAULT_TOKEN_ID, DEFAULT_TOKEN_SECRET, startProxmoxSimulator, type RunningSimulator } from '../../packages/sandbox/src/proxmox-sim';
+import { REPO_ROOT } from '../helpers/cli';
+import { waitFor } from '../helpers/wait';
+
+const CHART = join(REPO_ROOT, 'charts', 'cozy-capi-providers-proxmox');
+const CORE_NS = 'capi-system';
+const PROVIDERS_NS = 'cozy-cluster-api';
+const API = 'operator.cluster.x-k8s.io/v1alpha2';
+let dir: string;
+let plane: RunningControlPlane;
+let kube: KubeClient;
+let sim: RunningSimulator;
+let platform: RunningCapiPlatform | undefined;
+let operator: RunningOperator | undefined;
+const operatorLog: string[] = [];
+
+type Conditions = { status?: { conditions?: Array<{ type: string; status: string; message?: string }>; installedVersion?: string } };
+const condition = (p: (KubeObject & Conditions) | undefined, type: string) => p?.status?.conditions?.find((c) => c.type === type);
+
+async function provider(kind: string, namespace: string, name: string): Promise<(KubeObject & Conditions) | undefined> {
+  return kube.find<KubeObject & Conditions>({ apiVersion: API, kind, namespace, name });
+}
+
+function componentsOrFail(found: ReturnType<typeof componentsOf>): { components: string; metadata: string } {
+  if ('missing' in found) throw new Error(found.missing);
+  return found;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'cozy-capi-op-'));
+  plane = await startControlPlane({ dir: join(dir, 'kube') });
+  kube = await KubeClient.connect({ kubeconfig: plane.kubeconfigPath });
+  await plane.addFakeNode('capi-operator-node');
+  sim = await startProxmoxSimulator({});
+  for (const name of [CORE_NS, PROVIDERS_NS]) await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  platform = await startCapiPlatform({ kube, kubeconfig: plane.kubeconfigPath, dir: join(dir, 'platform'), namespace: PROVIDERS_NS });
+  operator = await startOperator({
+    kubeconfig: plane.kubeconfigPath,
+    proxmox: { url: sim.url, caFile: sim.caFile },
+    controllers: [CAPI_PROVIDER_PODS_CONTROLLER],
+    podsDir: join(dir, 'pods'),
+    log: (_c, m) => operatorLog.push(m),
+  });
+}, 240_000);
+
+afterAll(async () => {
+  await operator?.stop();
+  await platform?.stop();
+  await sim?.stop();
+  await plane?.stop();
+  if (dir && !process.env.COZY_TEST_KEEP) rmSync(dir, { recursive: true, force: true });
+}, 120_000);
+
+test('the core provider is installed from its components ConfigMap: its manager runs in a pod, its webhooks answer through the Service', async () => {
+  const core = componentsOrFail(componentsOf('COMPONENTS_CAPI', 'Cluster API core'));
+  const selector = { 'cozy-proxmox.io/provider-components': 'core-cluster-api' };
+  await kube.apply({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'core-cluster-api-v1.10.4', namespace: CORE_NS, labels: { ...selector, 'provider.cluster.x-k8s.io/version': 'v1.10.4' }, annotations: { 'provider.cluster.x-k8s.io/compressed': 'true' } },
+    data: { metadata: core.metadata },
+    binaryData: { components: core.components },
+  });
+  await kube.apply({ apiVersion: API, kind: 'CoreProvider', metadata: { name: 'cluster-api', namespace: CORE_NS }, spec: { version: 'v1.10.4', fetchConfig: { selector: { matchLabels: selector } } } });
+
+  const ready = await waitFor(() => provider('CoreProvider', CORE_NS, 'cluster-api'), (p) => condition(p, 'Ready')?.status === 'True', 'CoreProvider cluster-api Ready', 180_000);
+  expect(ready?.status?.installedVersion).toBe('v1.10.4');
+  // cert-manager issued the webhook certificate the Deployment mounts, and the manager was started for its pod.
+  expect(await kube.find({ apiVersion: 'v1', kind: 'Secret', namespace: CORE_NS, name: 'capi-webhook-service-cert' })).toBeDefined();
+  await waitFor(async () => operatorLog.find((m) => m.includes(`${CORE_NS}/capi-controller-manager-`) && m.includes('started manager')), (m) => m !== undefined, 'the core manager started for its pod', 60_000);
+  // Cluster API's own validation, reached through capi-webhook-service: a Cluster whose infrastructureRef is in
+  // another namespace is refused.
+  const refused = await waitFor(
+    () =>
+      kube
+        .apply({ apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'Cluster', metadata: { name: 'bad', namespace: CORE_NS }, spec: { infrastructureRef: { apiVersion: 'infrastructure.cluster.x-k8s.io/v1alpha1', kind: 'ProxmoxCluster', name: 'x', namespace: 'elsewhere' } } })
+        .then(() => 'accepted')
+        .catch((err: Error) => err.message),
+    (m) => /admission webhook .*denied/.test(m),
+    'the Cluster refused by the core webhook',
+    90_000,
+  );
+  expect(refused).toMatch(/infrastructureRef/);
+}, 300_000);
+
+test("the chart's IPAM provider is installed by the operator from the chart's ConfigMap, and validates pools through its webhook", async () => {
+  const helm = new HelmClient({ kubeconfig: plane.kubeconfigPath });
+  const ipam = componentsOrFail(providerComponents('ipamProvider'));
+  await helm.upgradeInstall({
+    release: 'capi-proxmox',
+    chart: CHART,
+    namespace: PROVIDERS_NS,
+    values: { proxmox: { url: sim.url, tokenId: DEFAULT_TOKEN_ID, tokenSecret: DEFAULT_TOKEN_SECRET }, infrastructureProvider: { enabled: false }, ipamProvider: ipam },
+  });
+  const ready = await waitFor(() => provider('IPAMProvider', PROVIDERS_NS, 'in-cluster'), (p) => condition(p, 'Ready')?.status === 'True', 'IPAMProvider in-cluster Ready', 180_000);
+  expect(ready?.status?.installedVersion).toBe('v1.0.3');
+  const refused = await waitFor(
+    () =>
+      kube
+        .apply({ apiVersion: 'ipam.cluster.x-k8s.io/v1alpha2', kind: 'InClusterIPPool', metadata: { name: 'bad', namespace: PROVIDERS_NS }, spec: { addresses: ['not-an-address'], prefix: 24 } })
+        .then(() => 'accepted')
+        .catch((err: Error) => err.message),
+    (m) => /admission webhook .*denied/.test(m),
+    'the pool refused by the IPAM webhook',
+    90_000,
+  );
+  expect(refused).toMatch(/not-an-address/);
+}, 300_000);

@@ -4,10 +4,11 @@
 // components (Deployments, Services, webhook configurations, CRDs), kube-controller-manager makes the pods, kwok
 // schedules them, and the sandbox operator runs the managers for the pods. kube-apiserver then calls the providers'
 // webhooks through their Services at the pods' addresses (the pod network): a bad pool is refused by the IPAM
-// provider's own validation.
+// provider's own validation. CAPMOX, installed by the chart with the Proxmox CA, starts (it asks Proxmox its version
+// first, over verified TLS) and refuses a bad ProxmoxCluster through its webhook.
 // A control plane of its own: the operator rewrites cluster-scoped objects (the core's CRDs with their conversion
 // webhooks, webhook configurations) that the other suites' played operator manages on the shared one.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HelmClient } from '../../src/helm/client';
@@ -39,6 +40,22 @@ const condition = (p: (KubeObject & Conditions) | undefined, type: string) => p?
 
 async function provider(kind: string, namespace: string, name: string): Promise<(KubeObject & Conditions) | undefined> {
   return kube.find<KubeObject & Conditions>({ apiVersion: API, kind, namespace, name });
+}
+
+const chartProxmox = () => ({ url: sim.url, tokenId: DEFAULT_TOKEN_ID, tokenSecret: DEFAULT_TOKEN_SECRET, caCert: readFileSync(sim.caFile as string, 'utf8') });
+
+/** What the API server answered an apply, until a webhook denies it (the webhook may not be serving yet). */
+function refusal(obj: KubeObject, what: string): Promise<string | undefined> {
+  return waitFor(
+    () =>
+      kube
+        .apply(obj)
+        .then(() => 'accepted')
+        .catch((err: Error) => err.message),
+    (m) => /admission webhook .*denied/.test(m),
+    what,
+    90_000,
+  );
 }
 
 function componentsOrFail(found: ReturnType<typeof componentsOf>): { components: string; metadata: string } {
@@ -90,15 +107,9 @@ test('the core provider is installed from its components ConfigMap: its manager 
   await waitFor(async () => operatorLog.find((m) => m.includes(`${CORE_NS}/capi-controller-manager-`) && m.includes('started manager')), (m) => m !== undefined, 'the core manager started for its pod', 60_000);
   // Cluster API's own validation, reached through capi-webhook-service: a Cluster whose infrastructureRef is in
   // another namespace is refused.
-  const refused = await waitFor(
-    () =>
-      kube
-        .apply({ apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'Cluster', metadata: { name: 'bad', namespace: CORE_NS }, spec: { infrastructureRef: { apiVersion: 'infrastructure.cluster.x-k8s.io/v1alpha1', kind: 'ProxmoxCluster', name: 'x', namespace: 'elsewhere' } } })
-        .then(() => 'accepted')
-        .catch((err: Error) => err.message),
-    (m) => /admission webhook .*denied/.test(m),
+  const refused = await refusal(
+    { apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'Cluster', metadata: { name: 'bad', namespace: CORE_NS }, spec: { infrastructureRef: { apiVersion: 'infrastructure.cluster.x-k8s.io/v1alpha1', kind: 'ProxmoxCluster', name: 'x', namespace: 'elsewhere' } } },
     'the Cluster refused by the core webhook',
-    90_000,
   );
   expect(refused).toMatch(/infrastructureRef/);
 }, 300_000);
@@ -110,19 +121,44 @@ test("the chart's IPAM provider is installed by the operator from the chart's Co
     release: 'capi-proxmox',
     chart: CHART,
     namespace: PROVIDERS_NS,
-    values: { proxmox: { url: sim.url, tokenId: DEFAULT_TOKEN_ID, tokenSecret: DEFAULT_TOKEN_SECRET }, infrastructureProvider: { enabled: false }, ipamProvider: ipam },
+    values: { proxmox: chartProxmox(), infrastructureProvider: { enabled: false }, ipamProvider: ipam },
   });
   const ready = await waitFor(() => provider('IPAMProvider', PROVIDERS_NS, 'in-cluster'), (p) => condition(p, 'Ready')?.status === 'True', 'IPAMProvider in-cluster Ready', 180_000);
   expect(ready?.status?.installedVersion).toBe('v1.0.3');
-  const refused = await waitFor(
-    () =>
-      kube
-        .apply({ apiVersion: 'ipam.cluster.x-k8s.io/v1alpha2', kind: 'InClusterIPPool', metadata: { name: 'bad', namespace: PROVIDERS_NS }, spec: { addresses: ['not-an-address'], prefix: 24 } })
-        .then(() => 'accepted')
-        .catch((err: Error) => err.message),
-    (m) => /admission webhook .*denied/.test(m),
+  const refused = await refusal(
+    { apiVersion: 'ipam.cluster.x-k8s.io/v1alpha2', kind: 'InClusterIPPool', metadata: { name: 'bad', namespace: PROVIDERS_NS }, spec: { addresses: ['not-an-address'], prefix: 24 } },
     'the pool refused by the IPAM webhook',
-    90_000,
   );
   expect(refused).toMatch(/not-an-address/);
+}, 300_000);
+
+test("the chart's CAPMOX is installed by the operator with the chart's Proxmox CA: it reaches Proxmox over verified TLS and validates through its webhook", async () => {
+  const helm = new HelmClient({ kubeconfig: plane.kubeconfigPath });
+  await helm.upgradeInstall({
+    release: 'capi-proxmox',
+    chart: CHART,
+    namespace: PROVIDERS_NS,
+    values: { proxmox: chartProxmox(), infrastructureProvider: componentsOrFail(providerComponents('infrastructureProvider')), ipamProvider: componentsOrFail(providerComponents('ipamProvider')) },
+  });
+  const ready = await waitFor(() => provider('InfrastructureProvider', PROVIDERS_NS, 'proxmox'), (p) => condition(p, 'Ready')?.status === 'True', 'InfrastructureProvider proxmox Ready', 180_000);
+  expect(ready?.status?.installedVersion).toBe('v0.7.2');
+  // The operator put the chart's CA into the Deployment: the flag, and the ConfigMap mounted where it points.
+  const deployment = await kube.find<KubeObject & { spec: { template: { spec: { containers: Array<{ name: string; args?: string[] }>; volumes?: Array<{ name: string; configMap?: { name: string } }> } } } }>({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    namespace: PROVIDERS_NS,
+    name: 'capmox-controller-manager',
+  });
+  expect(deployment?.spec.template.spec.containers.find((c) => c.name === 'manager')?.args).toContain('--proxmox-root-cert-file=/etc/proxmox-ca/ca.crt');
+  expect(deployment?.spec.template.spec.volumes).toContainEqual({ name: 'proxmox-ca', configMap: expect.objectContaining({ name: 'capi-proxmox-proxmox-ca' }) });
+  const refused = await refusal(
+    {
+      apiVersion: 'infrastructure.cluster.x-k8s.io/v1alpha1',
+      kind: 'ProxmoxCluster',
+      metadata: { name: 'bad', namespace: PROVIDERS_NS },
+      spec: { controlPlaneEndpoint: { host: '10.10.0.50', port: 6443 }, ipv4Config: { addresses: ['10.10.0.10-10.10.0.100'], prefix: 24, gateway: '10.10.0.1' }, dnsServers: ['10.10.0.1'], allowedNodes: ['pve1'] },
+    },
+    'the ProxmoxCluster refused by the CAPMOX webhook',
+  );
+  expect(refused).toContain('admission webhook "validation.proxmoxcluster.infrastructure.cluster.x-k8s.io" denied the request');
 }, 300_000);

@@ -65,6 +65,25 @@ describe('cozy-capi-providers-proxmox', () => {
     expect(find(objs, 'Secret').stringData).toEqual({ PROXMOX_URL: 'https://pve.example.com:8006', PROXMOX_TOKEN: 'capmox@pve!capi', PROXMOX_SECRET: TOKEN_SECRET });
   });
 
+  it("with proxmox.caCert: a ConfigMap of the CA, CAPMOX's --proxmox-root-cert-file and a patch mounting it; a value that is no PEM is refused", async () => {
+    const caCert = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    const objs = await render('cozy-capi-providers-proxmox', { ...CAPI_VALUES, proxmox: { ...CAPI_VALUES.proxmox, caCert } });
+    expect(find(objs, 'ConfigMap')).toMatchObject({ metadata: { name: 'probe-proxmox-ca', namespace: 'probe-ns' }, data: { 'ca.crt': caCert } });
+    const spec = find(objs, 'InfrastructureProvider').spec as { deployment: unknown; patches: Array<{ target: unknown; patch: string }> };
+    expect(spec.deployment).toEqual({ replicas: 1, containers: [{ name: 'manager', args: { '--proxmox-root-cert-file': '/etc/proxmox-ca/ca.crt' } }] });
+    expect(spec.patches[0].target).toEqual({ group: 'apps', version: 'v1', kind: 'Deployment', name: 'capmox-controller-manager' });
+    const ops = parseAllDocuments(spec.patches[0].patch)[0].toJS() as Array<{ op: string; path: string; value: unknown }>;
+    expect(ops).toEqual([
+      { op: 'add', path: '/spec/template/spec/volumes/-', value: { name: 'proxmox-ca', configMap: { name: 'probe-proxmox-ca' } } },
+      { op: 'add', path: '/spec/template/spec/containers/0/volumeMounts/-', value: { name: 'proxmox-ca', mountPath: '/etc/proxmox-ca', readOnly: true } },
+    ]);
+    // Without it, no CA objects and no patches.
+    expect(find(await render('cozy-capi-providers-proxmox', CAPI_VALUES), 'InfrastructureProvider').spec).not.toHaveProperty('patches');
+    const bad = await helm.lint(chartPath('cozy-capi-providers-proxmox'), { ...CAPI_VALUES, proxmox: { ...CAPI_VALUES.proxmox, caCert: 'not a certificate' } });
+    expect(bad.ok).toBe(false);
+    expect(bad.messages.join('\n')).toMatch(/proxmox\/caCert/);
+  });
+
   it("with a provider's components: a ConfigMap as cluster-api-operator reads them, found by the provider's fetchConfig.selector", async () => {
     const components = gzipSync('kind: Namespace\n').toString('base64');
     const objs = await render('cozy-capi-providers-proxmox', { ...CAPI_VALUES, infrastructureProvider: { components, metadata: 'releaseSeries: []\n' } });

@@ -39,3 +39,49 @@ fetchConfig:
       {{- include "capi-proxmox.componentsSelector" . | nindent 6 }}
 {{- end }}
 {{- end -}}
+
+{{- define "capi-proxmox.caConfigMapName" -}}
+{{- printf "%s-proxmox-ca" .Release.Name | trunc 253 -}}
+{{- end -}}
+
+{{/*
+With proxmox.caCert: the manager container's --proxmox-root-cert-file (cluster-api-operator's container args) and
+a patch of CAPMOX's Deployment (its one container, the manager, already mounts the webhook certificate) that mounts
+the CA ConfigMap where that flag points.
+*/}}
+{{- define "capi-proxmox.caTrust" -}}
+{{- if .Values.proxmox.caCert -}}
+deployment:
+  {{- if hasKey .Values.infrastructureProvider "replicas" }}
+  replicas: {{ .Values.infrastructureProvider.replicas }}
+  {{- end }}
+  containers:
+    - name: manager
+      args:
+        --proxmox-root-cert-file: /etc/proxmox-ca/ca.crt
+patches:
+  - target:
+      group: apps
+      version: v1
+      kind: Deployment
+      name: capmox-controller-manager
+    # RFC 6902: the operator applies its "strategic merge" patches as JSON merge patches, which would replace the
+    # containers list whole.
+    patch: |
+      - op: add
+        path: /spec/template/spec/volumes/-
+        value:
+          name: proxmox-ca
+          configMap:
+            name: {{ include "capi-proxmox.caConfigMapName" . }}
+      - op: add
+        path: /spec/template/spec/containers/0/volumeMounts/-
+        value:
+          name: proxmox-ca
+          mountPath: /etc/proxmox-ca
+          readOnly: true
+{{- else if hasKey .Values.infrastructureProvider "replicas" -}}
+deployment:
+  replicas: {{ .Values.infrastructureProvider.replicas }}
+{{- end -}}
+{{- end -}}

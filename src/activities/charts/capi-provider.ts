@@ -7,6 +7,7 @@ import { resolveSecret } from '../common/secrets';
 import { CHART_RELEASES, helmFor, installChart, installedOutcome, uninstallIfOurs } from './chart-step';
 import { defineStep } from '../../catalogue/define-step';
 import { INSTALL_RETRY } from '../../catalogue/retry-policies';
+import { proxmoxCaBundle } from './ca-bundle';
 import { COMPONENT_SOURCES, providerComponents, type ProviderComponents, type ProviderValuesKey } from './provider-components';
 
 const API_SUFFIX = /\/api2\/json\/?$/;
@@ -31,10 +32,13 @@ export async function chartsInstallCapiProvider(input: StepInput): Promise<StepO
     if ('missing' in found) notes.push(`${key} ships no components (${found.missing}): cluster-api-operator will download the release, which needs internet access`);
     else providers[key] = found;
   }
+  // CAPMOX checks Proxmox's certificate against this CA (or its image's system roots); it has no pinning.
+  const { tls, caBundle } = await proxmoxCaBundle(proxmox, 'CAPMOX');
+  if (tls.kind === 'insecure') notes.push('proxmox.tls.verify is false, but CAPMOX always checks the certificate: give proxmox.tls.caFile or it will not reach Proxmox');
   const helm = helmFor(input, [secret]);
   const { info, created } = await installChart(input, helm, {
     target: CHART_RELEASES.capiProvider,
-    values: { proxmox: { url, tokenId: proxmox.token.id, tokenSecret: secret }, ...providers },
+    values: { proxmox: { url, tokenId: proxmox.token.id, tokenSecret: secret, caCert: caBundle ?? '' }, ...providers },
     // The chart holds a Secret and two operator resources: nothing helm can wait for. The operator's work (provider
     // Ready, CRDs established) is checked by the provider readiness step.
     wait: false,

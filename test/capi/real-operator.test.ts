@@ -162,3 +162,12 @@ test("the chart's CAPMOX is installed by the operator with the chart's Proxmox C
   );
   expect(refused).toContain('admission webhook "validation.proxmoxcluster.infrastructure.cluster.x-k8s.io" denied the request');
 }, 300_000);
+
+test('a second IPAMProvider named in-cluster is refused by the operator\'s preflight check, which is why capi.provider-chart reuses the cluster\'s', async () => {
+  await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'capi-ipam-second' } });
+  await kube.apply({ apiVersion: API, kind: 'IPAMProvider', metadata: { name: 'in-cluster', namespace: 'capi-ipam-second' }, spec: { version: 'v1.0.3' } });
+  const refused = await waitFor(() => provider('IPAMProvider', 'capi-ipam-second', 'in-cluster'), (p) => condition(p, 'PreflightCheckPassed')?.status === 'False', 'the second IPAMProvider refused', 60_000);
+  // v0.28.0 fills its message's kind and name with the other provider's name and namespace.
+  expect(condition(refused, 'PreflightCheckPassed')?.message).toBe('There is already a in-cluster with name cozy-cluster-api in the cluster. Only one is allowed.');
+  await kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: 'capi-ipam-second' });
+}, 120_000);

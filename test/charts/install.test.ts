@@ -33,6 +33,7 @@ const NEEDED_CRDS = ['infrastructureproviders.operator.cluster.x-k8s.io', 'ipamp
 
 let plane: SharedControlPlane;
 let kube: KubeClient;
+const setAside: KubeObject[] = [];
 let helm: HelmClient;
 
 function stepInput(workflowId: string, overrides: Record<string, unknown> = {}): StepInput {
@@ -58,6 +59,13 @@ beforeAll(async () => {
   const upstream = [...upstreamCrds('capiOperator'), ...upstreamCrds('volumeSnapshot')];
   await applyCrds(kube, upstream.filter((crd) => NEEDED_CRDS.includes(crd.metadata.name)));
   helm = new HelmClient({ kubeconfig: plane.kubeconfigPath });
+  // A suite before may have seeded the cluster's own IPAMProvider in-cluster, which capi.provider-chart would use
+  // instead of the chart's: set aside while this suite runs, put back after.
+  const seeded = (await kube.list('operator.cluster.x-k8s.io/v1alpha2', 'IPAMProvider')).filter((p) => p.metadata.name === 'in-cluster' && p.metadata.namespace !== 'cozy-cluster-api');
+  for (const p of seeded) {
+    setAside.push(p);
+    await kube.delete({ apiVersion: p.apiVersion, kind: p.kind, name: p.metadata.name, namespace: p.metadata.namespace });
+  }
 }, 300_000);
 
 afterAll(async () => {
@@ -68,6 +76,12 @@ afterAll(async () => {
   await undoOf('worker.chart')(stepInput('wf-charts')).catch(() => undefined);
   await kube?.delete({ apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', name: 'proxmox-csi', namespace: 'default' }).catch(() => undefined);
   await kube?.delete({ apiVersion: 'v1', kind: 'Node', name: 'pve-vm-1' });
+  for (const p of setAside) {
+    const { apiVersion, kind, metadata, spec, status } = p;
+    const again = { apiVersion, kind, metadata: { name: metadata.name, namespace: metadata.namespace, labels: metadata.labels }, spec };
+    await kube.apply(again);
+    if (status) await kube.applyStatus({ ...again, status });
+  }
   delete process.env[TOKEN_ENV];
 }, 120_000);
 
@@ -197,6 +211,24 @@ describe('the chart steps', () => {
     expect(outcome.details?.join('\n')).toMatch(/ends in \/api2\/json/);
     const secret = await get('v1', 'Secret', 'cozy-capi-providers-proxmox-credentials', 'cozy-cluster-api');
     expect(Buffer.from((secret as KubeObject & { data: Record<string, string> }).data.PROXMOX_URL, 'base64').toString()).toBe(PROXMOX_URL);
+  });
+
+  it("capi.provider-chart leaves the IPAM provider to the cluster's own IPAMProvider in-cluster where there is one", async () => {
+    const ns = 'cozy-ipam-of-the-cluster';
+    await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    await kube.apply({ apiVersion: 'operator.cluster.x-k8s.io/v1alpha2', kind: 'IPAMProvider', metadata: { name: 'in-cluster', namespace: ns }, spec: { version: 'v1.0.3' } });
+    try {
+      const outcome = await runOf('capi.provider-chart')(stepInput('wf-charts'));
+      expect(outcome.status).toBe('passed');
+      expect(outcome.details?.join('\n')).toContain(`the cluster's IPAMProvider ${ns}/in-cluster is used: the chart's own is not rendered`);
+      expect(await get('operator.cluster.x-k8s.io/v1alpha2', 'IPAMProvider', 'in-cluster', 'cozy-cluster-api')).toBeUndefined();
+      expect(await get('operator.cluster.x-k8s.io/v1alpha2', 'InfrastructureProvider', 'proxmox', 'cozy-cluster-api')).toBeDefined();
+    } finally {
+      await kube.delete({ apiVersion: 'operator.cluster.x-k8s.io/v1alpha2', kind: 'IPAMProvider', name: 'in-cluster', namespace: ns });
+      await kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: ns });
+      // The next tests expect the chart's own again.
+      await runOf('capi.provider-chart')(stepInput('wf-charts'));
+    }
   });
 
   it('worker.chart installs the join settings (the region of proxmox.region) and bootstrap RBAC', async () => {

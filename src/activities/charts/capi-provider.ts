@@ -8,6 +8,8 @@ import { CHART_RELEASES, helmFor, installChart, installedOutcome, uninstallIfOur
 import { defineStep } from '../../catalogue/define-step';
 import { INSTALL_RETRY } from '../../catalogue/retry-policies';
 import { proxmoxCaBundle } from './ca-bundle';
+import { connect } from '../kubernetes/step-context';
+import { CAPI_OPERATOR_API, crdRef, IPAM_PROVIDER_CRD } from '../../kubernetes/cozystack';
 import { COMPONENT_SOURCES, providerComponents, type ProviderComponents, type ProviderValuesKey } from './provider-components';
 
 const API_SUFFIX = /\/api2\/json\/?$/;
@@ -35,10 +37,15 @@ export async function chartsInstallCapiProvider(input: StepInput): Promise<StepO
   // CAPMOX checks Proxmox's certificate against this CA (or its image's system roots); it has no pinning.
   const { tls, caBundle } = await proxmoxCaBundle(proxmox, 'CAPMOX');
   if (tls.kind === 'insecure') notes.push('proxmox.tls.verify is false, but CAPMOX always checks the certificate: give proxmox.tls.caFile or it will not reach Proxmox');
+  // cluster-api-operator allows one provider of a kind and name in the whole cluster: where the cluster already has
+  // an IPAMProvider `in-cluster` (CozyStack's own), a second one from this chart would fail its preflight check
+  // ("There is already a IPAMProvider with name in-cluster in the cluster"). That one serves CAPMOX's claims too.
+  const inCluster = await existingIpamProvider(input);
+  const reuse = inCluster ? [`the cluster's IPAMProvider ${inCluster} is used: the chart's own is not rendered (cluster-api-operator allows one IPAMProvider named in-cluster per cluster)`] : [];
   const helm = helmFor(input, [secret]);
   const { info, created } = await installChart(input, helm, {
     target: CHART_RELEASES.capiProvider,
-    values: { proxmox: { url, tokenId: proxmox.token.id, tokenSecret: secret, caCert: caBundle ?? '' }, ...providers },
+    values: { proxmox: { url, tokenId: proxmox.token.id, tokenSecret: secret, caCert: caBundle ?? '' }, ...providers, ...(inCluster ? { ipamProvider: { enabled: false } } : {}) },
     // The chart holds a Secret and two operator resources: nothing helm can wait for. The operator's work (provider
     // Ready, CRDs established) is checked by the provider readiness step.
     wait: false,
@@ -47,8 +54,19 @@ export async function chartsInstallCapiProvider(input: StepInput): Promise<StepO
   });
   return installedOutcome(info, created, `cozy-capi-providers-proxmox installed (revision ${info.revision})`, [
     ...notes,
+    ...reuse,
     'not waited for here: the InfrastructureProvider and IPAMProvider becoming Ready (cluster-api-operator reconciles them)',
   ], notes.length > 0 ? 'warning' : 'passed');
+}
+
+/** `<namespace>/in-cluster` of an IPAMProvider outside the chart's release namespace, if the cluster has one. */
+async function existingIpamProvider(input: StepInput): Promise<string | undefined> {
+  const client = await connect(input);
+  if (!(await client.find(crdRef(IPAM_PROVIDER_CRD)))) return undefined;
+  const found = (await client.list(CAPI_OPERATOR_API, 'IPAMProvider')).find(
+    (p) => p.metadata.name === 'in-cluster' && p.metadata.namespace !== CHART_RELEASES.capiProvider.namespace && !p.metadata.deletionTimestamp,
+  );
+  return found ? `${found.metadata.namespace}/${found.metadata.name}` : undefined;
 }
 
 export function chartsUninstallCapiProvider(input: StepInput): Promise<void> {

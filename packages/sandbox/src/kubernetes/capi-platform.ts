@@ -13,6 +13,7 @@ import { toolPath } from '../../../../src/tools/tool-paths';
 import type { KubeClient } from '../../../../src/kubernetes/client';
 import { CertificateAuthority } from './certificates';
 import { applyCrds, upstreamCrds } from './crds';
+import { portOf } from './ports';
 import { startInNetworkNamespace, type RunningNamespacedProgram } from '../operator/network-namespace';
 
 export interface CapiPlatformOptions {
@@ -35,7 +36,7 @@ const TOOL = 'capi-operator';
 
 export async function startCapiPlatform(opts: CapiPlatformOptions): Promise<RunningCapiPlatform> {
   await applyCrds(opts.kube, [...upstreamCrds('certManager'), ...upstreamCrds('capiOperator')]);
-  const apiPort = Number(new URL(opts.kube.server).port || 443);
+  const apiPort = portOf(opts.kube.server);
   const env = { PATH: process.env.PATH, KUBECONFIG: opts.kubeconfig };
   const programs: RunningNamespacedProgram[] = [];
   const start = async (name: string, command: string, args: string[]) => {

@@ -7,6 +7,12 @@ import { createServer, type Server } from 'node:net';
 
 export const LOOPBACK = '127.0.0.1';
 
+/** The port a URL names, or its scheme's default (https 443, http 80). */
+export function portOf(url: string): number {
+  const u = new URL(url);
+  return Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+}
+
 /** The kernel's ephemeral ports (ip_local_port_range): the source ports of outgoing connections. */
 function ephemeralPorts(): { low: number } {
   try {

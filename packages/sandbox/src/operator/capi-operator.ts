@@ -17,6 +17,7 @@ import { CertificateAuthority } from '../kubernetes/certificates';
 import { applyCrds, upstreamCrds, upstreamModuleDir } from '../kubernetes/crds';
 import { SANDBOX_LABEL } from '../kubernetes/seed-objects';
 import { healthProbe, waitFor } from '../kubernetes/http-probe';
+import { portOf } from '../kubernetes/ports';
 import { CERTS_UNDER_TMPDIR, PROVIDER_API, PROVIDER_MANAGERS, WEBHOOK_PORT, type ProviderManager } from './capi-providers';
 import type { OperatorContext, RunningController, StartController } from './context';
 import { differs, patchStatus } from './kube-ops';
@@ -79,11 +80,6 @@ async function configVariables(ctx: OperatorContext, provider: KubeObject): Prom
   if (!secret) throw new Error(`configSecret ${ref.namespace ?? provider.metadata.namespace}/${ref.name} of ${provider.kind} ${provider.metadata.name} not found`);
   const data = (secret as { data?: Record<string, string> }).data ?? {};
   return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
-}
-
-function portOf(url: string): number {
-  const u = new URL(url);
-  return Number(u.port || (u.protocol === 'https:' ? 443 : 80));
 }
 
 /**

@@ -5,6 +5,7 @@
 // namespace of their own: kube-apiserver calls their webhooks through their Services at the pod address
 // (kubernetes/pod-network.ts). Only the released versions the tools build are run; a pod asking another tag is not.
 import { toolPath } from '../../../../src/tools/tool-paths';
+import { portOf } from '../kubernetes/ports';
 import type { OperatorContext } from './context';
 import type { RunnableImage } from './pod-processes';
 import { podRunner } from './pod-runner';
@@ -17,11 +18,6 @@ export const CAPI_PROVIDER_IMAGES: RunnableImage[] = [
   { image: /\/cluster-api-provider-proxmox:v0\.7\.2$/, binary: () => toolPath('CAPMOX_MANAGER', 'capi') },
   { image: /\/cluster-api-ipam-in-cluster-controller:v1\.0\.3$/, binary: () => toolPath('CAPI_IPAM_MANAGER', 'capi') },
 ];
-
-const portOf = (url: string) => {
-  const u = new URL(url);
-  return Number(u.port || (u.protocol === 'https:' ? 443 : 80));
-};
 
 /** The API server (every manager) and the Proxmox simulator (CAPMOX). */
 const reach = (ctx: OperatorContext): number[] => [portOf(ctx.kube.server), portOf(ctx.proxmox.url)];

@@ -33,6 +33,7 @@ import { containerId, containerLogFile, criLine, recordContainerId } from './con
 import { mergePatch } from './kube-ops';
 import { openNetworkNamespace, type NetworkNamespace, type WrapOptions } from './network-namespace';
 import { PUBLISHED_PORTS_ANNOTATION } from '../kubernetes/pod-network';
+import { portOf } from '../kubernetes/ports';
 
 interface EnvVar {
   name: string;
@@ -153,9 +154,8 @@ export class PodProcesses {
         if (apiAccess) {
           // What a pod's environment says of the `kubernetes` Service; here the API server's own loopback address,
           // which the namespace's bridge reaches.
-          const api = new URL(this.ctx.kube.server);
-          env.KUBERNETES_SERVICE_HOST = api.hostname;
-          env.KUBERNETES_SERVICE_PORT = api.port || '443';
+          env.KUBERNETES_SERVICE_HOST = new URL(this.ctx.kube.server).hostname;
+          env.KUBERNETES_SERVICE_PORT = String(portOf(this.ctx.kube.server));
         }
       }
       // In a namespace, mounts under /tmp are mounted where the program looks (controller-runtime's webhook

@@ -37,6 +37,8 @@ async function makeObjectApi(kc: KubeConfig): Promise<PathAwareObjectApi> {
 export interface ApplyOptions {
   /** Take over fields another manager owns (what the sandbox and idempotent steps want); default true. */
   force?: boolean;
+  /** Admit the object (admission webhooks included) without storing it. */
+  dryRun?: boolean;
 }
 
 export class KubeClient {
@@ -63,7 +65,7 @@ export class KubeClient {
    */
   async apply<T extends KubeObject>(obj: T, opts: ApplyOptions = {}): Promise<T> {
     const path = await this.objects.uriPath(obj, 'patch');
-    const res = await rawRequest(this.kc, `${path}?fieldManager=${FIELD_MANAGER}&force=${opts.force ?? true}`, { method: 'PATCH', body: obj, contentType: APPLY_PATCH });
+    const res = await rawRequest(this.kc, `${path}?fieldManager=${FIELD_MANAGER}&force=${opts.force ?? true}${opts.dryRun ? '&dryRun=All' : ''}`, { method: 'PATCH', body: obj, contentType: APPLY_PATCH });
     return JSON.parse(res.body) as T;
   }
 

@@ -11,7 +11,7 @@ const cleanups: Array<() => Promise<unknown>> = [];
 
 beforeAll(async () => {
   h = await startHarness('faults', 0.2);
-}, 120_000);
+}, 360_000);
 
 afterAll(async () => {
   for (const cleanup of cleanups) await cleanup().catch(() => undefined);

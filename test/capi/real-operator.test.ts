@@ -17,6 +17,7 @@ import type { KubeObject } from '../../src/kubernetes/types';
 import { componentsOf, providerComponents } from '../../src/activities/charts/provider-components';
 import { startControlPlane, type RunningControlPlane } from '../../packages/sandbox/src/kubernetes/control-plane';
 import { startCapiPlatform, type RunningCapiPlatform } from '../../packages/sandbox/src/kubernetes/capi-platform';
+import { coreProvider as seededCoreProvider, providerComponentsConfigMap } from '../../packages/sandbox/src/kubernetes/seed-objects';
 import { startOperator, type RunningOperator } from '../../packages/sandbox/src/operator';
 import { CAPI_PROVIDER_PODS_CONTROLLER } from '../../packages/sandbox/src/operator/capi-provider-pods';
 import { DEFAULT_TOKEN_ID, DEFAULT_TOKEN_SECRET, startProxmoxSimulator, type RunningSimulator } from '../../packages/sandbox/src/proxmox-sim';
@@ -89,16 +90,11 @@ afterAll(async () => {
 }, 120_000);
 
 test('the core provider is installed from its components ConfigMap: its manager runs in a pod, its webhooks answer through the Service', async () => {
+  // As the sandbox's seed (standing for CozyStack) ships it: the components in a ConfigMap its fetchConfig.selector finds.
   const core = componentsOrFail(componentsOf('COMPONENTS_CAPI', 'Cluster API core'));
-  const selector = { 'cozy-proxmox.io/provider-components': 'core-cluster-api' };
-  await kube.apply({
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: { name: 'core-cluster-api-v1.10.4', namespace: CORE_NS, labels: { ...selector, 'provider.cluster.x-k8s.io/version': 'v1.10.4' }, annotations: { 'provider.cluster.x-k8s.io/compressed': 'true' } },
-    data: { metadata: core.metadata },
-    binaryData: { components: core.components },
-  });
-  await kube.apply({ apiVersion: API, kind: 'CoreProvider', metadata: { name: 'cluster-api', namespace: CORE_NS }, spec: { version: 'v1.10.4', fetchConfig: { selector: { matchLabels: selector } } } });
+  const coreProvider = seededCoreProvider(false, core);
+  await kube.apply(providerComponentsConfigMap(coreProvider, core));
+  await kube.apply(coreProvider);
 
   const ready = await waitFor(() => provider('CoreProvider', CORE_NS, 'cluster-api'), (p) => condition(p, 'Ready')?.status === 'True', 'CoreProvider cluster-api Ready', 180_000);
   expect(ready?.status?.installedVersion).toBe('v1.10.4');

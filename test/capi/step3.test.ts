@@ -30,7 +30,7 @@ beforeAll(async () => {
   // CAPMOX gives the machines VMIDs of the template's range, not Proxmox's next free one.
   config = { ...base, vms: { ...base.vms, vmIdRange: { start: 4100, end: 4109 } } };
   vmidsBefore = [...h.sim.state.vms.keys()].sort();
-}, 120_000);
+}, 360_000);
 
 afterAll(async () => {
   await h?.teardown();

@@ -21,7 +21,7 @@ import { HelmClient } from '../../src/helm/client';
 import { HelmTransientError } from '../../src/helm/errors';
 import { releaseLabels } from '../../src/helm/release-labels';
 import { KubeClient } from '../../src/kubernetes/client';
-import { fetchComponents, fetchSelector } from '../../packages/sandbox/src/operator/provider-components';
+import { fetchComponents, fetchSelector } from '../helpers/provider-components';
 import { type KubeObject } from '../../src/kubernetes/types';
 import { sharedControlPlane, type SharedControlPlane } from '../helpers/control-plane';
 import { applyCrds, upstreamCrds } from '../../packages/sandbox/src/kubernetes/crds';

@@ -95,9 +95,10 @@ test('demo runs the plan against the sandbox and reports simulated parts as such
   // The sandbox's Prometheus also scrapes the worker: only the exporter's targets are judged (no warning for it).
   expect(demo.stdout).toMatch(/\| `step7.prometheus-targets` .* \| PASS \(simulated\) \|/);
   expect(demo.stdout).toMatch(/\| `step1.ticket-auth` .* \| PASS \(simulated\) \| 1 \|/);
-  // The sandbox's vlagent collected the container logs of the pods it runs as processes (the CSI controller's, the
-  // chart's exporter) into its VictoriaLogs; the worker chart's Deployment is scaled to zero (the worker is a process).
-  expect(demo.stdout).toMatch(/\| `step7.logs` .* \| PASS \(simulated\) \| 1 \| .* holds the logs of Proxmox CSI controller \(\d+ lines\), prometheus-pve-exporter \(\d+ lines\) \|/);
+  // The sandbox's vlagent collected the container logs of the pods it runs as processes (CAPMOX's, from the Deployment
+  // cluster-api-operator made; the CSI controller's; the chart's exporter) into its VictoriaLogs; the worker chart's
+  // Deployment is scaled to zero (the worker is a process).
+  expect(demo.stdout).toMatch(/\| `step7.logs` .* \| PASS \(simulated\) \| 1 \| .* holds the logs of CAPMOX \(Cluster API provider Proxmox\) \(\d+ lines\), Proxmox CSI controller \(\d+ lines\), prometheus-pve-exporter \(\d+ lines\) \|/);
   expect(demo.stdout).toMatch(/^- cozy-proxmox worker \(cozy-proxmox\/cozy-proxmox-worker\): scaled to 0 replicas, no line expected$/m);
   expect(demo.stdout).not.toMatch(/Traceback|FileNotFoundError/);
   expect(demo.stdout).toMatch(/Temporal UI: http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows\/integrate-cluster-sandbox-\d+/);

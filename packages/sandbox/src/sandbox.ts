@@ -18,6 +18,9 @@ import { DEFAULT_TASK_QUEUE } from '../../../src/workflows/definitions';
 import { startControlPlane } from './kubernetes/control-plane';
 import { DEFAULT_CLUSTER_PROFILE, type ClusterProfile } from './kubernetes/cluster-profile';
 import { seedCozyStack, type SeedOptions } from './kubernetes/seed';
+import { waitForProviders } from './kubernetes/provider-readiness';
+import { KubeClient } from '../../../src/kubernetes/client';
+import { CORE_PROVIDER, IN_CLUSTER_IPAM_PROVIDER } from '../../../src/kubernetes/cozystack';
 import { sandboxHostLayout, startSandboxHost, stopHostKubelet } from './ssh-host';
 import { installWorkerIdentity } from './kubernetes/worker-identity';
 import { startTemporalServer, startTemporalServerProcess, type SandboxTemporalServer } from './temporal/server';
@@ -26,6 +29,8 @@ import type { TemporalTlsOptions } from '../../../src/temporal-tls';
 import { sandboxMonitoringRunning, startSandboxMonitoring } from './monitoring';
 import { LOGGING_TOOLS, sandboxLoggingRunning, startSandboxLogging } from './monitoring/logging';
 import { PVE_EXPORTER_IMAGES } from './operator/pve-exporter-pod';
+import { CAPI_PROVIDER_IMAGES } from './operator/capi-provider-pods';
+import { checkCapiPlatformTools } from './kubernetes/capi-platform';
 import { containerLogsDir } from './operator/container-log';
 import { WORKER_NODE_FLAGS } from '../../../src/worker-memory';
 import { writeSandboxWorkerPolicy } from './worker-policy';
@@ -42,7 +47,7 @@ export interface SandboxState {
   worker?: { pid: number; taskQueue: string };
   /** Where the sandbox's worker (the `sandbox up` process, or the demo's) serves its metrics; Prometheus scrapes it. */
   workerMetrics?: { address: string; url: string };
-  /** The sandbox operator: plays cluster-api-operator (running the real Cluster API, CAPMOX and IPAM managers) and runs the real CSI controller for its pod. */
+  /** The sandbox operator: runs the real cert-manager and cluster-api-operator, the real Cluster API, CAPMOX and IPAM managers for their pods, and the real CSI controller for its pod. */
   operator?: { pid: number; simulated: true };
   /** sshd on loopback standing in for the Proxmox host, with the real kubeadm and a stand-in kubelet (simulated host). */
   sshHost?: { host: string; port: number; user: string; privateKeyFile: string; hostKeyFingerprint: string; criSocket: string; kubernetesDir: string; kubeletDir: string; stateFile: string; pid: number; simulated: true };
@@ -175,7 +180,8 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
   // stack after the control plane: a missing one is said now (with the command that installs it), before anything
   // starts.
   if (opts.kubernetes !== false) {
-    for (const image of [...CSI_CONTROLLER_IMAGES, ...PVE_EXPORTER_IMAGES]) image.binary();
+    for (const image of [...CSI_CONTROLLER_IMAGES, ...PVE_EXPORTER_IMAGES, ...CAPI_PROVIDER_IMAGES]) image.binary();
+    checkCapiPlatformTools();
     toolPath('KUBEADM', 'kubernetes');
     for (const [key, tool] of LOGGING_TOOLS) toolPath(key, tool);
   }
@@ -254,10 +260,13 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
       workerMetrics: { address: workerMetricsAddress, url: `http://${workerMetricsAddress}/metrics` },
     };
 
+    let providersServing: Promise<void> | undefined;
     if (kubernetes) {
       state.operator = await startOperatorProcess(state, kubernetes, say);
       started.push(state.operator.pid);
       opts.signal?.throwIfAborted();
+      providersServing = seededProvidersServing(kubernetes.kubeconfig, opts.seed ?? {}, say);
+      providersServing.catch(() => undefined); // awaited below, or settled by the cleanup
       say('starting sshd on loopback as the Proxmox host (real kubeadm, a stand-in kubelet)');
       const host = await startSandboxHost(join(dir, 'ssh-host'), { detached: true });
       started.push(host.pid);
@@ -272,6 +281,7 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
       opts.signal?.throwIfAborted();
       kubernetes.worker = await installWorkerIdentity(kubernetes.kubeconfig, join(dir, 'kubernetes'), kubernetes.testNamespace, say);
     }
+    await providersServing;
     const monitoring = await monitoringStarting;
     opts.signal?.throwIfAborted();
     state.monitoring = { prometheusUrl: monitoring.prometheusUrl, exporterUrl: monitoring.exporterUrl, pids: monitoring.pids };
@@ -372,7 +382,8 @@ async function startKubernetes(dir: string, say: (m: string) => void, started: n
   const components = plane.components();
   started.push(...components.map((c) => c.pid));
   say(`seeding it like a CozyStack cluster (simulated components); kubeconfig ${plane.kubeconfigPath}`);
-  await seedCozyStack(plane.kubeconfigPath, { ...seed, onProgress: say });
+  // The sandbox operator runs the real cluster-api-operator, which installs the seeded providers from their components.
+  await seedCozyStack(plane.kubeconfigPath, { ...seed, realCapiOperator: true, onProgress: say });
   return {
     kubeconfig: plane.kubeconfigPath,
     server: plane.server,
@@ -386,8 +397,23 @@ async function startKubernetes(dir: string, say: (m: string) => void, started: n
   };
 }
 
+/**
+ * Waits until cluster-api-operator has installed the seeded providers and their managers serve, as in a CozyStack
+ * cluster that has been running for a while: the run's first steps find them Ready.
+ */
+const PROVIDERS_READY_MS = 300_000;
+
+async function seededProvidersServing(kubeconfig: string, seed: NonNullable<SandboxOptions['seed']>, say: (m: string) => void): Promise<void> {
+  const withOperator = seed.capiOperator ?? true;
+  const providers = withOperator ? [CORE_PROVIDER, ...((seed.ipam ?? true) ? [IN_CLUSTER_IPAM_PROVIDER] : [])] : [];
+  if (providers.length === 0) return;
+  say(`cluster-api-operator installing ${providers.map((p) => `${p.kind} ${p.name}`).join(' and ')} from their components ConfigMaps`);
+  const kube = await KubeClient.connect({ kubeconfig });
+  await waitForProviders(kube, providers, { timeoutMs: PROVIDERS_READY_MS, say });
+}
+
 async function startOperatorProcess(state: SandboxState, kubernetes: SandboxKubernetes, say: (m: string) => void): Promise<{ pid: number; simulated: true }> {
-  say('starting the sandbox operator (plays cluster-api-operator: the real Cluster API v1.10, CAPMOX v0.7 and in-cluster IPAM managers once their providers exist; the real Proxmox CSI controller and sidecars for the chart\'s controller pod)');
+  say('starting the sandbox operator (the real cert-manager and cluster-api-operator; the real Cluster API v1.10, CAPMOX v0.7 and in-cluster IPAM managers for their providers\' pods; the real Proxmox CSI controller and sidecars for the chart\'s controller pod)');
   const log = join(state.dir, 'logs', 'sandbox-operator.log');
   state.logs.operator = log;
   const args = [compiledModule('operator/main.js'), '--kubeconfig', kubernetes.kubeconfig, '--proxmox-url', state.proxmox.url, '--proxmox-ca', state.proxmox.caFile, '--pods-dir', join(state.dir, 'pods')];

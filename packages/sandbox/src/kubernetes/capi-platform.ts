@@ -34,6 +34,13 @@ export interface RunningCapiPlatform {
 
 const TOOL = 'capi-operator';
 
+/** What the platform needs from `npm run tools` (checked before a sandbox starts, with the command that installs it). */
+export function checkCapiPlatformTools(): void {
+  for (const key of ['CAPI_OPERATOR_MANAGER', 'CERT_MANAGER_CONTROLLER', 'CERT_MANAGER_CAINJECTOR']) toolPath(key, TOOL);
+  upstreamCrds('certManager');
+  upstreamCrds('capiOperator');
+}
+
 export async function startCapiPlatform(opts: CapiPlatformOptions): Promise<RunningCapiPlatform> {
   await applyCrds(opts.kube, [...upstreamCrds('certManager'), ...upstreamCrds('capiOperator')]);
   const apiPort = portOf(opts.kube.server);

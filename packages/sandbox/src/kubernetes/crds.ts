@@ -28,6 +28,11 @@ export const CRD_SOURCES = {
   certManager: 'CRDS_CERT_MANAGER',
 } as const;
 
+/** The `npm run tools` target that installs a source's CRDs: cert-manager's come with its programs. */
+function crdTool(source: CrdSource): string {
+  return source === 'certManager' ? 'capi-operator' : 'crds';
+}
+
 export type CrdSource = keyof typeof CRD_SOURCES;
 
 /** Every CustomResourceDefinition in the YAML files of a folder (other documents, e.g. kustomization.yaml, skipped). */
@@ -43,7 +48,7 @@ export function readCrdDir(dir: string): KubeObject[] {
 }
 
 export function upstreamCrds(source: CrdSource): KubeObject[] {
-  const dir = toolPath(CRD_SOURCES[source], 'crds');
+  const dir = toolPath(CRD_SOURCES[source], crdTool(source));
   const labels = kustomizeCommonLabels(join(dir, '..', 'kustomization.yaml'));
   return readCrdDir(dir).map((crd) => ({ ...crd, metadata: { ...crd.metadata, labels: { ...crd.metadata.labels, ...labels } } }));
 }
@@ -59,7 +64,7 @@ export function ciliumPolicyCrds(): KubeObject[] {
 
 /** The folder of the Go module a CRD source was found in (its config/crd/bases is three levels down). */
 export function upstreamModuleDir(source: CrdSource): string {
-  return join(toolPath(CRD_SOURCES[source], 'crds'), '..', '..', '..');
+  return join(toolPath(CRD_SOURCES[source], crdTool(source)), '..', '..', '..');
 }
 
 /**

@@ -10,7 +10,9 @@ export const SANDBOX_LABEL = 'cozy-proxmox.io/sandbox';
 export const SANDBOX_LABELS: Record<string, string> = { [SANDBOX_LABEL]: 'true' };
 
 export const CAPI_VERSION = 'v1.10.4';
-export const IN_CLUSTER_IPAM_VERSION = 'v1.0.2';
+// The released versions `npm run tools` builds (scripts/tools/capi.sh), so that a real cluster-api-operator can
+// install the seeded providers from their components.
+export const IN_CLUSTER_IPAM_VERSION = 'v1.0.3';
 
 function meta(name: string, namespace?: string, labels: Record<string, string> = {}): KubeObject['metadata'] {
   return { name, ...(namespace ? { namespace } : {}), labels: { ...SANDBOX_LABELS, ...labels } };
@@ -62,14 +64,54 @@ function providerStatus(version: string): Record<string, unknown> {
   };
 }
 
-export function coreProvider(withStatus: boolean): KubeObject {
-  const obj: KubeObject = { apiVersion: CORE_PROVIDER.apiVersion, kind: CORE_PROVIDER.kind, metadata: meta(CORE_PROVIDER.name, CORE_PROVIDER.namespace), spec: { version: CAPI_VERSION } };
+/** Where a seeded provider's components come from when a real cluster-api-operator installs it. */
+export interface SeededComponents {
+  /** components.yaml gzip-compressed, base64 (src/activities/charts/provider-components.ts). */
+  components: string;
+  /** clusterctl's metadata.yaml. */
+  metadata: string;
+}
+
+/** The label a provider's fetchConfig.selector matches on its components ConfigMaps. */
+export const COMPONENTS_SELECTOR_LABEL = 'cozy-proxmox.io/provider-components';
+
+function seededProvider(ref: typeof CORE_PROVIDER, version: string, from: SeededComponents | undefined): KubeObject {
+  // As the provider chart labels its own: <kind without Provider>-<name>, e.g. core-cluster-api.
+  const selector = { [COMPONENTS_SELECTOR_LABEL]: `${ref.kind.replace(/Provider$/, '')}-${ref.name}`.toLowerCase() };
+  return { apiVersion: ref.apiVersion, kind: ref.kind, metadata: meta(ref.name, ref.namespace), spec: { version, ...(from ? { fetchConfig: { selector: { matchLabels: selector } } } : {}) } };
+}
+
+/**
+ * A provider's components as CozyStack ships them for cluster-api-operator without internet access: one ConfigMap
+ * per version, found by the provider's fetchConfig.selector, the components gzip-compressed (announced by the
+ * provider.cluster.x-k8s.io/compressed annotation) and clusterctl's metadata beside them.
+ */
+export function providerComponentsConfigMap(provider: KubeObject, from: SeededComponents): KubeObject {
+  const version = String((provider.spec as { version: string }).version);
+  const selector = (provider.spec as { fetchConfig: { selector: { matchLabels: Record<string, string> } } }).fetchConfig.selector.matchLabels;
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      ...meta(`${Object.values(selector)[0]}-${version}`, provider.metadata.namespace, { ...selector, 'provider.cluster.x-k8s.io/version': version }),
+      annotations: { 'provider.cluster.x-k8s.io/compressed': 'true' },
+    },
+    data: { metadata: from.metadata },
+    binaryData: { components: from.components },
+  };
+}
+
+/**
+ * The CoreProvider `cluster-api`: with its components for a real cluster-api-operator to install, or (withStatus)
+ * with the status the operator reports once it has, where no operator runs.
+ */
+export function coreProvider(withStatus: boolean, from?: SeededComponents): KubeObject {
+  const obj = seededProvider(CORE_PROVIDER, CAPI_VERSION, from);
   return withStatus ? { ...obj, status: providerStatus(CAPI_VERSION) } : obj;
 }
 
-export function ipamProvider(withStatus: boolean): KubeObject {
-  const ref = IN_CLUSTER_IPAM_PROVIDER;
-  const obj: KubeObject = { apiVersion: ref.apiVersion, kind: ref.kind, metadata: meta(ref.name, ref.namespace), spec: { version: IN_CLUSTER_IPAM_VERSION } };
+export function ipamProvider(withStatus: boolean, from?: SeededComponents): KubeObject {
+  const obj = seededProvider(IN_CLUSTER_IPAM_PROVIDER, IN_CLUSTER_IPAM_VERSION, from);
   return withStatus ? { ...obj, status: providerStatus(IN_CLUSTER_IPAM_VERSION) } : obj;
 }
 

@@ -1,8 +1,9 @@
 // Seeds a running control plane with what a CozyStack cluster has that the phase-1 Kubernetes steps look at:
 // namespace cozy-system; Flux's HelmRelease CRD and CozyStack's HelmReleases, Ready; Cluster API core CRDs;
-// cluster-api-operator's CRDs with the CoreProvider `cluster-api` Ready; the in-cluster IPAM provider (an
-// IPAMProvider, its pool CRDs and a pool); the VolumeSnapshot CRDs; and the Cilium and Kube-OVN workloads running on
-// a kwok node. Status is written through the status subresource, as the controllers would. Applying is idempotent.
+// cluster-api-operator's CRDs with the CoreProvider `cluster-api`; the in-cluster IPAM provider (an IPAMProvider, its
+// pool CRDs and a pool); the VolumeSnapshot CRDs; and the Cilium and Kube-OVN workloads running on a kwok node. The
+// providers come with their components for a real cluster-api-operator to install (realCapiOperator), or Ready where
+// none runs. Status is written through the status subresource, as the controllers would. Applying is idempotent.
 import { fakeNodeManifest, nodeIsReady } from './fake-node';
 import { KUBERNETES_VERSION } from './control-plane';
 import { applyCrds, ciliumPolicyCrds, upstreamCrds } from './crds';
@@ -16,12 +17,15 @@ import {
   ipamProvider,
   machineIpPool,
   namespace,
+  providerComponentsConfigMap,
   ROOT_TENANT,
+  type SeededComponents,
   SANDBOX_LABELS,
   tenantIsolationPolicy,
   vmBackedNode,
   workload,
 } from './seed-objects';
+import { COMPONENT_SOURCES, componentsOf } from '../../../../src/activities/charts/provider-components';
 import { COZY_SYSTEM_NAMESPACE, CORE_PROVIDER, IN_CLUSTER_IPAM_PROVIDER } from '../../../../src/kubernetes/cozystack';
 import { KubeClient } from '../../../../src/kubernetes/client';
 import { waitForObject } from '../../../../src/kubernetes/wait';
@@ -32,6 +36,12 @@ export interface SeedOptions {
   ipam?: boolean;
   /** Install cluster-api-operator's CRDs, its release and a Ready CoreProvider (default true). */
   capiOperator?: boolean;
+  /**
+   * A real cluster-api-operator runs (the sandbox): the CoreProvider and IPAMProvider come with their components in
+   * ConfigMaps, as CozyStack ships them, and their status is the operator's to write. Otherwise (default) nothing
+   * installs them and the seed writes the status the operator reports once it has.
+   */
+  realCapiOperator?: boolean;
   /** Name of the kwok node the CNI pods run on (default cozy-sandbox-node-1). */
   nodeName?: string;
   onProgress?: (message: string) => void;
@@ -88,15 +98,22 @@ export async function seedCozyStack(kubeconfigPath: string, opts: SeedOptions = 
     await client.apply(helmRelease(release));
     await client.applyStatus(helmReleaseStatus(release));
   }
-  if (withOperator) {
-    await client.apply(coreProvider(false));
-    await client.applyStatus(coreProvider(true));
-  }
-  if (withIpam) {
-    if (withOperator) {
-      await client.apply(ipamProvider(false));
-      await client.applyStatus(ipamProvider(true));
+  const seedProvider = async (of: (withStatus: boolean, from?: SeededComponents) => KubeObject, key: string, what: string) => {
+    if (!opts.realCapiOperator) {
+      await client.apply(of(false));
+      await client.applyStatus(of(true));
+      return;
     }
+    const from = componentsOf(key, what);
+    if ('missing' in from) throw new Error(`cannot seed the ${what} provider for cluster-api-operator: ${from.missing}`);
+    const provider = of(false, from);
+    await client.apply(providerComponentsConfigMap(provider, from));
+    await client.apply(provider);
+  };
+  if (withOperator) await seedProvider(coreProvider, 'COMPONENTS_CAPI', 'Cluster API core');
+  if (withIpam) {
+    if (withOperator) await seedProvider(ipamProvider, COMPONENT_SOURCES.ipamProvider.key, COMPONENT_SOURCES.ipamProvider.what);
+    // Before the IPAM provider's webhooks exist (the operator registers them with its components).
     await client.apply(machineIpPool());
   }
 

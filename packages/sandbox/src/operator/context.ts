@@ -1,7 +1,7 @@
 // What every controller of the sandbox operator receives. The sandbox operator runs, against the Proxmox simulator
-// and the sandbox's real control plane, the real programs a cluster would run in pods (the Cluster API managers for
-// the provider objects, the Proxmox CSI controller and prometheus-pve-exporter for their pods), and plays what cannot
-// run here (cluster-api-operator itself, the CSI node side, a kubelet stopping with its VM). It talks to both through
+// and the sandbox's real control plane, the real programs a cluster would run (cert-manager and cluster-api-operator;
+// the Cluster API managers, the Proxmox CSI controller and prometheus-pve-exporter for their pods), and plays what
+// cannot run here (the CSI node side, a kubelet stopping with its VM). It talks to both through
 // their public APIs only.
 import type { KubeClient } from '../../../../src/kubernetes/client';
 

@@ -1,12 +1,13 @@
-// A provider's components as cluster-api-operator reads them without internet access: the ConfigMaps in the
+// A provider's components as cluster-api-operator reads them without internet access (for tests that check what a
+// chart ships before an operator runs): the ConfigMaps in the
 // provider's namespace that its fetchConfig.selector finds, the one whose version (the provider.cluster.x-k8s.io/
 // version label, else its name) is the provider's spec.version, its data.metadata (clusterctl metadata: the
 // version's release series must name contract v1beta1 or v1beta2), and its components (binaryData, gunzipped, when
 // the provider.cluster.x-k8s.io/compressed annotation is "true"; else data). The messages are the operator's.
 import { gunzipSync } from 'node:zlib';
 import { parse, parseAllDocuments } from 'yaml';
-import type { KubeClient } from '../../../../src/kubernetes/client';
-import type { KubeObject } from '../../../../src/kubernetes/types';
+import type { KubeClient } from '../../src/kubernetes/client';
+import type { KubeObject } from '../../src/kubernetes/types';
 
 const VERSION_LABEL = 'provider.cluster.x-k8s.io/version';
 const COMPRESSED_ANNOTATION = 'provider.cluster.x-k8s.io/compressed';

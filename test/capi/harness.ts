@@ -16,7 +16,7 @@ import { runOf, undoOf } from '../helpers/steps';
 import type { StepInput, StepOutcome } from '../../src/catalogue/types';
 import { integrationConfigSchema, type IntegrationConfig } from '../../src/config/schema';
 import { KubeClient } from '../../src/kubernetes/client';
-import { CAPI_OPERATOR_API, CORE_PROVIDER, IN_CLUSTER_IPAM_PROVIDER } from '../../src/kubernetes/cozystack';
+import { CAPI_OPERATOR_API } from '../../src/kubernetes/cozystack';
 import { startControlPlane, type RunningControlPlane } from '../../packages/sandbox/src/kubernetes/control-plane';
 import { waitForProviders } from '../../packages/sandbox/src/kubernetes/provider-readiness';
 import { seedCozyStack } from '../../packages/sandbox/src/kubernetes/seed';
@@ -50,7 +50,7 @@ export async function startHarness(suite: string, taskSpeed: number): Promise<Ha
   const podsDir = process.env.COZY_TEST_PODS_DIR ? join(process.env.COZY_TEST_PODS_DIR, suite) : join(dir, 'pods');
   const plane: RunningControlPlane = await startControlPlane({ dir: join(dir, 'kube') });
   process.env[TOKEN_ENV] = DEFAULT_TOKEN_SECRET;
-  await seedCozyStack(plane.kubeconfigPath, { realCapiOperator: true });
+  const { capiProviders } = await seedCozyStack(plane.kubeconfigPath, { realCapiOperator: true });
   const kube = await KubeClient.connect({ kubeconfig: plane.kubeconfigPath });
   const sim = await startProxmoxSimulator({ taskSpeed });
   const namespace = `capi-${suite}-${randomBytes(3).toString('hex')}`;
@@ -83,7 +83,7 @@ export async function startHarness(suite: string, taskSpeed: number): Promise<Ha
     // Resolves once the managers serve again (their pods are Ready to kwok before that).
     startOperator: async () => {
       h.operator = await startOperator(operatorOptions([CAPI_PROVIDER_PODS_CONTROLLER]));
-      const installed = [CORE_PROVIDER, IN_CLUSTER_IPAM_PROVIDER, ...((await kube.find(CAPMOX_PROVIDER)) ? [CAPMOX_PROVIDER] : [])];
+      const installed = [...capiProviders, ...((await kube.find(CAPMOX_PROVIDER)) ? [CAPMOX_PROVIDER] : [])];
       await waitForProviders(kube, installed, { timeoutMs: PROVIDERS_READY_MS });
     },
     stopOperator: async () => {

@@ -17,6 +17,7 @@ import type { KubeObject } from '../../src/kubernetes/types';
 import { componentsOf, providerComponents } from '../../src/activities/charts/provider-components';
 import { startControlPlane, type RunningControlPlane } from '../../packages/sandbox/src/kubernetes/control-plane';
 import { startCapiPlatform, type RunningCapiPlatform } from '../../packages/sandbox/src/kubernetes/capi-platform';
+import { REFUSED_BY } from '../../packages/sandbox/src/kubernetes/provider-readiness';
 import { coreProvider as seededCoreProvider, providerComponentsConfigMap } from '../../packages/sandbox/src/kubernetes/seed-objects';
 import { startOperator, type RunningOperator } from '../../packages/sandbox/src/operator';
 import { CAPI_PROVIDER_PODS_CONTROLLER } from '../../packages/sandbox/src/operator/capi-provider-pods';
@@ -104,7 +105,7 @@ test('the core provider is installed from its components ConfigMap: its manager 
   // Cluster API's own validation, reached through capi-webhook-service: a Cluster whose infrastructureRef is in
   // another namespace is refused.
   const refused = await refusal(
-    { apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'Cluster', metadata: { name: 'bad', namespace: CORE_NS }, spec: { infrastructureRef: { apiVersion: 'infrastructure.cluster.x-k8s.io/v1alpha1', kind: 'ProxmoxCluster', name: 'x', namespace: 'elsewhere' } } },
+    REFUSED_BY['CoreProvider/cluster-api'],
     'the Cluster refused by the core webhook',
   );
   expect(refused).toMatch(/infrastructureRef/);
@@ -122,7 +123,7 @@ test("the chart's IPAM provider is installed by the operator from the chart's Co
   const ready = await waitFor(() => provider('IPAMProvider', PROVIDERS_NS, 'in-cluster'), (p) => condition(p, 'Ready')?.status === 'True', 'IPAMProvider in-cluster Ready', 180_000);
   expect(ready?.status?.installedVersion).toBe('v1.0.3');
   const refused = await refusal(
-    { apiVersion: 'ipam.cluster.x-k8s.io/v1alpha2', kind: 'InClusterIPPool', metadata: { name: 'bad', namespace: PROVIDERS_NS }, spec: { addresses: ['not-an-address'], prefix: 24 } },
+    REFUSED_BY['IPAMProvider/in-cluster'],
     'the pool refused by the IPAM webhook',
   );
   expect(refused).toMatch(/not-an-address/);
@@ -148,12 +149,7 @@ test("the chart's CAPMOX is installed by the operator with the chart's Proxmox C
   expect(deployment?.spec.template.spec.containers.find((c) => c.name === 'manager')?.args).toContain('--proxmox-root-cert-file=/etc/proxmox-ca/ca.crt');
   expect(deployment?.spec.template.spec.volumes).toContainEqual({ name: 'proxmox-ca', configMap: expect.objectContaining({ name: 'capi-proxmox-proxmox-ca' }) });
   const refused = await refusal(
-    {
-      apiVersion: 'infrastructure.cluster.x-k8s.io/v1alpha1',
-      kind: 'ProxmoxCluster',
-      metadata: { name: 'bad', namespace: PROVIDERS_NS },
-      spec: { controlPlaneEndpoint: { host: '10.10.0.50', port: 6443 }, ipv4Config: { addresses: ['10.10.0.10-10.10.0.100'], prefix: 24, gateway: '10.10.0.1' }, dnsServers: ['10.10.0.1'], allowedNodes: ['pve1'] },
-    },
+    REFUSED_BY['InfrastructureProvider/proxmox'],
     'the ProxmoxCluster refused by the CAPMOX webhook',
   );
   expect(refused).toContain('admission webhook "validation.proxmoxcluster.infrastructure.cluster.x-k8s.io" denied the request');

@@ -20,7 +20,7 @@ import { DEFAULT_CLUSTER_PROFILE, type ClusterProfile } from './kubernetes/clust
 import { seedCozyStack, type SeedOptions } from './kubernetes/seed';
 import { waitForProviders } from './kubernetes/provider-readiness';
 import { KubeClient } from '../../../src/kubernetes/client';
-import { CORE_PROVIDER, IN_CLUSTER_IPAM_PROVIDER } from '../../../src/kubernetes/cozystack';
+import type { ObjectRef } from '../../../src/kubernetes/types';
 import { sandboxHostLayout, startSandboxHost, stopHostKubelet } from './ssh-host';
 import { installWorkerIdentity } from './kubernetes/worker-identity';
 import { startTemporalServer, startTemporalServerProcess, type SandboxTemporalServer } from './temporal/server';
@@ -238,7 +238,8 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
       return m;
     });
     monitoringStarting.catch(() => undefined); // awaited below, or settled by the cleanup
-    const kubernetes = opts.kubernetes === false ? undefined : await startKubernetes(dir, say, started, opts.seed, opts.clusterProfile);
+    const seeded = opts.kubernetes === false ? undefined : await startKubernetes(dir, say, started, opts.seed, opts.clusterProfile);
+    const kubernetes = seeded?.kubernetes;
     opts.signal?.throwIfAborted();
 
     const state: SandboxState = {
@@ -265,7 +266,7 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
       state.operator = await startOperatorProcess(state, kubernetes, say);
       started.push(state.operator.pid);
       opts.signal?.throwIfAborted();
-      providersServing = seededProvidersServing(kubernetes.kubeconfig, opts.seed ?? {}, say);
+      providersServing = seededProvidersServing(kubernetes.kubeconfig, seeded!.capiProviders, say);
       providersServing.catch(() => undefined); // awaited below, or settled by the cleanup
       say('starting sshd on loopback as the Proxmox host (real kubeadm, a stand-in kubelet)');
       const host = await startSandboxHost(join(dir, 'ssh-host'), { detached: true });
@@ -375,7 +376,7 @@ export async function temporalDevServerArgs(opts: { port: number; uiPort: number
 }
 
 /** Starts the control plane (its processes outlive this one) and seeds it like a CozyStack cluster. */
-async function startKubernetes(dir: string, say: (m: string) => void, started: number[], seed: SandboxOptions['seed'] = {}, profile?: ClusterProfile): Promise<SandboxKubernetes> {
+async function startKubernetes(dir: string, say: (m: string) => void, started: number[], seed: SandboxOptions['seed'] = {}, profile?: ClusterProfile): Promise<{ kubernetes: SandboxKubernetes; capiProviders: ObjectRef[] }> {
   const kubeDir = join(dir, 'kubernetes');
   say(`starting the Kubernetes control plane as a ${profile ?? DEFAULT_CLUSTER_PROFILE} cluster (etcd, kube-apiserver, controller-manager, scheduler, kwok)`);
   const plane = await startControlPlane({ dir: kubeDir, detached: true, profile });
@@ -383,8 +384,8 @@ async function startKubernetes(dir: string, say: (m: string) => void, started: n
   started.push(...components.map((c) => c.pid));
   say(`seeding it like a CozyStack cluster (simulated components); kubeconfig ${plane.kubeconfigPath}`);
   // The sandbox operator runs the real cluster-api-operator, which installs the seeded providers from their components.
-  await seedCozyStack(plane.kubeconfigPath, { ...seed, realCapiOperator: true, onProgress: say });
-  return {
+  const { capiProviders } = await seedCozyStack(plane.kubeconfigPath, { ...seed, realCapiOperator: true, onProgress: say });
+  const kubernetes: SandboxKubernetes = {
     kubeconfig: plane.kubeconfigPath,
     server: plane.server,
     caFile: plane.caFile,
@@ -395,17 +396,16 @@ async function startKubernetes(dir: string, say: (m: string) => void, started: n
     testNamespace: SANDBOX_TEST_NAMESPACE,
     simulated: true,
   };
+  return { kubernetes, capiProviders };
 }
+
+const PROVIDERS_READY_MS = 300_000;
 
 /**
  * Waits until cluster-api-operator has installed the seeded providers and their managers serve, as in a CozyStack
  * cluster that has been running for a while: the run's first steps find them Ready.
  */
-const PROVIDERS_READY_MS = 300_000;
-
-async function seededProvidersServing(kubeconfig: string, seed: NonNullable<SandboxOptions['seed']>, say: (m: string) => void): Promise<void> {
-  const withOperator = seed.capiOperator ?? true;
-  const providers = withOperator ? [CORE_PROVIDER, ...((seed.ipam ?? true) ? [IN_CLUSTER_IPAM_PROVIDER] : [])] : [];
+async function seededProvidersServing(kubeconfig: string, providers: ObjectRef[], say: (m: string) => void): Promise<void> {
   if (providers.length === 0) return;
   say(`cluster-api-operator installing ${providers.map((p) => `${p.kind} ${p.name}`).join(' and ')} from their components ConfigMaps`);
   const kube = await KubeClient.connect({ kubeconfig });

@@ -8,30 +8,25 @@ import { waitForCondition } from '../../../../src/kubernetes/wait';
 import { type KubeClient } from '../../../../src/kubernetes/client';
 import { type KubeObject } from '../../../../src/kubernetes/types';
 
-/** tools.env keys of the CRD folders (scripts/tools/crds.sh). */
+/** tools.env keys of the CRD folders, and the `npm run tools` target that installs each (scripts/tools/crds.sh; cert-manager's come with its programs). */
 export const CRD_SOURCES = {
   /** Cluster API core v1.10: clusters, machines, ... and ipaddresses/ipaddressclaims. */
-  capi: 'CRDS_CAPI',
+  capi: { key: 'CRDS_CAPI', tool: 'crds' },
   /** cluster-api-operator: coreproviders, infrastructureproviders, ipamproviders, ... */
-  capiOperator: 'CRDS_CAPI_OPERATOR',
+  capiOperator: { key: 'CRDS_CAPI_OPERATOR', tool: 'crds' },
   /** external-snapshotter: volumesnapshots, volumesnapshotclasses, volumesnapshotcontents. */
-  volumeSnapshot: 'CRDS_VOLUME_SNAPSHOT',
+  volumeSnapshot: { key: 'CRDS_VOLUME_SNAPSHOT', tool: 'crds' },
   /** CAPMOX v0.7: proxmoxclusters, proxmoxmachines, proxmoxmachinetemplates, proxmoxclustertemplates. */
-  capmox: 'CRDS_CAPMOX',
+  capmox: { key: 'CRDS_CAPMOX', tool: 'crds' },
   /** The in-cluster IPAM provider: inclusterippools, globalinclusterippools. */
-  capiIpam: 'CRDS_CAPI_IPAM',
+  capiIpam: { key: 'CRDS_CAPI_IPAM', tool: 'crds' },
   /** Cilium's cilium.io/v2 kinds (its folder also holds endpoints, identities, nodes, ...: see ciliumPolicyCrds). */
-  cilium: 'CRDS_CILIUM',
+  cilium: { key: 'CRDS_CILIUM', tool: 'crds' },
   /** The Prometheus operator: servicemonitors, podmonitors, prometheuses, ... */
-  prometheusOperator: 'CRDS_PROMETHEUS_OPERATOR',
+  prometheusOperator: { key: 'CRDS_PROMETHEUS_OPERATOR', tool: 'crds' },
   /** cert-manager: certificates, issuers, clusterissuers, certificaterequests, orders, challenges. */
-  certManager: 'CRDS_CERT_MANAGER',
+  certManager: { key: 'CRDS_CERT_MANAGER', tool: 'capi-operator' },
 } as const;
-
-/** The `npm run tools` target that installs a source's CRDs: cert-manager's come with its programs. */
-function crdTool(source: CrdSource): string {
-  return source === 'certManager' ? 'capi-operator' : 'crds';
-}
 
 export type CrdSource = keyof typeof CRD_SOURCES;
 
@@ -48,7 +43,7 @@ export function readCrdDir(dir: string): KubeObject[] {
 }
 
 export function upstreamCrds(source: CrdSource): KubeObject[] {
-  const dir = toolPath(CRD_SOURCES[source], crdTool(source));
+  const dir = toolPath(CRD_SOURCES[source].key, CRD_SOURCES[source].tool);
   const labels = kustomizeCommonLabels(join(dir, '..', 'kustomization.yaml'));
   return readCrdDir(dir).map((crd) => ({ ...crd, metadata: { ...crd.metadata, labels: { ...crd.metadata.labels, ...labels } } }));
 }
@@ -64,7 +59,7 @@ export function ciliumPolicyCrds(): KubeObject[] {
 
 /** The folder of the Go module a CRD source was found in (its config/crd/bases is three levels down). */
 export function upstreamModuleDir(source: CrdSource): string {
-  return join(toolPath(CRD_SOURCES[source], crdTool(source)), '..', '..', '..');
+  return join(toolPath(CRD_SOURCES[source].key, CRD_SOURCES[source].tool), '..', '..', '..');
 }
 
 /**

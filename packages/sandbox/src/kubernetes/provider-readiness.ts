@@ -5,10 +5,11 @@
 // them. Each probe is a server-side dry run of an object the provider's own validation refuses: nothing is stored.
 import type { KubeClient } from '../../../../src/kubernetes/client';
 import type { KubeObject, ObjectRef } from '../../../../src/kubernetes/types';
+import { waitForCondition } from '../../../../src/kubernetes/wait';
 import { waitFor } from './http-probe';
 
 /** An object each provider's validating webhook refuses, by the provider's kind and name. */
-const REFUSED_BY: Record<string, KubeObject> = {
+export const REFUSED_BY: Record<string, KubeObject> = {
   'CoreProvider/cluster-api': {
     apiVersion: 'cluster.x-k8s.io/v1beta1',
     kind: 'Cluster',
@@ -30,20 +31,10 @@ const REFUSED_BY: Record<string, KubeObject> = {
   },
 };
 
-type Conditions = { status?: { conditions?: Array<{ type: string; status: string; message?: string }> } };
-
 export async function waitForProviders(kube: KubeClient, providers: ObjectRef[], opts: { timeoutMs: number; say?: (m: string) => void }): Promise<void> {
   for (const ref of providers) {
     const name = `${ref.kind} ${ref.namespace}/${ref.name}`;
-    await waitFor(
-      `${name} Ready`,
-      async () => {
-        const p = await kube.find<KubeObject & Conditions>(ref);
-        const ready = p?.status?.conditions?.find((c) => c.type === 'Ready');
-        return ready?.status === 'True' || `${p ? `Ready ${ready?.status ?? 'not reported'}${ready?.message ? `: ${ready.message}` : ''}` : 'not found'}`;
-      },
-      { timeoutMs: opts.timeoutMs, intervalMs: 500 },
-    );
+    await waitForCondition(kube, ref, 'Ready', { timeoutMs: opts.timeoutMs });
     const probe = REFUSED_BY[`${ref.kind}/${ref.name}`];
     if (!probe) continue;
     await waitFor(

@@ -29,7 +29,7 @@ import { COMPONENT_SOURCES, componentsOf } from '../../../../src/activities/char
 import { COZY_SYSTEM_NAMESPACE, CORE_PROVIDER, IN_CLUSTER_IPAM_PROVIDER } from '../../../../src/kubernetes/cozystack';
 import { KubeClient } from '../../../../src/kubernetes/client';
 import { waitForObject } from '../../../../src/kubernetes/wait';
-import { type KubeObject } from '../../../../src/kubernetes/types';
+import { type KubeObject, type ObjectRef } from '../../../../src/kubernetes/types';
 
 export interface SeedOptions {
   /** Install the in-cluster IPAM provider (default true). */
@@ -49,6 +49,8 @@ export interface SeedOptions {
 
 export interface SeedResult {
   namespaces: string[];
+  /** The cluster-api-operator providers seeded (with realCapiOperator: for the operator to install). */
+  capiProviders: ObjectRef[];
   helmReleases: string[];
   crds: number;
   node: string;
@@ -98,7 +100,10 @@ export async function seedCozyStack(kubeconfigPath: string, opts: SeedOptions = 
     await client.apply(helmRelease(release));
     await client.applyStatus(helmReleaseStatus(release));
   }
+  const capiProviders: ObjectRef[] = [];
   const seedProvider = async (of: (withStatus: boolean, from?: SeededComponents) => KubeObject, key: string, what: string) => {
+    const { apiVersion, kind, metadata } = of(false);
+    capiProviders.push({ apiVersion, kind, namespace: metadata.namespace, name: metadata.name });
     if (!opts.realCapiOperator) {
       await client.apply(of(false));
       await client.applyStatus(of(true));
@@ -127,6 +132,7 @@ export async function seedCozyStack(kubeconfigPath: string, opts: SeedOptions = 
   }
   return {
     namespaces,
+    capiProviders,
     helmReleases: releases.map((r) => `${r.namespace}/${r.name}`),
     crds: crds.length,
     node,
